@@ -1,0 +1,54 @@
+# Entry points: `make demo` (the main job end to end) and `make test` (the whole suite).
+# Every install step lives here; nothing is expected on the machine beyond python3.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+MELTANO_VENV := .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
+PACKAGES := outreach-kit sandbox $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
+PACKAGE_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+
+export UV_CACHE_DIR ?= $(CURDIR)/.venv/.uv-cache
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: help install demo test lint format bench sandbox clean
+
+help:
+	@echo "make demo   - run all three taps through Meltano into DuckDB against the sandbox"
+	@echo "make test   - install what the tests need and run the whole suite"
+	@echo "make lint   - ruff check and format check"
+	@echo "make clean  - remove virtual environments, Meltano state and outputs"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.installed: $(BIN)/python $(PACKAGE_FILES) requirements-dev.txt
+	$(UV) pip install -q --python $(BIN)/python $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
+	touch $@
+
+$(MELTANO_VENV)/.installed: $(BIN)/python
+	$(UV) venv -q --python $(PYTHON) $(MELTANO_VENV)
+	$(UV) pip install -q --python $(MELTANO_VENV)/bin/python meltano==4.4.1 uv==0.13.9
+	touch $@
+
+install: $(VENV)/.installed $(MELTANO_VENV)/.installed
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse .pytest_cache

@@ -1,0 +1,266 @@
+"""The REST stream every vendor stream builds on: errors, retries, pacing, JSON decoding.
+
+singer-sdk's defaults are extended at its hooks, not replaced:
+- ``request_decorator``: retries honour ``Retry-After``, pace every attempt through the
+  tap's shared :class:`~outreach_kit.pacing.RequestPacer`, and log only the URL path
+  (query strings can carry tokens). On give-up a clean error replaces the exception
+  chain, whose text would contain the full URL.
+- ``validate_response``: 401/403 name the credential setting; 429 carries its wait; a 2xx
+  body that is not JSON or that reports failure is retried like a 5xx.
+- ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+import typing as t
+from http import HTTPStatus
+from urllib.parse import urlparse
+
+import backoff
+import msgspec
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.streams import RESTStream
+
+from outreach_kit.errors import (
+    AuthenticationError,
+    ErrorEnvelopeError,
+    InvalidBodyError,
+    RateLimitedError,
+    RetriesExhaustedError,
+    VendorAPIError,
+)
+from outreach_kit.pacing import RequestPacer
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+#: Exceptions worth another attempt: transient server, network and body failures.
+RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+_BODY_ATTR = "_outreach_body"
+_decoder = msgspec.json.Decoder()
+
+
+class OutreachStream(RESTStream[t.Any]):
+    """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
+
+    #: Vendor name used in messages ("SalesBlink").
+    vendor: str = "the API"
+    #: Setting(s) to blame when the vendor rejects the credentials.
+    credential_settings: str = "api_key"
+    records_jsonpath = "$[*]"
+
+    # -- settings -------------------------------------------------------------------------
+
+    @property
+    def url_base(self) -> str:
+        """The ``api_url`` setting without a trailing slash."""
+        return str(self.config["api_url"]).rstrip("/")
+
+    @property
+    def timeout(self) -> int:
+        """Seconds to wait for a response (``request_timeout``)."""
+        return int(self.config.get("request_timeout") or 60)
+
+    def backoff_max_tries(self) -> int:
+        """Attempts per request, first one included (``max_retries`` + 1)."""
+        return int(self.config.get("max_retries", 5)) + 1
+
+    @property
+    def pacer(self) -> RequestPacer:
+        """The tap-wide pacer (one rate limit per credential, shared by all streams)."""
+        return self._tap.pacer  # type: ignore[attr-defined,no-any-return]
+
+    # -- retries --------------------------------------------------------------------------
+
+    def retry_wait(self, exc: BaseException, attempt: int) -> float:
+        """Seconds before the next attempt: the server's Retry-After, else capped expo."""
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return exc.retry_after
+        base = float(self.config.get("retry_base_seconds", 1.0))
+        wait = min(base * 2 ** (attempt - 1), float(self.config.get("retry_max_seconds", 60.0)))
+        return wait * random.uniform(0.8, 1.2)
+
+    def request_decorator(self, func: t.Callable[..., requests.Response]) -> t.Callable:
+        """Pace and retry ``func`` (SDK hook); see the module docstring."""
+
+        def wait_gen() -> t.Generator[float, BaseException, None]:
+            attempt = 0
+            exc = yield  # type: ignore[misc]
+            while True:
+                attempt += 1
+                exc = yield self.retry_wait(exc, attempt)
+
+        def paced(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            self.pacer.wait()
+            return func(prepared_request, context)
+
+        retrying = backoff.on_exception(
+            wait_gen,
+            RETRIABLE_EXCEPTIONS,
+            max_tries=self.backoff_max_tries,
+            jitter=None,
+            logger=None,
+            on_backoff=self._on_backoff,
+        )(paced)
+
+        def guarded(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
+            try:
+                return retrying(prepared_request, context)
+            except RETRIABLE_EXCEPTIONS as exc:
+                path = urlparse(prepared_request.url or "").path
+                raise RetriesExhaustedError(
+                    f"{self.vendor} request for stream '{self.name}' to {path} failed "
+                    f"{self.backoff_max_tries()} times: {self.describe_failure(exc)}. "
+                    "The API may be down or overloaded; run the sync again later: it resumes "
+                    "from the last saved state (raise 'max_retries' to try harder)."
+                ) from None
+
+        return guarded
+
+    def _on_backoff(self, details: t.Mapping[str, t.Any]) -> None:
+        exc = details.get("exception")
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            self.pacer.pause(float(details.get("wait") or 0))
+        args = details.get("args") or ()
+        request = args[0] if args else None
+        path = urlparse(getattr(request, "url", "") or "").path
+        self.logger.warning(
+            "%s: retrying %s in %.2fs (attempt %d of %d): %s",
+            self.name,
+            path,
+            details.get("wait") or 0.0,
+            details.get("tries", 0),
+            self.backoff_max_tries(),
+            self.describe_failure(exc),
+        )
+
+    def describe_failure(self, exc: BaseException | None) -> str:
+        """One line on what went wrong, with no URL (URLs can carry secrets)."""
+        if isinstance(exc, RateLimitedError):
+            wait = f" (Retry-After {exc.retry_after:g}s)" if exc.retry_after is not None else ""
+            return f"rate limited, HTTP 429{wait}"
+        if isinstance(exc, RetriableAPIError):
+            return str(exc)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return f"no response within {self.timeout}s (request_timeout)"
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return "the connection broke while the response body was being read"
+        if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionResetError)):
+            return "could not connect, or the connection was reset"
+        return type(exc).__name__ if exc is not None else "unknown error"
+
+    # -- responses ------------------------------------------------------------------------
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Classify a response as fine, retriable or fatal (SDK hook)."""
+        status = response.status_code
+        path = urlparse(response.url).path
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+            raise AuthenticationError(self.auth_error_message(response))
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
+            raise RateLimitedError(
+                f"{self.vendor} rate limit hit on {path}", response, parse_retry_after(response)
+            )
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR or status in self.extra_retry_statuses:
+            raise RetriableAPIError(self.response_error_message(response), response)
+        if status >= HTTPStatus.BAD_REQUEST:
+            raise VendorAPIError(self.response_error_message(response))
+        body = self.decoded_body(response)
+        message = self.envelope_error(body)
+        if message is not None:
+            raise ErrorEnvelopeError(
+                f"{self.vendor} answered {path} with HTTP {status} but reported a failure: "
+                f"{message}",
+                response,
+            )
+
+    def decoded_body(self, response: requests.Response) -> t.Any:
+        """The JSON body, decoded once; a non-JSON 2xx body is a retriable error."""
+        if hasattr(response, _BODY_ATTR):
+            return getattr(response, _BODY_ATTR)
+        try:
+            body = _decoder.decode(response.content) if response.content else None
+        except msgspec.DecodeError:
+            kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "invalid JSON"
+            raise InvalidBodyError(
+                f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
+                f"{response.status_code} and {kind} ({len(response.content)} bytes) instead "
+                "of JSON",
+                response,
+            ) from None
+        setattr(response, _BODY_ATTR, body)
+        return body
+
+    def envelope_error(self, body: t.Any) -> str | None:
+        """Override: the error message of a 2xx body that reports failure, else None."""
+        return None
+
+    def error_detail(self, body: t.Any) -> str | None:
+        """Override: the human message inside a vendor error body."""
+        if isinstance(body, dict):
+            for key in ("message", "Message", "error", "detail"):
+                value = body.get(key)
+                if isinstance(value, dict):
+                    value = value.get("message") or value.get("Message")
+                if isinstance(value, str) and value:
+                    return value
+        return None
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status, path (never the query) and the vendor's own message (SDK hook)."""
+        try:
+            detail = self.error_detail(_decoder.decode(response.content))
+        except msgspec.DecodeError:
+            detail = None
+        if detail is None:
+            detail = response.text[:200].strip() or response.reason
+        return (
+            f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
+            f"{response.status_code}: {detail}"
+        )
+
+    def auth_error_message(self, response: requests.Response) -> str:
+        """Override for vendor wording; never include the credential itself."""
+        return (
+            f"{self.vendor} rejected the credentials (HTTP {response.status_code}) for stream "
+            f"'{self.name}'. Check the '{self.credential_settings}' setting: the key may be "
+            "wrong, revoked or lack permission."
+        )
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """Records at ``records_jsonpath`` of the already decoded body."""
+        body = self.decoded_body(response)
+        if body is None:
+            return
+        yield from extract_jsonpath(self.records_jsonpath, body)
+
+
+def parse_retry_after(response: requests.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+__all__ = ["RETRIABLE_EXCEPTIONS", "FatalAPIError", "OutreachStream", "parse_retry_after"]

@@ -1,0 +1,37 @@
+"""Errors a data engineer can act on: each names the setting or response at fault."""
+
+from __future__ import annotations
+
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+
+class ConfigurationError(Exception):
+    """A setting is missing, mistyped or inconsistent; the message names it."""
+
+
+class AuthenticationError(FatalAPIError):
+    """The vendor rejected the credentials; the message names the setting, never the value."""
+
+
+class VendorAPIError(FatalAPIError):
+    """The vendor answered with an error that retrying will not fix."""
+
+
+class RetriesExhaustedError(FatalAPIError):
+    """A transient failure outlasted every retry."""
+
+
+class RateLimitedError(RetriableAPIError):
+    """HTTP 429: wait what the server asked (``retry_after``) before trying again."""
+
+    def __init__(self, message: str, response: object = None, retry_after: float | None = None):
+        super().__init__(message, response)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class InvalidBodyError(RetriableAPIError):
+    """A 2xx response whose body is not the JSON the API documents (HTML page, cut off)."""
+
+
+class ErrorEnvelopeError(RetriableAPIError):
+    """A 2xx response whose JSON says it failed (e.g. ``{"success": false}``)."""

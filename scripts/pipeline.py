@@ -1,0 +1,159 @@
+"""Shared by `make demo` and the end-to-end tests: sandbox process, Meltano env, checks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
+TAPS = ("tap-salesblink", "tap-salesflow", "tap-salesrocks")
+
+#: Streams each tap selects by default, by the sandbox's vendor name.
+DEFAULT_STREAMS: dict[str, tuple[str, ...]] = {
+    "salesblink": (
+        "lists", "list_leads", "sequences", "sequence_stats", "users",
+        "sent", "opens", "clicks", "replies",
+    ),
+    "salesflow": (
+        "accounts", "campaigns", "webhooks", "members", "campaign_statistics",
+        "campaign_analytics", "account_analytics", "incoming_messages",
+    ),
+    "salesrocks": ("lists", "list_data", "campaign_statistics"),
+}  # fmt: skip
+
+#: The sandbox's default credentials (docs/sandbox-contract.md), as Meltano env settings.
+SANDBOX_CREDENTIALS = {
+    "TAP_SALESBLINK_API_KEY": "sbk_sandbox_3f9a1c7e5d2b",
+    "TAP_SALESFLOW_ACCOUNTS": json.dumps(
+        [
+            {"account_id": "41001", "token": "sft_acc41001_9c2e71d4"},
+            {"account_id": "41002", "token": "sft_acc41002_4b8d03f6"},
+        ]
+    ),
+    "TAP_SALESROCKS_USERNAME": "demo@sandbox.sales.rocks",
+    "TAP_SALESROCKS_PASSWORD": "sr-pass-7Hq2xL9v",
+}
+
+
+def meltano_env(sandbox_url: str) -> dict[str, str]:
+    """Environment for `meltano --environment=dev` against a running sandbox."""
+    return {
+        **SANDBOX_CREDENTIALS,
+        "SANDBOX_URL": sandbox_url,
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MELTANO_DISABLE_TRACKING": "true",
+    }
+
+
+class SandboxProcess:
+    """The sandbox as a child process on an ephemeral loopback port, stopped on exit."""
+
+    def __init__(self, *, seed: int = 7, scale: float = 1.0, time_scale: float = 60.0,
+                 rate_limits: bool = True, latency_ms: float = 0.0) -> None:  # fmt: skip
+        self.args = [
+            "--seed", str(seed), "--scale", str(scale), "--time-scale", str(time_scale),
+            "--latency-ms", str(latency_ms),
+            "--rate-limits" if rate_limits else "--no-rate-limits",
+        ]  # fmt: skip
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def __enter__(self) -> SandboxProcess:
+        port_file = Path(tempfile.mkdtemp(prefix="sandbox-")) / "port"
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "outreach-sandbox"), "serve", "--host", "127.0.0.1", "--port", "0",
+             "--port-file", str(port_file), *self.args],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the sandbox did not start; run `outreach-sandbox serve` to see why"
+                )
+            time.sleep(0.05)
+        time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{int(port_file.read_text().strip())}"
+        return self
+
+    @property
+    def client(self):
+        from outreach_sandbox import SandboxClient
+
+        return SandboxClient(self.url)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@dataclass
+class TableCheck:
+    vendor: str
+    stream: str
+    landed: int
+    distinct: int
+    served: int
+    expected: int
+
+    @property
+    def ok(self) -> bool:
+        return self.landed == self.distinct == self.served == self.expected
+
+
+def compare_warehouse(path: Path, client, primary_keys: dict | None = None) -> list[TableCheck]:
+    """Rows per table in DuckDB against what the sandbox served and expects."""
+    import duckdb
+
+    served = client.served()
+    checks = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        for vendor, streams in DEFAULT_STREAMS.items():
+            schema = f"tap_{vendor}"
+            for stream in streams:
+                landed = distinct = 0
+                try:
+                    table = f'"{schema}"."{stream}"'
+                    landed = con.execute(f"select count(*) from {table}").fetchone()[0]
+                    keys = (primary_keys or {}).get((vendor, stream))
+                    if keys:
+                        cols = ", ".join(f'"{k}"' for k in keys)
+                        distinct = con.execute(
+                            f"select count(*) from (select distinct {cols} from {table})"
+                        ).fetchone()[0]
+                    else:
+                        distinct = landed
+                except duckdb.CatalogException:
+                    pass
+                expected = client.expected(vendor, stream)["count"]
+                served_count = served.get(vendor, {}).get(stream, 0)
+                checks.append(TableCheck(vendor, stream, landed, distinct, served_count, expected))
+    return checks
+
+
+def print_summary(checks: list[TableCheck], title: str) -> bool:
+    """Print one line per table; return True when every table matches."""
+    print(f"\n{title}")
+    header = f"{'table':<34} {'landed':>8} {'served':>8} {'expected':>9}  status"
+    print(header)
+    print("-" * len(header))
+    for c in checks:
+        status = "ok" if c.ok else "MISMATCH"
+        name = f"tap_{c.vendor}.{c.stream}"
+        print(f"{name:<34} {c.landed:>8} {c.served:>8} {c.expected:>9}  {status}")
+    total = sum(c.landed for c in checks)
+    bad = [c for c in checks if not c.ok]
+    print("-" * len(header))
+    print(f"{len(checks)} tables, {total} rows landed, {len(bad)} mismatched", flush=True)
+    return not bad

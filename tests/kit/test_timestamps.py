@@ -1,0 +1,66 @@
+"""Every vendor timestamp shape becomes one UTC ISO-8601 form, without losing the instant."""
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from outreach_kit.timestamps import (
+    datetime_to_ms,
+    ms_to_datetime,
+    parse_setting_datetime,
+    to_utc_iso,
+)
+from outreach_kit.windows import iter_windows
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2021-02-18T15:33:44.5905705+00:00", "2021-02-18T15:33:44.5905705Z"),
+        ("2021-02-18T15:33:44.5905705+02:00", "2021-02-18T13:33:44.5905705Z"),
+        ("2021-02-18T23:33:44.1-05:30", "2021-02-19T05:03:44.1Z"),
+        ("2021-02-18T15:33:44+0000", "2021-02-18T15:33:44Z"),
+        (1715000000123, "2024-05-06T12:53:20.123Z"),
+        ("1715000000123", "2024-05-06T12:53:20.123Z"),
+        (1715000000, "2024-05-06T12:53:20.000Z"),
+        ("2021-05-07 10:28:26", "2021-05-07T10:28:26Z"),
+        ("2026-10-01T00:00:00", "2026-10-01T00:00:00Z"),
+        ("2026-10-01", "2026-10-01T00:00:00Z"),
+        ("2026-10-01T00:00:00.123456Z", "2026-10-01T00:00:00.123456Z"),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_to_utc_iso(raw, expected):
+    assert to_utc_iso(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "2021-13-45", True, "12:00"])
+def test_to_utc_iso_rejects_non_timestamps(raw):
+    with pytest.raises(ValueError, match="timestamp"):
+        to_utc_iso(raw)
+
+
+def test_ms_roundtrip():
+    moment = datetime(2026, 11, 1, 12, 30, 5, 123000, tzinfo=timezone.utc)
+    assert ms_to_datetime(datetime_to_ms(moment)) == moment
+
+
+def test_setting_errors_name_the_setting():
+    assert parse_setting_datetime("start_date", "2024-01-31") == datetime(
+        2024, 1, 31, tzinfo=timezone.utc
+    )
+    with pytest.raises(ValueError, match="'start_date'"):
+        parse_setting_datetime("start_date", "last tuesday-ish")
+
+
+def test_windows_cover_the_range_in_order():
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    end = start + timedelta(days=10, hours=5)
+    windows = list(iter_windows(start, end, timedelta(days=3)))
+    assert windows[0][0] == start
+    assert windows[-1][1] == end
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+    assert len(windows) == 4
+    assert list(iter_windows(end, end, timedelta(days=1))) == []
