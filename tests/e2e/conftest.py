@@ -1,0 +1,104 @@
+"""End-to-end fixtures: the sandbox and PostgreSQL as real servers, Meltano as the runner.
+
+The module gets its own sandbox process and Meltano system database (so stored state never
+leaks into the developer's `.meltano/meltano.db`); PostgreSQL is started once per session by
+`scripts/postgres.sh` on a free loopback port and stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from pipeline import MELTANO, ROOT, SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess, meltano_env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server installed and started by the project's own script."""
+    workdir = Path(tempfile.mkdtemp(prefix="outreach-pg-"))
+    workdir.chmod(0o755)  # the server runs as the `postgres` user when tests run as root
+    port = _free_port()
+    script = ROOT / "scripts" / "postgres.sh"
+    result = subprocess.run(
+        [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    yield result.stdout.strip().splitlines()[-1]
+    subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+class MeltanoProject:
+    """Runs `meltano --environment=dev ...` with an isolated state database and warehouses."""
+
+    def __init__(self, sandbox_url: str, workdir: Path, postgres_url: str):
+        self.workdir = workdir
+        self.duckdb_path = workdir / "warehouse.duckdb"
+        self.postgres_url = postgres_url
+        port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+        self.env = {
+            **os.environ,
+            **meltano_env(sandbox_url),
+            "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
+            "TARGET_DUCKDB_FILEPATH": str(self.duckdb_path),
+            "TARGET_POSTGRES_HOST": "127.0.0.1",
+            "TARGET_POSTGRES_PORT": port,
+        }
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(MELTANO), "--environment=dev", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        assert result.returncode == 0, f"meltano {' '.join(args)} failed:\n{result.stderr[-6000:]}"
+        return result
+
+
+@pytest.fixture(scope="module")
+def sandbox(meltano_installed):
+    with SandboxProcess(seed=11, scale=1.0, time_scale=60.0, rate_limits=True) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def project(sandbox, postgres_url, tmp_path_factory):
+    return MeltanoProject(sandbox.url, tmp_path_factory.mktemp("meltano"), postgres_url)
+
+
+@pytest.fixture(scope="session")
+def primary_keys() -> dict[tuple[str, str], list[str]]:
+    """(vendor, stream) -> key properties, from each tap's own catalog (--discover)."""
+    configs = {
+        "salesblink": {"api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]},
+        "salesflow": {"accounts": json.loads(SANDBOX_CREDENTIALS["TAP_SALESFLOW_ACCOUNTS"])},
+        "salesrocks": {
+            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
+            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
+            "campaign_ids": [101],
+        },
+    }
+    keys: dict[tuple[str, str], list[str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for vendor, config in configs.items():
+            path = Path(tmp) / f"{vendor}.json"
+            path.write_text(json.dumps(config))
+            out = subprocess.run(
+                [str(VENV_BIN / f"tap-{vendor}"), "--config", str(path), "--discover"],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            for entry in json.loads(out.stdout)["streams"]:
+                keys[(vendor, entry["tap_stream_id"])] = list(entry.get("key_properties") or [])
+    return keys
