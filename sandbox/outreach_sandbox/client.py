@@ -1,0 +1,68 @@
+"""A small client of the control API (standard library only)."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+import urllib.request
+
+
+class SandboxClient:
+    """Drive a running sandbox: faults, clock, settings, logs and ground truth."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: t.Any = None) -> t.Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}/_sandbox/{path}", data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            return json.loads(response.read() or b"null")
+
+    def health(self) -> dict:
+        return self._call("GET", "health")
+
+    def reset(self, seed: int | None = None, scale: float | None = None,
+              counts: dict | None = None) -> None:  # fmt: skip
+        self._call("POST", "reset", {"seed": seed, "scale": scale, "counts": counts})
+
+    def configure(self, **settings: t.Any) -> None:
+        self._call("POST", "config", settings)
+
+    def add_faults(self, faults: list[dict]) -> dict:
+        return self._call("POST", "faults", {"faults": faults})
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "faults")["faults"]
+
+    def advance(self, seconds: float) -> str:
+        return self._call("POST", "clock/advance", {"seconds": seconds})["now"]
+
+    def requests(self) -> list[dict]:
+        return self._call("GET", "requests")
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "requests")
+
+    def stats(self) -> dict:
+        return self._call("GET", "stats")
+
+    def served(self) -> dict[str, dict[str, int]]:
+        return self._call("GET", "served")
+
+    def clear_served(self) -> None:
+        self._call("DELETE", "served")
+
+    def expected(self, vendor: str, stream: str) -> dict:
+        return self._call("GET", f"expected/{vendor}/{stream}")
+
+    def issued_tokens(self) -> list[str]:
+        """Sales.Rocks bearer tokens issued so far (for secret-leak scans)."""
+        return self._call("GET", "tokens")

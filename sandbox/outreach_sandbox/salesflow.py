@@ -1,0 +1,421 @@
+"""Salesflow: token + accountId in the query string, bare JSON arrays, PascalCase records,
+.NET timestamps with seven fractional digits and an offset."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from datetime import datetime, timedelta, timezone
+
+from outreach_sandbox.common import (
+    COMPANIES,
+    HISTORY_DAYS,
+    HISTORY_START,
+    INDUSTRIES,
+    MS_PER_DAY,
+    EventSeries,
+    email_for,
+    person,
+    rng,
+    stable_hash,
+    to_ms,
+)
+from outreach_sandbox.http import ApiError, Reply, Request
+
+if t.TYPE_CHECKING:
+    from outreach_sandbox.state import SandboxState
+
+STATUSES = [0, 1, 2, 4, 8, 16, 32, 64, 1024, 2048]
+OFFSETS = [timedelta(0), timedelta(hours=2), timedelta(hours=-5), timedelta(hours=5, minutes=30)]
+MAX_ANALYTICS_DAYS = 92
+ANALYTICS_METRICS = ["ProfileViews", "ConnectionRequestsSent", "ConnectionRequestsAccepted",
+                     "MessagesSent", "InMailsSent", "Replies", "FollowUpsSent"]  # fmt: skip
+#: Analytics of the most recent days are still being counted (late-arriving activity).
+SETTLING_DAYS = 3
+
+
+def dotnet(moment: datetime, ticks: int) -> str:
+    """`2021-02-18T15:33:44.5905705+02:00`: seven fractional digits, a non-UTC offset at times."""
+    offset = OFFSETS[ticks % len(OFFSETS)]
+    local = moment.astimezone(timezone(offset))
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return (local.strftime("%Y-%m-%dT%H:%M:%S") + f".{ticks % 10_000_000:07d}"
+            + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}")  # fmt: skip
+
+
+def parse_date(text: str) -> tuple[datetime, int]:
+    """`yyyy-MM-dd`, `yyyy-MM-dd HH:mm:ss` (UTC) or ISO-8601 with fraction and offset."""
+    m = re.fullmatch(
+        r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}:\d{2})?",
+        text.strip(),
+    )
+    if not m:
+        raise ValueError(text)
+    tz = m[4] or "+00:00"
+    tz = "+00:00" if tz == "Z" else tz
+    moment = datetime.fromisoformat(f"{m[1]}T{m[2] or '00:00:00'}{tz}").astimezone(timezone.utc)
+    ticks = int((m[3] or "0").ljust(7, "0"))
+    return moment, ticks
+
+
+class Account:
+    def __init__(self, sf: Salesflow, index: int, account_id: str) -> None:
+        seed = sf.state.seed
+        self.id = account_id
+        self.index = index
+        r = rng(seed, "sf-acct", account_id)
+        first, last = person(r)
+        self.record = {
+            "Id": int(account_id) if account_id.isdigit() else account_id,
+            "FirstName": first,
+            "LastName": last,
+            "Email": email_for(first, last, index),
+            "LinkedInUrl": f"https://linkedin.com/in/{first.lower()}-{index}",
+            "IsSalesNavigator": r.random() < 0.5,
+            "EmailIntegrationStatus": r.choice([2, 5]),
+            "CreatedAt": dotnet(
+                HISTORY_START - timedelta(days=200 + index), stable_hash(account_id)
+            ),
+        }
+        n_campaigns = sf.state.counts.get("salesflow.campaigns", r.randint(4, 7))
+        self.campaigns = [sf.campaign(self, c) for c in range(n_campaigns)]
+        n_members = sf.state.count("salesflow.members", 300)
+        self.members: dict[int, dict] = {}
+        for j in range(n_members):
+            member = sf.member(self, j)
+            self.members[member["MemberId"]] = member
+        self.webhooks = [
+            sf.webhook(self, w) for w in range(sf.state.count("salesflow.webhooks", 3))
+        ]
+        self.messages = EventSeries(to_ms(HISTORY_START), sf.state.count("salesflow.messages", 200),
+                                    HISTORY_DAYS * MS_PER_DAY)  # fmt: skip
+
+
+class Salesflow:
+    vendor = "salesflow"
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.accounts = {
+            account_id: Account(self, i, account_id)
+            for i, account_id in enumerate(sorted(state.salesflow_accounts))
+        }
+        self._member_seq = 0
+
+    # -- generators ------------------------------------------------------------------------------
+
+    def campaign(self, account: Account, c: int) -> dict:
+        r = rng(self.state.seed, "sf-camp", account.id, c)
+        created = (
+            HISTORY_START - timedelta(days=30) + timedelta(days=c * 11, hours=r.randint(0, 23))
+        )
+        return {
+            "Id": account.index * 1000 + c + 1,
+            "Name": f"{r.choice(['LinkedIn outreach', 'Événements', 'Nachfassen', 'CEO 🚀'])} {c}",
+            "Status": r.choice(["ACTIVE", "PAUSED", "STOPPED", "DRAFT"]),
+            "Type": r.choice(["CONNECTION", "MESSAGE", "INMAIL"]),
+            "CreatedAt": dotnet(created, r.randrange(10**7)),
+            "LastModifiedAt": dotnet(
+                created + timedelta(days=r.randint(1, 20)), r.randrange(10**7)
+            ),
+            "MembersCount": 0,
+        }
+
+    def member(self, account: Account, j: int, tag: str = "") -> dict:
+        r = rng(self.state.seed, "sf-member", account.id, j, tag)
+        first, last = person(r)
+        campaign = r.choice(account.campaigns) if account.campaigns and r.random() > 0.05 else None
+        added = HISTORY_START + timedelta(minutes=r.randint(0, HISTORY_DAYS * 24 * 60 - 1))
+        if tag:
+            added = self.state.clock.now() - timedelta(minutes=r.randint(1, 600))
+        modified = added + timedelta(minutes=r.randint(0, 3000))
+        modified = min(modified, self.state.clock.now())
+        connected = added + timedelta(hours=r.randint(1, 72)) if r.random() < 0.4 else None
+        member: dict[str, t.Any] = {
+            "MemberId": account.index * 1_000_000 + j + 1,
+            "CampaignId": campaign["Id"] if campaign else None,
+            "LinkedInMemberId": 1_000_000_000 + stable_hash(account.id, j, tag) % 10**9,
+            "FirstName": first,
+            "LastName": last,
+            "Occupation": r.choice(["Founder and CEO", "Head of Growth", "Développeur", None]),
+            "Company": r.choice(COMPANIES),
+            "Location": r.choice(["Miami/Fort Lauderdale Area", "Zürich", "東京", None]),
+            "PhoneNumber": r.choice(["123 4567890", None]),
+            "Email": email_for(first, last, j) if r.random() < 0.7 else None,
+            "Address": r.choice(["", None, "Hauptstraße 1, 10115 Berlin"]),
+            "BirthdayYear": r.choice([1980, 1991, None]),
+            "BirthdayMonth": r.choice([12, 3, None]),
+            "BirthdayDay": r.choice([1, 28, None]),
+            "DateAdded": dotnet(added, r.randrange(10**7)),
+            "AddedAt": dotnet(added, r.randrange(10**7)),
+            "LastModifiedAt": dotnet(modified, r.randrange(10**7)),
+            "ConnectedAt": dotnet(connected, r.randrange(10**7)) if connected else None,
+            "MemberUrl": f"https://linkedin.com/in/{first.lower()}-{j}",
+            "PublicIdentifier": f"{first.lower()}-{j}-{account.id}",
+            "Industry": r.choice(INDUSTRIES),
+            "Distance": r.choice(["DISTANCE_1", "DISTANCE_2", "DISTANCE_3"]),
+            "CurrentPosition": r.choice(["Chief Executive Officer", "VP Sales", None]),
+            "Status": r.choice(STATUSES),
+            "HasReply": r.random() < 0.2,
+            "IsMuted": r.random() < 0.1,
+            "IsSeen": r.random() < 0.5,
+            "ConnectionsCount": r.randint(0, 500),
+            "FollowersCount": r.randint(0, 5000),
+            "IsSalesNavigator": r.random() < 0.3,
+            "LinkedInAccount": {"FirstName": account.record["FirstName"],
+                                "LastName": account.record["LastName"],
+                                "Username": account.record["Email"]},
+            "MemberCampaigns": [{"CampaignId": campaign["Id"], "CampaignName": campaign["Name"]}]
+            if campaign else [],
+        }  # fmt: skip
+        for k in range(1, 11):
+            roll = r.random()
+            if roll < 0.5:
+                member[f"Custom{k}"] = f"CustomValue{k} ✓" if k % 3 else f"Wert {k}"
+            elif roll < 0.8:
+                member[f"Custom{k}"] = None
+            # else: the key is missing
+        return member
+
+    def webhook(self, account: Account, w: int) -> dict:
+        r = rng(self.state.seed, "sf-hook", account.id, w)
+        attached = [
+            {"CampaignId": c["Id"], "WebhookCampaignId": account.index * 10_000 + w * 100 + n,
+             "RunOn": r.choice(["MEMBER_CONNECTED", "REPLY_DETECTED", "INVITATION_WITHDRAWN"])}
+            for n, c in enumerate(r.sample(account.campaigns, min(2, len(account.campaigns))))
+        ]  # fmt: skip
+        return {
+            "Id": account.index * 100 + w + 1,
+            "Name": f"Webhook {w} → CRM",
+            "Url": f"https://hooks.example.com/salesflow/{account.id}/{w}",
+            "DisableForMutedContacts": r.choice([True, False, None]),
+            "CreatedAt": dotnet(HISTORY_START + timedelta(days=w), r.randrange(10**7)),
+            "AttachedWebhookCampaigns": attached,
+        }
+
+    def message(self, account: Account, i: int) -> dict:
+        r = rng(self.state.seed, "sf-msg", account.id, i)
+        members = list(account.members.values())
+        member = members[stable_hash(account.id, "m", i) % len(members)] if members else None
+        received = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(
+            milliseconds=account.messages.time(i)
+        )
+        return {
+            "Id": account.index * 10_000_000 + i + 1,
+            "MemberId": member["MemberId"] if member else None,
+            "CampaignId": member["CampaignId"] if member else None,
+            "ConversationId": f"conv-{account.id}-{i // 3}",
+            "SenderName": f"{member['FirstName']} {member['LastName']}" if member else None,
+            "Text": r.choice(["Thanks, let's talk!", "Pas intéressé.", "Gerne – nächste Woche?",
+                              "👍", "Please remove me from your list."]),
+            "ReceivedAt": dotnet(received, (i * 7919) % 10**7),
+            "IsSeen": r.random() < 0.5,
+        }  # fmt: skip
+
+    def analytics(self, account: Account, day: datetime, campaign_id: int | None) -> dict:
+        """Daily metrics; the last days grow as the clock advances (late activity)."""
+        now = self.state.clock.now()
+        age_days = (now - day).total_seconds() / 86_400
+        settled = min(1.0, max(age_days, 0.0) / SETTLING_DAYS)
+        row: dict[str, t.Any] = {"Date": day.strftime("%Y-%m-%dT%H:%M:%S")}
+        if campaign_id is not None:
+            row["CampaignId"] = campaign_id
+        for metric in ANALYTICS_METRICS:
+            full = stable_hash(self.state.seed, account.id, campaign_id, day.date(), metric) % 40
+            row[metric] = int(full * settled)
+        return row
+
+    # -- clock --------------------------------------------------------------------------------------
+
+    def advance(self, seconds: float, step: int) -> None:
+        """Some members and campaigns change, a few members join; messages grow by themselves."""
+        now = self.state.clock.now()
+        for account in self.accounts.values():
+            r = rng(self.state.seed, "sf-advance", account.id, step)
+            members = list(account.members.values())
+            for member in r.sample(members, max(1, len(members) // 20)) if members else []:
+                member["Status"] = r.choice(STATUSES)
+                member["HasReply"] = not member["HasReply"]
+                member["LastModifiedAt"] = dotnet(now - timedelta(seconds=r.randint(1, 3600)),
+                                                  r.randrange(10**7))  # fmt: skip
+            for k in range(r.randint(2, 5)):
+                self._member_seq += 1
+                member = self.member(account, 500_000 + self._member_seq, f"adv{step}.{k}")
+                account.members[member["MemberId"]] = member
+            for campaign in r.sample(account.campaigns, min(1, len(account.campaigns))):
+                campaign["LastModifiedAt"] = dotnet(now - timedelta(minutes=5), r.randrange(10**7))
+
+    # -- expected ---------------------------------------------------------------------------------
+
+    def days(self) -> list[datetime]:
+        start = HISTORY_START
+        today = self.state.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return [start + timedelta(days=d) for d in range((today - start).days + 1)]
+
+    def expected(self, stream: str) -> list:
+        out: list = []
+        now_ms = self.state.clock.now_ms()
+        for account in self.accounts.values():
+            a = account.id
+            if stream == "accounts":
+                out.append(account.record["Id"])
+            elif stream == "campaigns" or stream == "campaign_statistics":
+                out += [[a, c["Id"]] for c in account.campaigns]
+            elif stream == "members":
+                out += [[a, m] for m in account.members]
+            elif stream == "webhooks":
+                out += [[a, w["Id"]] for w in account.webhooks]
+            elif stream == "incoming_messages":
+                out += [[a, account.index * 10_000_000 + i + 1]
+                        for i in range(account.messages.count_until(now_ms))]  # fmt: skip
+            elif stream == "account_analytics":
+                out += [[a, d.strftime("%Y-%m-%dT%H:%M:%S")] for d in self.days()]
+            elif stream == "campaign_analytics":
+                out += [[a, c["Id"], d.strftime("%Y-%m-%dT%H:%M:%S")]
+                        for c in account.campaigns for d in self.days()]  # fmt: skip
+            else:
+                raise KeyError(stream)
+        return out
+
+    # -- HTTP -----------------------------------------------------------------------------------------
+
+    def error_body(self, status: int, message: str) -> dict:
+        if status == 401:
+            return {"Message": "Authorization has been denied for this request."}
+        if status >= 500:
+            return {"Message": "An error has occurred."}
+        return {"Message": "The request is invalid.", "MessageDetail": message}
+
+    def authenticate(self, req: Request) -> str:
+        token = req.query.get("token", "")
+        if req.path.rstrip("/") == "/accounts/list-accounts":
+            for account_id, expected in self.state.salesflow_accounts.items():
+                if token and token == expected:
+                    return account_id
+            raise ApiError(401, "denied")
+        account_id = req.query.get("accountId", "")
+        if not token or self.state.salesflow_accounts.get(account_id) != token:
+            raise ApiError(401, "denied")
+        return account_id
+
+    def handle(self, req: Request) -> Reply:
+        if req.method != "GET":
+            raise ApiError(405, "The requested resource does not support this method.")
+        account_id = self.authenticate(req)
+        account = self.accounts[account_id]
+        q = req.query
+        path = req.path.rstrip("/")
+        empty = "empty_page" in req.flags
+        a = account.id
+
+        def listing(items: list[dict], stream: str, key: t.Callable[[dict], t.Any]) -> Reply:
+            items = [] if empty else items
+            return Reply(200, items, served=[(stream, key(x)) for x in items])
+
+        if path == "/accounts/list-accounts":
+            return listing([account.record], "accounts", lambda x: x["Id"])
+        if path == "/campaigns/list-campaigns":
+            items = account.campaigns
+            if q.get("updatedFromDate"):
+                since = _date_param(q, "updatedFromDate")
+                items = [c for c in items if parse_date(c["LastModifiedAt"]) > since]
+            items = [{**c, "MembersCount": sum(1 for m in account.members.values()
+                                               if m["CampaignId"] == c["Id"])} for c in items]  # fmt: skip
+            return listing(items, "campaigns", lambda x: [a, x["Id"]])
+        if path == "/members/list-contacts-by-accountid":
+            items = list(account.members.values())
+            if q.get("updatedFromDate"):
+                since = _date_param(q, "updatedFromDate")
+                items = [m for m in items if parse_date(m["LastModifiedAt"]) > since]
+            return listing(items, "members", lambda x: [a, x["MemberId"]])
+        if path == "/members/list-contacts-by-campaignid":
+            cid = _int(q, "campaignId")
+            items = [m for m in account.members.values() if m["CampaignId"] == cid]
+            return listing(items, "members", lambda x: [a, x["MemberId"]])
+        if m := re.fullmatch(r"/members/(\d+)", path):
+            member = account.members.get(int(m[1]))
+            if member is None:
+                raise ApiError(404, "Member not found")
+            return Reply(200, member, served=[("members", [a, member["MemberId"]])])
+        if path == "/statistics/GetCampaignStatistics":
+            campaign = self._campaign(account, _int(q, "campaignId"))
+            if q.get("isForceRequest", "").lower() != "true":
+                return Reply(200, None)
+            return Reply(200, self._statistics(account, campaign),
+                         served=[("campaign_statistics", [a, campaign["Id"]])])  # fmt: skip
+        if path in ("/analytics/by-campaignid", "/analytics/by-accountid"):
+            start, end = _date_param(q, "from")[0], _date_param(q, "to")[0]
+            start = start.replace(hour=0, minute=0, second=0)
+            end = end.replace(hour=0, minute=0, second=0)
+            if end < start:
+                raise ApiError(400, "'to' must not be before 'from'")
+            if (end - start).days + 1 > MAX_ANALYTICS_DAYS:
+                raise ApiError(400, f"The date range must not exceed {MAX_ANALYTICS_DAYS} days.")
+            campaign_id = None
+            if path.endswith("campaignid"):
+                campaign_id = self._campaign(account, _int(q, "campaignId"))["Id"]
+            today = self.state.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+            first = max(start, HISTORY_START)
+            days = [
+                first + timedelta(days=d) for d in range(max(0, (min(end, today) - first).days + 1))
+            ]
+            rows = [] if empty else [self.analytics(account, d, campaign_id) for d in days]
+            stream = "campaign_analytics" if campaign_id is not None else "account_analytics"
+            served = [(stream, [a, campaign_id, r["Date"]] if campaign_id is not None
+                       else [a, r["Date"]]) for r in rows]  # fmt: skip
+            return Reply(200, rows, served=served)
+        if path in ("/messaging/incoming-messages-by-accountid",
+                    "/messaging/incoming-messages-by-campaignid"):  # fmt: skip
+            since = _date_param(q, "from") if q.get("from") else (HISTORY_START, 0)
+            since_ms = to_ms(since[0]) + since[1] // 10_000
+            n = account.messages.count_until(self.state.clock.now_ms())
+            lo = account.messages.count_before(since_ms)
+            items = [self.message(account, i) for i in range(lo, n)]
+            items = [x for x in items if parse_date(x["ReceivedAt"]) >= since]
+            if path.endswith("campaignid"):
+                cid = self._campaign(account, _int(q, "campaignId"))["Id"]
+                items = [x for x in items if x["CampaignId"] == cid]
+            return listing(items, "incoming_messages", lambda x: [a, x["Id"]])
+        if path == "/webhooks/list":
+            return listing(account.webhooks, "webhooks", lambda x: [a, x["Id"]])
+        raise ApiError(404, "No HTTP resource was found that matches the request URI.")
+
+    def _campaign(self, account: Account, campaign_id: int) -> dict:
+        for campaign in account.campaigns:
+            if campaign["Id"] == campaign_id:
+                return campaign
+        raise ApiError(404, "Campaign not found")
+
+    def _statistics(self, account: Account, campaign: dict) -> dict:
+        members = [m for m in account.members.values() if m["CampaignId"] == campaign["Id"]]
+        sent = sum(1 for m in members if m["Status"] in (2, 4, 64))
+        accepted = sum(1 for m in members if m["Status"] == 4)
+        replies = sum(1 for m in members if m["HasReply"])
+        return {
+            "CampaignId": campaign["Id"],
+            "CampaignName": campaign["Name"],
+            "TotalMembers": len(members),
+            "InvitationsSent": sent,
+            "InvitationsAccepted": accepted,
+            "MessagesSent": accepted + replies,
+            "Replies": replies,
+            "ReplyRate": round(replies / len(members), 4) if members else 0.0,
+            "AcceptanceRate": round(accepted / sent, 4) if sent else 0.0,
+            "Withdrawn": sum(1 for m in members if m["Status"] == 64),
+            "UpdatedAt": dotnet(self.state.clock.now(), stable_hash(campaign["Id"]) % 10**7),
+        }
+
+
+def _int(query: dict[str, str], name: str) -> int:
+    try:
+        return int(query[name])
+    except (KeyError, ValueError):
+        raise ApiError(400, f"'{name}' is required and must be an integer") from None
+
+
+def _date_param(query: dict[str, str], name: str) -> tuple[datetime, int]:
+    try:
+        return parse_date(query[name])
+    except (KeyError, ValueError):
+        raise ApiError(400, f"'{name}' must be a date (yyyy-MM-dd or ISO-8601)") from None
