@@ -35,6 +35,7 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
+from outreach_kit.timestamps import to_utc_iso
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -60,6 +61,10 @@ class OutreachStream(RESTStream[t.Any]):
     #: Setting(s) to blame when the vendor rejects the credentials.
     credential_settings: str = "api_key"
     records_jsonpath = "$[*]"
+    #: Fields converted to UTC ISO-8601 by ``post_process`` (ms ints, .NET strings, ...).
+    timestamp_fields: tuple[str, ...] = ()
+    #: Object property that collects keys the schema does not declare, so none is lost.
+    extra_property: str | None = None
 
     # -- settings -------------------------------------------------------------------------
 
@@ -245,6 +250,30 @@ class OutreachStream(RESTStream[t.Any]):
         if body is None:
             return
         yield from extract_jsonpath(self.records_jsonpath, body)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Normalise timestamps and keep undeclared keys in ``extra_property`` (SDK hook)."""
+        for name in self.timestamp_fields:
+            if name in row:
+                try:
+                    row[name] = to_utc_iso(row[name])
+                except ValueError:
+                    self.logger.warning(
+                        "%s: %s=%r is not a timestamp; kept as null and in '%s'",
+                        self.name,
+                        name,
+                        row[name],
+                        self.extra_property,
+                    )
+                    if self.extra_property:
+                        row.setdefault(self.extra_property, {})[name] = row[name]
+                    row[name] = None
+        if self.extra_property:
+            declared = self.schema["properties"]
+            extras = {key: row.pop(key) for key in [k for k in row if k not in declared]}
+            if extras:
+                row[self.extra_property] = {**(row.get(self.extra_property) or {}), **extras}
+        return row
 
 
 def parse_retry_after(response: requests.Response) -> float | None:
