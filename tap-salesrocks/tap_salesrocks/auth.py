@@ -1,0 +1,108 @@
+"""Sales.Rocks login: one bearer token per tap run, refreshed before it expires.
+
+singer-sdk's `OAuthAuthenticator` gives the shape (token, expiry, header); this subclass
+adds what the API and a long sync need: a JSON login body, either token field name
+(`access_token` or `AccessToken`), a safety margin before expiry (the SDK has none), a lock
+so concurrent streams refresh once, every token registered as a secret the moment it
+exists, and errors that name the username but never the password or token.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import requests
+from singer_sdk.authenticators import OAuthAuthenticator
+
+from outreach_kit.errors import AuthenticationError, RetriesExhaustedError
+from outreach_kit.redaction import SECRETS
+
+DEFAULT_LIFETIME_S = 3600
+
+
+class SalesRocksAuthenticator(OAuthAuthenticator):
+    """Bearer tokens from `POST /auth/accessToken`."""
+
+    def __init__(self, *, api_url: str, username: str, password: str, timeout: int = 60,
+                 refresh_margin_s: float = 300.0) -> None:  # fmt: skip
+        super().__init__(
+            auth_endpoint=f"{api_url.rstrip('/')}/auth/accessToken",
+            default_expiration=DEFAULT_LIFETIME_S,
+        )
+        self.username = username
+        self._password = password
+        self._timeout = timeout
+        self._margin = refresh_margin_s
+        self._lock = threading.RLock()
+        SECRETS.add(password)
+        #: True after a 401 made us refresh; a second 401 then is fatal.
+        self.refreshed_after_rejection = False
+
+    @property
+    def oauth_request_body(self) -> dict:
+        return {"username": self.username, "password": self._password}
+
+    def is_token_valid(self) -> bool:
+        """Valid until `margin` before expiry (at most a tenth of the lifetime)."""
+        if self.access_token is None or self.last_refreshed is None:
+            return False
+        if not self.expires_in:
+            return True
+        margin = min(self._margin, self.expires_in / 10)
+        age = (datetime.now(timezone.utc) - self.last_refreshed).total_seconds()
+        return age < self.expires_in - margin
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        with self._lock:
+            if not self.is_token_valid():
+                self.update_access_token()
+            self.auth_headers["Authorization"] = f"Bearer {self.access_token}"
+        request.headers.update(self.auth_headers)
+        return request
+
+    def invalidate(self) -> None:
+        """Forget the token (the API rejected it) so the next request logs in again."""
+        with self._lock:
+            self.access_token = None
+
+    def update_access_token(self) -> None:
+        """Log in; the token field may be `access_token` or `AccessToken`."""
+        self.logger.info("Requesting a new Sales.Rocks access token for user '%s'", self.username)
+        requested_at = datetime.now(timezone.utc)
+        try:
+            response = self._session.post(
+                self.auth_endpoint, json=self.oauth_request_body, timeout=self._timeout
+            )
+        except requests.RequestException:
+            raise RetriesExhaustedError(
+                f"Could not reach the Sales.Rocks login endpoint for user '{self.username}'. "
+                "Check 'api_url' and the network, then run the sync again."
+            ) from None
+        if response.status_code in (400, 401, 403):
+            raise AuthenticationError(
+                f"Sales.Rocks rejected the login for user '{self.username}' (HTTP "
+                f"{response.status_code}). Check the 'username' and 'password' settings."
+            )
+        if response.status_code >= 400:
+            raise RetriesExhaustedError(
+                f"The Sales.Rocks login endpoint answered HTTP {response.status_code} for user "
+                f"'{self.username}'. The API may be down; run the sync again later."
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        token = None
+        if isinstance(body, dict):
+            token = body.get("access_token") or body.get("AccessToken")
+            lifetime = body.get("expires_in") or body.get("ExpiresIn")
+        if not token:
+            raise AuthenticationError(
+                f"The Sales.Rocks login for user '{self.username}' returned no access token "
+                "(neither 'access_token' nor 'AccessToken'); the API may have changed."
+            )
+        SECRETS.add(token)
+        self.access_token = token
+        self.expires_in = int(float(lifetime)) if lifetime else self._default_expiration
+        self.last_refreshed = requested_at

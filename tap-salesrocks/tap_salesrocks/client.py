@@ -1,0 +1,107 @@
+"""Sales.Rocks base stream: POST with JSON bodies, one shared bearer token, page/size paging."""
+
+from __future__ import annotations
+
+import typing as t
+from importlib import resources
+
+from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.pagination import BasePageNumberPaginator, SinglePagePaginator
+
+from outreach_kit.client import OutreachStream
+from outreach_kit.errors import AuthenticationError
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from tap_salesrocks.auth import SalesRocksAuthenticator
+
+SCHEMAS = resources.files(__package__) / "schemas"
+
+
+class TokenRejectedError(RetriableAPIError):
+    """A 401 on a data call: the token is dropped and the request retried once."""
+
+
+class SalesRocksStream(OutreachStream):
+    """Any Sales.Rocks data endpoint."""
+
+    vendor = "Sales.Rocks"
+    credential_settings = "username"
+    http_method = "POST"
+    records_jsonpath = "$.data[*]"
+    extra_property = "extra"
+    schema = StreamSchema(SchemaDirectory(SCHEMAS))
+
+    @property
+    def authenticator(self) -> SalesRocksAuthenticator:
+        """The tap's single authenticator: one token shared by every stream."""
+        return self._tap.authenticator  # type: ignore[attr-defined,no-any-return]
+
+    def validate_response(self, response: requests.Response) -> None:
+        """401: log in again and retry once; a second 401 in a row is fatal."""
+        auth = self.authenticator
+        if response.status_code == 401:
+            if auth.refreshed_after_rejection:
+                raise AuthenticationError(
+                    f"Sales.Rocks rejected a fresh access token for user '{auth.username}' "
+                    f"(HTTP 401) on '{self.name}'. The account may lack API access; check the "
+                    "'username' and 'password' settings."
+                )
+            auth.refreshed_after_rejection = True
+            auth.invalidate()
+            raise TokenRejectedError(f"Sales.Rocks rejected the access token on '{self.name}'")
+        super().validate_response(response)
+        auth.refreshed_after_rejection = False
+
+    def auth_error_message(self, response: requests.Response) -> str:
+        return (
+            f"Sales.Rocks refused user '{self.authenticator.username}' access to '{self.name}' "
+            f"(HTTP {response.status_code}). Check the 'username' and 'password' settings and "
+            "that the account may use the API."
+        )
+
+    def envelope_error(self, body: t.Any) -> str | None:
+        """`{"status": "error", ...}` or `{"error": {...}}` in a 200 is an error."""
+        if isinstance(body, dict):
+            if isinstance(body.get("error"), dict):
+                return str(body["error"].get("message") or body["error"])
+            if body.get("status") not in (None, "success"):
+                return str(body.get("message") or f"status {body.get('status')!r}")
+        return None
+
+    def retry_wait(self, exc: BaseException, attempt: int) -> float:
+        if isinstance(exc, TokenRejectedError):
+            return 0.0  # a new token is all it takes
+        return super().retry_wait(exc, attempt)
+
+
+class PageSizePaginator(BasePageNumberPaginator):
+    """`page` from 1 and `size`; a page with fewer than `size` rows is the last."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(start_value=1)
+        self.size = size
+
+    def has_more(self, response: requests.Response) -> bool:
+        body = getattr(response, "_outreach_body", None)
+        data = body.get("data") if isinstance(body, dict) else None
+        return isinstance(data, list) and len(data) >= self.size
+
+
+class PagedStream(SalesRocksStream):
+    """Endpoints paged with `page`/`size` in the JSON body."""
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("page_size") or 100)
+
+    #: Set while re-reading only the first page (see ListDataStream).
+    single_page = False
+
+    def get_new_paginator(self) -> PageSizePaginator | SinglePagePaginator:
+        return SinglePagePaginator() if self.single_page else PageSizePaginator(self.page_size)
+
+    def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
+        return {"page": next_page_token or 1, "size": self.page_size}

@@ -1,0 +1,162 @@
+"""Sales.Rocks streams: editable lists, their rows, and drip campaign statistics."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from datetime import datetime, timezone
+
+from outreach_kit.errors import VendorAPIError
+from tap_salesrocks.client import PagedStream, SalesRocksStream
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context
+
+
+class ListsStream(PagedStream):
+    """Editable lists (`POST /editable-lists/getLists`)."""
+
+    name = "lists"
+    path = "/editable-lists/getLists"
+    primary_keys = ("uuid",)
+    timestamp_fields = ("created_at", "updated_at")
+
+    def get_child_context(self, record: dict, context: Context | None) -> dict:
+        return {"list_id": record["uuid"]}
+
+
+class ListDataStream(PagedStream):
+    """Rows of every editable list; each list's user-defined columns land in `columns`.
+
+    Columns differ from list to list and users add new ones at any time, so every column
+    is kept, under its original name, in the JSON object `columns` (typed copies of `name`
+    and `email`, present in every list, sit beside it). Page/size paging shifts when rows
+    are inserted or deleted during the read: rows are de-duplicated by id within the sync,
+    and a list read over several pages is re-checked at the end (its first page re-read);
+    if the list moved, it is read again until a pass sees it still, so nothing is lost.
+    """
+
+    name = "list_data"
+    path = "/editable-lists/getListData"
+    primary_keys = ("id",)
+    parent_stream_type = ListsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no state per list
+    extra_property = None
+    #: Passes over a list that keeps changing before giving up with an error.
+    max_passes = 5
+
+    def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
+        return {"list_id": (context or {})["list_id"], **super().prepare_request_payload(
+            context, next_page_token)}  # fmt: skip
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        emitted: set[str] = set()
+        for attempt in range(1, self.max_passes + 1):
+            self._page_ids: list[list[str]] = []
+            read_in_pass: set[str] = set()
+            shifted = False
+            for row in self.request_records(context):
+                oid = _plain_id(row.get("_id"))
+                shifted |= oid in read_in_pass  # rows moved forward: something was inserted
+                read_in_pass.add(oid)
+                if oid not in emitted:
+                    emitted.add(oid)
+                    yield row  # the SDK applies post_process
+            if len(self._page_ids) <= 1 and not shifted:
+                return  # a single page is one consistent read
+            if not shifted and self._read_first_page(context) == self._page_ids[0]:
+                return  # the list did not move while it was read
+            self.logger.info(
+                "list_data: list %s changed while it was read (pass %d); reading it again",
+                (context or {}).get("list_id"), attempt,
+            )  # fmt: skip
+        raise VendorAPIError(
+            f"Sales.Rocks list {(context or {}).get('list_id')} kept changing during "
+            f"{self.max_passes} consecutive reads; run the sync again when it is quieter."
+        )
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        rows = list(super().parse_response(response))
+        self._page_ids.append([_plain_id(r.get("_id")) for r in rows])
+        return rows
+
+    def _read_first_page(self, context: Context | None) -> list[str]:
+        """Ids on page 1 now (one request), to tell whether the list moved during the read."""
+        page_ids = self._page_ids
+        self._page_ids = []
+        self.single_page = True
+        try:
+            list(self.request_records(context))
+        finally:
+            self.single_page = False
+        first = self._page_ids[0] if self._page_ids else []
+        self._page_ids = page_ids
+        return first
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        oid = _plain_id(row.pop("_id", None))
+        list_id = row.pop("list_id", None) or (context or {}).get("list_id")
+        return {
+            "id": oid,
+            "list_id": list_id,
+            "name": _text(row.get("name")),
+            "email": _text(row.get("email")),
+            "columns": row,
+        }
+
+
+class CampaignStatisticsStream(SalesRocksStream):
+    """Drip campaign totals for each id in `campaign_ids`: one row per campaign, replaced on
+    every sync (`extracted_at` says when); keep history downstream (e.g. a dbt snapshot)."""
+
+    name = "campaign_statistics"
+    path = "/drip-campaign/getCampaignStatistics"
+    primary_keys = ("campaign_id",)
+    records_jsonpath = "$.data"
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    timestamp_fields = ("campaign_created_at", "extracted_at")
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        return [{"campaign_id": int(c)} for c in self.config.get("campaign_ids") or []]
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        if context is None:
+            return  # no campaign_ids configured: nothing to report
+        yield from super().get_records(context)
+
+    def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
+        return {"campaign_id": (context or {})["campaign_id"]}
+
+    def validate_response(self, response: requests.Response) -> None:
+        if response.status_code == 404:
+            try:
+                campaign = json.loads(response.request.body or b"{}").get("campaign_id")
+            except ValueError:
+                campaign = "?"
+            raise VendorAPIError(
+                f"Sales.Rocks has no drip campaign {campaign} (HTTP 404): remove or correct "
+                "it in the 'campaign_ids' setting."
+            )
+        super().validate_response(response)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        row["campaign_id"] = (context or {})["campaign_id"]
+        row["extracted_at"] = datetime.now(timezone.utc).isoformat()
+        row.pop("status_code", None)
+        return super().post_process(row, context)
+
+
+def _plain_id(value: t.Any) -> str:
+    """`{"$oid": "..."}` (or a bare string) to the plain id string."""
+    if isinstance(value, dict):
+        value = value.get("$oid")
+    return str(value) if value is not None else ""
+
+
+def _text(value: t.Any) -> str | None:
+    return None if value is None else str(value)
+
+
+STREAM_TYPES = [ListsStream, ListDataStream, CampaignStatisticsStream]
