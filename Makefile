@@ -30,7 +30,7 @@ $(VENV)/.installed: $(BIN)/python $(PACKAGE_FILES) requirements-dev.txt
 	touch $@
 
 $(MELTANO_VENV)/.installed: $(BIN)/python
-	$(UV) venv -q --python $(PYTHON) $(MELTANO_VENV)
+	$(UV) venv -q --clear --python $(PYTHON) $(MELTANO_VENV)
 	$(UV) pip install -q --python $(MELTANO_VENV)/bin/python meltano==4.4.1 uv==0.13.9
 	touch $@
 

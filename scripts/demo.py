@@ -31,6 +31,7 @@ WAREHOUSE = ROOT / "warehouse" / "outreach.duckdb"
 def main() -> int:
     print("==> Installing Meltano plugins (taps, target-duckdb, target-jsonl)", flush=True)
     subprocess.run([str(MELTANO), "install"], cwd=ROOT, check=True)
+    WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
     for stale in (WAREHOUSE, WAREHOUSE.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     with SandboxProcess(seed=7, scale=1.0, time_scale=60.0, rate_limits=True) as sandbox:

@@ -7,7 +7,7 @@ from importlib import resources
 
 from singer_sdk.authenticators import APIKeyAuthenticator
 from singer_sdk.helpers.jsonpath import extract_jsonpath
-from singer_sdk.pagination import BaseOffsetPaginator
+from singer_sdk.pagination import OffsetPaginator
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
@@ -63,7 +63,7 @@ class LegacyStream(SalesBlinkStream):
     records_jsonpath = "$.data[*]"
 
 
-class LimitSkipPaginator(BaseOffsetPaginator):
+class LimitSkipPaginator(OffsetPaginator):
     """`limit` + `skip` (a record offset); a page shorter than `limit` is the last."""
 
     def __init__(self, records_jsonpath: str, page_size: int = MAX_PAGE_SIZE) -> None:

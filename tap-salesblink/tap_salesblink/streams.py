@@ -132,10 +132,7 @@ class ActivityStream(PublicStream):
             low = high + 1
 
     def _emit(self, events: list[dict], context: Context | None) -> t.Iterator[dict]:
-        for event in reversed(events):  # newest first on the wire; oldest first out
-            row = self.post_process(event, context)
-            if row is not None:
-                yield row
+        yield from reversed(events)  # newest first on the wire; oldest first out
         self._write_state_message()  # checkpoint: this window is complete
 
     def _read_window(

@@ -7,7 +7,7 @@ from importlib import resources
 
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import RetriableAPIError
-from singer_sdk.pagination import BasePageNumberPaginator, SinglePagePaginator
+from singer_sdk.pagination import PageNumberPaginator, SinglePagePaginator
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError
@@ -77,7 +77,7 @@ class SalesRocksStream(OutreachStream):
         return super().retry_wait(exc, attempt)
 
 
-class PageSizePaginator(BasePageNumberPaginator):
+class PageSizePaginator(PageNumberPaginator):
     """`page` from 1 and `size`; a page with fewer than `size` rows is the last."""
 
     def __init__(self, size: int) -> None:
