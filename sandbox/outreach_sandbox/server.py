@@ -299,7 +299,9 @@ class SandboxServer:
             self.state.configure(**config)
         self.httpd = SandboxHTTPServer((host, port), self.state)
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def control(self):
