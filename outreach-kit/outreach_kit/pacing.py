@@ -22,7 +22,7 @@ class RequestPacer:
         period: float = 60.0,
         *,
         clock: t.Callable[[], float] = time.monotonic,
-        sleep: t.Callable[[float], None] = time.sleep,
+        sleep: t.Callable[[float], None] | None = None,
     ) -> None:
         self.limit = limit if limit and limit > 0 else None
         # 2% headroom: requests are stamped when sent but counted by the server on arrival.
@@ -51,7 +51,7 @@ class RequestPacer:
                         self._sent.append(now)
                     return
                 self.waited += delay
-            self._sleep(delay)
+            (self._sleep or time.sleep)(delay)  # looked up late: tests may patch it
 
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds`` (the server said Retry-After)."""

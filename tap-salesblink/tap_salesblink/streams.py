@@ -69,11 +69,9 @@ class SequenceStatsStream(PublicStream):
     records_jsonpath = "$.data"
     parent_stream_type = SequencesStream
     state_partitioning_keys: t.ClassVar[list[str]] = []
-    timestamp_fields = ("extracted_at",)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row["sequence_id"] = (context or {})["sequence_id"]
-        row["extracted_at"] = datetime.now(timezone.utc).isoformat()
         return super().post_process(row, context)
 
 

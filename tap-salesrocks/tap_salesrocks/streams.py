@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import typing as t
-from datetime import datetime, timezone
 
 from outreach_kit.errors import VendorAPIError
 from tap_salesrocks.client import PagedStream, SalesRocksStream
@@ -108,14 +107,15 @@ class ListDataStream(PagedStream):
 
 class CampaignStatisticsStream(SalesRocksStream):
     """Drip campaign totals for each id in `campaign_ids`: one row per campaign, replaced on
-    every sync (`extracted_at` says when); keep history downstream (e.g. a dbt snapshot)."""
+    every sync (the record's `time_extracted` says when); keep history downstream, e.g. with a
+    dbt snapshot."""
 
     name = "campaign_statistics"
     path = "/drip-campaign/getCampaignStatistics"
     primary_keys = ("campaign_id",)
     records_jsonpath = "$.data"
     state_partitioning_keys: t.ClassVar[list[str]] = []
-    timestamp_fields = ("campaign_created_at", "extracted_at")
+    timestamp_fields = ("campaign_created_at",)
 
     @property
     def partitions(self) -> list[dict] | None:
@@ -143,7 +143,6 @@ class CampaignStatisticsStream(SalesRocksStream):
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row["campaign_id"] = (context or {})["campaign_id"]
-        row["extracted_at"] = datetime.now(timezone.utc).isoformat()
         row.pop("status_code", None)
         return super().post_process(row, context)
 
