@@ -200,14 +200,19 @@ def test_retry_after_is_honoured_in_process(monkeypatch, capsys):
     """A 429 waits what Retry-After says (no real sleep: the sleep is recorded)."""
     import backoff._sync
 
+    from outreach_kit.pacing import RequestPacer
+
     waits: list[float] = []
+    paused: list[float] = []
     monkeypatch.setattr(backoff._sync.time, "sleep", waits.append)
+    monkeypatch.setattr(RequestPacer, "pause", lambda self, seconds: paused.append(seconds))
     with SandboxServer(seed=11, scale=0.05) as server:
         server.control.add_faults([{"vendor": "salesblink", "path": "/users", "kind": "429",
                                     "retry_after": 7}])  # fmt: skip
         tap = TapSalesBlink(config=config(server.url))
         tap.sync_all()
-        assert 7.0 in waits
+        assert 7.0 in waits  # the retry waited exactly Retry-After
+        assert 7.0 in paused  # and held every other request of the tap as long
         out = capsys.readouterr().out
         assert sum(
             1 for m in parse_messages(out) if m.get("stream") == "users" and m["type"] == "RECORD"
