@@ -44,6 +44,12 @@ class SalesflowStream(OutreachStream):
             return None
         return [{"account_id": account_id} for account_id in self._tap.tokens]  # type: ignore[attr-defined]
 
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        # Checkpoint what the accounts before this one finished: if this account's token is
+        # rejected, their bookmarks are already written.
+        self._write_state_message()
+        yield from super().get_records(context)
+
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         request = super().get_http_request(page=page)
         account_id = (page.stream_context or {})["account_id"]
