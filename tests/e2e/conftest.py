@@ -79,8 +79,9 @@ def project(sandbox, postgres_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def primary_keys() -> dict[tuple[str, str], list[str]]:
-    """(vendor, stream) -> key properties, from each tap's own catalog (--discover)."""
+def catalogs() -> dict[tuple[str, str], dict]:
+    """(vendor, stream) -> {"keys": key properties, "timestamps": date-time properties},
+    from each tap's own catalog (--discover)."""
     configs = {
         "salesblink": {"api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]},
         "salesflow": {"accounts": json.loads(SANDBOX_CREDENTIALS["TAP_SALESFLOW_ACCOUNTS"])},
@@ -90,7 +91,7 @@ def primary_keys() -> dict[tuple[str, str], list[str]]:
             "campaign_ids": [101],
         },
     }
-    keys: dict[tuple[str, str], list[str]] = {}
+    found: dict[tuple[str, str], dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for vendor, config in configs.items():
             path = Path(tmp) / f"{vendor}.json"
@@ -100,5 +101,12 @@ def primary_keys() -> dict[tuple[str, str], list[str]]:
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             for entry in json.loads(out.stdout)["streams"]:
-                keys[(vendor, entry["tap_stream_id"])] = list(entry.get("key_properties") or [])
-    return keys
+                properties = entry["schema"]["properties"]
+                found[(vendor, entry["tap_stream_id"])] = {
+                    "keys": list(entry.get("key_properties") or []),
+                    "timestamps": [
+                        name for name, prop in properties.items()
+                        if prop.get("format") == "date-time"
+                    ],
+                }  # fmt: skip
+    return found

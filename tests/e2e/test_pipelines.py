@@ -82,12 +82,13 @@ def _run_all(project) -> None:
     project.run("run", *tasks)
 
 
-def _check_tables(project, client, primary_keys) -> dict[tuple[str, str, str], int]:
+def _check_tables(project, client, catalogs) -> dict[tuple[str, str, str], int]:
     counts = {}
     problems = []
     for vendor, streams in DEFAULT_STREAMS.items():
         for stream in streams:
-            keys = primary_keys[(vendor, stream)]
+            keys = catalogs[(vendor, stream)]["keys"]
+            timestamps = catalogs[(vendor, stream)]["timestamps"]
             expected = {_key(k) for k in client.expected(vendor, stream)["keys"]}
             for warehouse in WAREHOUSES:
                 rows, types = _rows(warehouse, project, vendor, stream, keys)
@@ -101,17 +102,21 @@ def _check_tables(project, client, primary_keys) -> dict[tuple[str, str, str], i
                         f"{warehouse} {vendor}.{stream}: {len(landed)} rows, expected "
                         f"{len(expected)}; missing {sorted(missing)[:3]}, extra {sorted(extra)[:3]}"
                     )
-                if not any("timestamp" in t for t in types.values()):
-                    problems.append(f"{warehouse} {vendor}.{stream}: no timestamp column {types}")
+                for column in timestamps:
+                    if "timestamp" not in types.get(column.lower(), types.get(column, "")):
+                        problems.append(
+                            f"{warehouse} {vendor}.{stream}.{column}: "
+                            f"{types.get(column)} is not a timestamp column"
+                        )
     assert not problems, "\n".join(problems)
     return counts
 
 
 @pytest.fixture(scope="module")
-def first_run(project, sandbox, primary_keys):
+def first_run(project, sandbox, catalogs):
     sandbox.client.clear_served()
     _run_all(project)
-    return _check_tables(project, sandbox.client, primary_keys)
+    return _check_tables(project, sandbox.client, catalogs)
 
 
 def test_full_sync_lands_every_record_in_both_warehouses(first_run):
@@ -134,13 +139,13 @@ def test_custom_fields_and_list_columns_land(project, first_run):
     assert any("custom1" in c.lower() for c in members), members
 
 
-def test_incremental_run_after_clock_advance(project, sandbox, primary_keys, first_run):
+def test_incremental_run_after_clock_advance(project, sandbox, catalogs, first_run):
     client = sandbox.client
     before = {(v, s): {_key(k) for k in client.expected(v, s)["keys"]} for v, s in EVENT_STREAMS}
     client.advance(seconds=86_400)
     client.clear_served()
     _run_all(project)
-    counts = _check_tables(project, client, primary_keys)
+    counts = _check_tables(project, client, catalogs)
     served = client.served()
     for vendor, stream in EVENT_STREAMS:
         new = {_key(k) for k in client.expected(vendor, stream)["keys"]} - before[(vendor, stream)]
@@ -150,12 +155,12 @@ def test_incremental_run_after_clock_advance(project, sandbox, primary_keys, fir
     assert all(counts[k] >= first_run[k] for k in first_run)
 
 
-def test_run_without_changes_adds_nothing(project, sandbox, primary_keys):
+def test_run_without_changes_adds_nothing(project, sandbox, catalogs):
     client = sandbox.client
-    before = _check_tables(project, client, primary_keys)
+    before = _check_tables(project, client, catalogs)
     client.clear_served()
     _run_all(project)
-    after = _check_tables(project, client, primary_keys)
+    after = _check_tables(project, client, catalogs)
     assert after == before
     served = client.served()
     for vendor, stream in EVENT_STREAMS:
