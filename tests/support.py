@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
+import typing as t
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,3 +84,28 @@ def secret_forms(secret: str) -> set[str]:
 def assert_no_secrets(output: str, secrets: list[str]) -> None:
     leaks = [form for s in secrets for form in secret_forms(s) if form in output]
     assert not leaks, f"secret leaked into output ({len(leaks)} forms)"
+
+
+def run_until_killed(tap: str, config: dict, stop: t.Callable[[str], bool],
+                     state: dict | None = None) -> list[dict]:  # fmt: skip
+    """Run `tap`, SIGKILL it as soon as `stop(line)` is true for a stdout line; return the
+    Singer messages it wrote before dying (a line cut by the kill is dropped)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config_path = Path(tmp) / "config.json"
+        config_path.write_text(json.dumps(config))
+        command = [str(BIN / tap), "--config", str(config_path)]
+        if state is not None:
+            state_path = Path(tmp) / "state.json"
+            state_path.write_text(json.dumps(state))
+            command += ["--state", str(state_path)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   text=True)  # fmt: skip
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if stop(line):
+                break
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    return parse_messages("".join(lines))

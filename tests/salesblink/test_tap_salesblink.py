@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from singer_sdk.testing import get_tap_test_class
-from support import BIN, assert_no_secrets, parse_messages, run_tap
+from support import assert_no_secrets, parse_messages, run_tap, run_until_killed
 
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 from tap_salesblink.tap import TapSalesBlink
@@ -153,21 +150,14 @@ def test_killed_sync_resumes_without_loss():
     """SIGKILL mid-stream, resume from the last STATE: the union holds every event."""
     with SandboxServer(seed=9, scale=1.0, latency_ms=15) as server:
         cfg = config(server.url, activity_window_days=1)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "config.json"
-            path.write_text(json.dumps(cfg))
-            process = subprocess.Popen([str(BIN / "tap-salesblink"), "--config", str(path)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
-            lines, states = [], 0
-            for line in process.stdout:
-                lines.append(line)
-                if '"type":"STATE"' in line.replace(" ", "") and '"sent"' in line:
-                    states += 1
-                    if states == 3:
-                        break
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-        killed = parse_messages("".join(lines))
+        states = []
+
+        def third_sent_checkpoint(line: str) -> bool:
+            if '"type":"STATE"' in line.replace(" ", "") and '"sent"' in line:
+                states.append(line)
+            return len(states) == 3
+
+        killed = run_until_killed("tap-salesblink", cfg, third_sent_checkpoint)
         state = next(m["value"] for m in reversed(killed) if m["type"] == "STATE")
         resumed = run_tap("tap-salesblink", cfg, state=state)
         assert resumed.returncode == 0, resumed.stderr[-1500:]

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from singer_sdk.testing import get_tap_test_class
-from support import BIN, assert_no_secrets, parse_messages, run_tap
+from support import assert_no_secrets, run_tap, run_until_killed
 
 from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 from tap_salesflow.tap import TapSalesflow
@@ -140,19 +136,10 @@ def test_state_in_the_future_returns_nothing_incremental(fresh):
 def test_killed_sync_resumes_without_loss():
     with SandboxServer(seed=34, scale=0.5, latency_ms=20) as server:
         cfg = config(server.url)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "config.json"
-            path.write_text(json.dumps(cfg))
-            process = subprocess.Popen([str(BIN / "tap-salesflow"), "--config", str(path)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
-            lines = []
-            for line in process.stdout:
-                lines.append(line)
-                if '"stream":"members"' in line.replace(" ", "") and '"RECORD"' in line:
-                    break
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-        killed = parse_messages("".join(lines))
+        killed = run_until_killed(
+            "tap-salesflow", cfg,
+            lambda line: '"stream":"members"' in line.replace(" ", "") and '"RECORD"' in line,
+        )  # fmt: skip
         states = [m["value"] for m in killed if m["type"] == "STATE"]
         resumed = run_tap("tap-salesflow", cfg, state=states[-1] if states else None)
         assert resumed.returncode == 0, resumed.stderr[-1500:]
