@@ -58,10 +58,13 @@ def describe(exc: BaseException) -> str:
         return f"invalid settings: {details}. Fix the config (meltano config, .env or --config)."
     if isinstance(exc, (ConfigurationError, FatalAPIError)):
         return str(exc)
-    if isinstance(exc, json.JSONDecodeError):
+    if isinstance(exc, json.JSONDecodeError) or type(exc).__name__ in (
+        "JSONDecodeError",
+        "DecodeError",
+    ):
         return (
-            f"a JSON input (config, state or catalog file) is not valid JSON: {exc}. "
-            "Check the file passed on the command line."
+            f"a JSON input (config, state or catalog file) is not valid JSON ({exc}). Check "
+            "the files passed with --config, --state and --catalog; nothing was extracted."
         )
     return f"{type(exc).__name__}: {exc}"
 

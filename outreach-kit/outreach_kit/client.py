@@ -65,6 +65,8 @@ class OutreachStream(RESTStream[t.Any]):
     timestamp_fields: tuple[str, ...] = ()
     #: Object property that collects keys the schema does not declare, so none is lost.
     extra_property: str | None = None
+    #: Records per full page, for paged streams: enables the empty-page and repeat guards.
+    page_size: int | None = None
 
     # -- settings -------------------------------------------------------------------------
 
@@ -166,6 +168,56 @@ class OutreachStream(RESTStream[t.Any]):
             return "could not connect, or the connection was reset"
         return type(exc).__name__ if exc is not None else "unknown error"
 
+    # -- paging guards --------------------------------------------------------------------
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        self.reset_page_guard()  # each partition is read from its first page
+        yield from super().get_records(context)
+
+    def reset_page_guard(self) -> None:
+        """Call before reading a sequence of pages from the first one."""
+        self._previous_page_full = False
+        self._empty_page_rechecked = False
+
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Pages of one read, with a record repeated across a page boundary dropped (SDK hook).
+
+        Offset and page-number paging shifts when the data changes between requests; a
+        repeat within one read carries no new information and would be a duplicate row.
+        """
+        if not self.page_size or not self.primary_keys:
+            yield from super().request_records(context)
+            return
+        seen: set[tuple] = set()
+        keys = tuple(self.primary_keys)
+        for record in super().request_records(context):
+            key = tuple(_key_value(record.get(k)) for k in keys)
+            if None in key:  # keys the stream derives later (post_process): nothing to compare
+                yield record
+                continue
+            if key in seen:
+                self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
+                continue
+            seen.add(key)
+            yield record
+
+    def _check_page(self, response: requests.Response, body: t.Any) -> None:
+        """An empty page right after a full one is asked again once before it ends the read:
+        some APIs answer a transient empty page, and taking it for the end loses the rest."""
+        if not self.page_size:
+            return
+        count = len(list(extract_jsonpath(self.records_jsonpath, body))) if body else 0
+        previous_full = getattr(self, "_previous_page_full", False)
+        if count == 0 and previous_full and not getattr(self, "_empty_page_rechecked", False):
+            self._empty_page_rechecked = True
+            raise RetriableAPIError(
+                f"{self.vendor} answered an empty page on {urlparse(response.url).path} "
+                "right after a full one; asking again to be sure it is the end",
+                response,
+            )
+        self._empty_page_rechecked = False
+        self._previous_page_full = count >= self.page_size
+
     # -- responses ------------------------------------------------------------------------
 
     def validate_response(self, response: requests.Response) -> None:
@@ -190,6 +242,7 @@ class OutreachStream(RESTStream[t.Any]):
                 f"{message}",
                 response,
             )
+        self._check_page(response, body)
 
     def decoded_body(self, response: requests.Response) -> t.Any:
         """The JSON body, decoded once; a non-JSON 2xx body is a retriable error."""
@@ -274,6 +327,10 @@ class OutreachStream(RESTStream[t.Any]):
             if extras:
                 row[self.extra_property] = {**(row.get(self.extra_property) or {}), **extras}
         return row
+
+
+def _key_value(value: t.Any) -> t.Any:
+    return value.get("$oid", str(value)) if isinstance(value, dict) else value
 
 
 def parse_retry_after(response: requests.Response) -> float | None:

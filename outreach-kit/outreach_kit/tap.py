@@ -75,11 +75,55 @@ class OutreachTap(Tap):
             _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False)),
             self.secret_setting_names(),
         )
+        self._given_catalog = _load(kwargs.get("catalog"))
+        self._given_state = _load(kwargs.get("state"))
+        _check_state_shape(self._given_state, self.name)
         super().__init__(*args, **kwargs)
         SECRETS.add_from_config(dict(self.config), self.secret_setting_names())
         self._pacer: RequestPacer | None = None
         if kwargs.get("validate_config", True):
             self.check_settings()
+        self._check_state_streams()
+
+    def sync_all(self) -> None:
+        """Refuse a catalog that selects nothing or names streams this tap does not have."""
+        self._check_catalog()
+        super().sync_all()
+
+    def _check_catalog(self) -> None:
+        catalog = self._given_catalog
+        if catalog is None:
+            return
+        entries = catalog.get("streams") if isinstance(catalog, dict) else None
+        if not isinstance(entries, list):
+            raise ConfigurationError(
+                f"The catalog given to {self.name} has no 'streams' list. Generate one with "
+                f"`{self.name} --config CONFIG --discover` and select streams in it."
+            )
+        names = {
+            str(e.get("tap_stream_id") or e.get("stream")) for e in entries if isinstance(e, dict)
+        }
+        unknown = sorted(names - set(self.streams))
+        if unknown:
+            raise ConfigurationError(
+                f"The catalog names streams {self.name} does not have: {', '.join(unknown)}. "
+                f"Its streams are: {', '.join(sorted(self.streams))}. Re-run discovery."
+            )
+        if not any(s.selected or s.has_selected_descendents for s in self.streams.values()):
+            raise ConfigurationError(
+                f"The catalog selects no stream of {self.name}, so there is nothing to sync. "
+                "Select streams (meltano select, or 'selected': true in the catalog metadata)."
+            )
+
+    def _check_state_streams(self) -> None:
+        bookmarks = (self._given_state or {}).get("bookmarks") or {}
+        unknown = sorted(set(bookmarks) - set(self.streams))
+        if unknown:
+            raise ConfigurationError(
+                f"The state given to {self.name} has bookmarks for streams it does not have "
+                f"({', '.join(unknown)}): it belongs to another tap or pipeline. Pass the state "
+                "Meltano saved for this pipeline, or none for a full sync."
+            )
 
     @classmethod
     def secret_setting_names(cls) -> set[str]:
@@ -99,6 +143,12 @@ class OutreachTap(Tap):
 
     def check_settings(self) -> None:
         """Fail fast on settings JSON Schema cannot judge; subclasses extend."""
+        unknown = sorted(set(self.config) - set(self.config_jsonschema["properties"]))
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown setting(s) for {self.name}: {', '.join(unknown)}. Check the spelling; "
+                f"`{self.name} --about` lists every setting."
+            )
         for name in ("start_date",):
             value = self.config.get(name)
             if value:
@@ -154,3 +204,26 @@ def _maybe_json(value: str) -> t.Any:
         except ValueError:
             return value
     return value
+
+
+def _load(value: t.Any) -> t.Any:
+    """A state or catalog as given: a dict, or a path to a JSON file."""
+    if isinstance(value, (str, os.PathLike)):
+        try:
+            return json.loads(Path(value).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigurationError(f"Could not read JSON from {value}: {exc}.") from None
+    return value
+
+
+def _check_state_shape(state: t.Any, name: str) -> None:
+    """A Singer state is an object whose `bookmarks` map stream names to objects."""
+    if state is None:
+        return
+    bookmarks = state.get("bookmarks", {}) if isinstance(state, dict) else None
+    if not isinstance(bookmarks, dict) or not all(isinstance(v, dict) for v in bookmarks.values()):
+        raise ConfigurationError(
+            f"The state given to {name} is not a Singer state (expected an object with "
+            "'bookmarks' mapping each stream to an object). Pass the state Meltano saved for "
+            "this pipeline, or none for a full sync; nothing was extracted."
+        )

@@ -80,6 +80,8 @@ class LimitSkipPaginator(OffsetPaginator):
 class PagedPublicStream(PublicStream):
     """Public list endpoints paged with `limit`/`skip`."""
 
+    page_size = MAX_PAGE_SIZE
+
     def get_new_paginator(self) -> LimitSkipPaginator:
         return LimitSkipPaginator(self.records_jsonpath)
 

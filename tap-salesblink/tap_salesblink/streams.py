@@ -100,6 +100,7 @@ class ActivityStream(PublicStream):
     primary_keys = ("id",)
     replication_key = "time"
     is_sorted = True
+    page_size = MAX_PAGE_SIZE
     timestamp_fields = ()
     #: Pages a window should hold; denser feeds get narrower windows, sparse ones wider.
     target_pages_per_window = 10
@@ -140,6 +141,7 @@ class ActivityStream(PublicStream):
         events: list[dict] = []
         seen: set[str] = set()
         page = 1
+        self.reset_page_guard()
         while True:
             params: dict[str, t.Any] = {"per_page": MAX_PAGE_SIZE, "page": page, "from": low}
             if high is not None:

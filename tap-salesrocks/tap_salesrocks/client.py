@@ -94,7 +94,7 @@ class PagedStream(SalesRocksStream):
     """Endpoints paged with `page`/`size` in the JSON body."""
 
     @property
-    def page_size(self) -> int:
+    def page_size(self) -> int:  # type: ignore[override]
         return int(self.config.get("page_size") or 100)
 
     #: Set while re-reading only the first page (see ListDataStream).

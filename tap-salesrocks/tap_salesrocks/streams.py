@@ -53,6 +53,7 @@ class ListDataStream(PagedStream):
         emitted: set[str] = set()
         for attempt in range(1, self.max_passes + 1):
             self._page_ids: list[list[str]] = []
+            self.reset_page_guard()
             read_in_pass: set[str] = set()
             shifted = False
             for row in self.request_records(context):
