@@ -14,6 +14,7 @@ from pathlib import Path
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
 
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
@@ -78,7 +79,15 @@ class OutreachTap(Tap):
         self._given_catalog = _load(kwargs.get("catalog"))
         self._given_state = _load(kwargs.get("state"))
         _check_state_shape(self._given_state, self.name)
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError as exc:
+            details = "; ".join(str(error) for error in exc.errors) or str(exc)
+            raise ConfigurationError(
+                f"Invalid settings for {self.name}: {details}. Fix them with `meltano config "
+                f"set`, in .env or in the --config file; `{self.name} --about` lists every "
+                "setting."
+            ) from None
         SECRETS.add_from_config(dict(self.config), self.secret_setting_names())
         self._pacer: RequestPacer | None = None
         if kwargs.get("validate_config", True):

@@ -1,0 +1,133 @@
+"""Reliability and security suite: faults, kills, bad input and secret scans, for every tap.
+
+Every scenario runs the tap's console script against the sandbox at DEBUG log level with all
+secrets known, and scans every byte of stdout and stderr for each secret and its encodings.
+A run either completes with exactly the sandbox's records (one per primary key) or fails with
+one clear paragraph, after which a re-run from the last STATE it wrote completes with nothing
+lost. Results go to `docs/reliability.md` (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from support import TapRun, run_tap, run_until_killed, secret_forms
+from taps import TAPS, TapSpec, bad_inputs, scenarios
+
+from outreach_sandbox import SandboxServer
+
+DEBUG = {"LOGLEVEL": "DEBUG"}
+KILL_TRIALS = 20
+
+
+def _leaks(text: str, secrets: list[str]) -> int:
+    return sum(1 for s in secrets for form in secret_forms(s) if form in text)
+
+
+def _landed(spec: TapSpec, runs: list[TapRun]) -> tuple[dict[str, set], int]:
+    """Union of record keys per stream over runs, and duplicates within any single run."""
+    keys: dict[str, set] = {s: set() for s in spec.streams}
+    duplicated = 0
+    for run in runs:
+        for stream, records in run.by_stream().items():
+            if stream not in spec.streams:
+                continue
+            run_keys = [spec.key(stream, r) for r in records]
+            duplicated += len(run_keys) - len(set(run_keys))
+            keys[stream] |= set(run_keys)
+    return keys, duplicated
+
+
+def _score(spec: TapSpec, server: SandboxServer, runs: list[TapRun]) -> tuple[int, int, int, int]:
+    """(expected, landed, lost, duplicated) over every default stream."""
+    landed, duplicated = _landed(spec, runs)
+    expected = lost = count = 0
+    for stream in spec.streams:
+        truth = spec.expected(server, stream)
+        expected += len(truth)
+        count += len(landed[stream] & truth)
+        lost += len(truth - landed[stream])
+    return expected, count, lost, duplicated
+
+
+@pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
+def test_faults_complete_or_fail_clearly_and_resume(spec, reliability_report):
+    for name, faults in scenarios(spec):
+        with SandboxServer(seed=51, scale=0.3) as server:
+            server.control.add_faults(faults)
+            runs = [run_tap(spec.tap, spec.config(server.url), env=DEBUG)]
+            unfired = [f["kind"] for f in server.control.faults() if f["remaining"] > 0]
+            assert not unfired, f"{name}: the run never met the fault {unfired}"
+            if runs[0].returncode != 0:
+                message = runs[0].stderr.strip().splitlines()[-1]
+                assert message.startswith(f"{spec.tap}: error: "), (name, message)
+                server.control.clear_faults()
+                runs.append(run_tap(spec.tap, spec.config(server.url), state=runs[0].last_state,
+                                    env=DEBUG))  # fmt: skip
+                assert runs[-1].returncode == 0, (name, runs[-1].stderr[-2000:])
+            expected, landed, lost, duplicated = _score(spec, server, runs)
+            leaks = _leaks("".join(r.stdout + r.stderr for r in runs), spec.secrets(server))
+            outcome = "completed" if len(runs) == 1 else "failed clearly, resumed"
+            reliability_report.add(spec.tap, f"fault: {name} ({outcome})", len(runs), expected,
+                                   landed, lost, duplicated, leaks)  # fmt: skip
+            assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
+
+
+@pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
+def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
+    """SIGKILL after the k-th output line for 20 k spread over a run; resume from the last STATE."""
+    with SandboxServer(seed=52, scale=0.15) as server:
+        config = spec.config(server.url)
+        full = run_tap(spec.tap, config)
+        assert full.returncode == 0, full.stderr[-2000:]
+        total_lines = len(full.stdout.splitlines())
+        totals = [0, 0, 0, 0]
+        leaks = 0
+        for trial in range(1, KILL_TRIALS + 1):
+            stop_at = max(1, total_lines * trial // (KILL_TRIALS + 1))
+            seen = {"lines": 0}
+
+            def stop(_line: str, seen=seen, stop_at=stop_at) -> bool:
+                seen["lines"] += 1
+                return seen["lines"] >= stop_at
+
+            killed = run_until_killed(spec.tap, config, stop)
+            partial = TapRun(-9, "", "", killed)
+            state = next((m["value"] for m in reversed(killed) if m["type"] == "STATE"), None)
+            resumed = run_tap(spec.tap, config, state=state, env=DEBUG)
+            assert resumed.returncode == 0, (trial, resumed.stderr[-2000:])
+            expected, landed, lost, _ = _score(spec, server, [partial, resumed])
+            _, _, _, duplicated = _score(spec, server, [resumed])
+            leaks += _leaks(resumed.stdout + resumed.stderr, spec.secrets(server))
+            totals = [
+                a + b for a, b in zip(totals, [expected, landed, lost, duplicated], strict=True)
+            ]
+            assert lost == 0, f"kill trial {trial} (after line {stop_at}) lost {lost} records"
+            assert duplicated == 0
+        reliability_report.add(spec.tap, f"kill -9 at {KILL_TRIALS} points, then resume",
+                               2 * KILL_TRIALS, *totals, leaks)  # fmt: skip
+        assert leaks == 0
+
+
+@pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
+def test_bad_input_gets_one_clear_paragraph_and_writes_nothing(spec, reliability_report):
+    with SandboxServer(seed=53, scale=0.1) as server:
+        for name, config, files in bad_inputs(spec, server.url):
+            args: list[str] = []
+            with tempfile.TemporaryDirectory() as tmp:
+                for kind, text in files.items():
+                    path = Path(tmp) / f"{kind}.json"
+                    path.write_text(text)
+                    args += [f"--{kind}", str(path)]
+                run = run_tap(spec.tap, config, args=tuple(args))
+            errors = [line for line in run.stderr.splitlines() if ": error: " in line]
+            written = [m for m in run.messages if m["type"] in ("RECORD", "STATE")]
+            leaks = _leaks(run.stdout + run.stderr, spec.secrets(server))
+            reliability_report.add(spec.tap, f"bad input: {name}", 1, 0, 0, 0, 0, leaks)
+            assert run.returncode != 0, name
+            assert len(errors) == 1, (name, run.stderr[-1500:])
+            assert "Traceback" not in run.stderr, name
+            assert not written, name
+            assert leaks == 0, name
