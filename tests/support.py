@@ -87,9 +87,11 @@ def assert_no_secrets(output: str, secrets: list[str]) -> None:
 
 
 def run_until_killed(tap: str, config: dict, stop: t.Callable[[str], bool],
-                     state: dict | None = None) -> list[dict]:  # fmt: skip
+                     state: dict | None = None, env: dict | None = None,
+                     stderr: list[str] | None = None) -> list[dict]:  # fmt: skip
     """Run `tap`, SIGKILL it as soon as `stop(line)` is true for a stdout line; return the
-    Singer messages it wrote before dying (a line cut by the kill is dropped)."""
+    Singer messages it wrote before dying (a line cut by the kill is dropped). Its stderr is
+    appended to `stderr` when a list is given."""
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "config.json"
         config_path.write_text(json.dumps(config))
@@ -98,14 +100,18 @@ def run_until_killed(tap: str, config: dict, stop: t.Callable[[str], bool],
             state_path = Path(tmp) / "state.json"
             state_path.write_text(json.dumps(state))
             command += ["--state", str(state_path)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   text=True)  # fmt: skip
-        lines = []
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if stop(line):
-                break
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        err_path = Path(tmp) / "stderr.txt"
+        with err_path.open("w") as err:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True,
+                                       env={**os.environ, **(env or {})})  # fmt: skip
+            lines = []
+            assert process.stdout is not None
+            for line in process.stdout:
+                lines.append(line)
+                if stop(line):
+                    break
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        if stderr is not None:
+            stderr.append(err_path.read_text(errors="replace"))
     return parse_messages("".join(lines))

@@ -9,6 +9,7 @@ lost. Results go to `docs/reliability.md` (see conftest.py).
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -93,8 +94,10 @@ def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
                 seen["lines"] += 1
                 return seen["lines"] >= stop_at
 
-            killed = run_until_killed(spec.tap, config, stop)
-            partial = TapRun(-9, "", "", killed)
+            errors: list[str] = []
+            killed = run_until_killed(spec.tap, config, stop, env=DEBUG, stderr=errors)
+            partial = TapRun(-9, "", "".join(errors), killed)
+            leaks += _leaks(json.dumps(killed) + partial.stderr, spec.secrets(server))
             state = next((m["value"] for m in reversed(killed) if m["type"] == "STATE"), None)
             resumed = run_tap(spec.tap, config, state=state, env=DEBUG)
             assert resumed.returncode == 0, (trial, resumed.stderr[-2000:])
@@ -121,13 +124,18 @@ def test_bad_input_gets_one_clear_paragraph_and_writes_nothing(spec, reliability
                     path = Path(tmp) / f"{kind}.json"
                     path.write_text(text)
                     args += [f"--{kind}", str(path)]
-                run = run_tap(spec.tap, config, args=tuple(args))
-            errors = [line for line in run.stderr.splitlines() if ": error: " in line]
+                run = run_tap(spec.tap, config, args=tuple(args), env=DEBUG)
+                quiet = run_tap(spec.tap, config, args=tuple(args))
+            errors = [
+                line for line in run.stderr.splitlines() if line.startswith(f"{spec.tap}: error: ")
+            ]
             written = [m for m in run.messages if m["type"] in ("RECORD", "STATE")]
-            leaks = _leaks(run.stdout + run.stderr, spec.secrets(server))
-            reliability_report.add(spec.tap, f"bad input: {name}", 1, 0, 0, 0, 0, leaks)
+            leaks = _leaks(run.stdout + run.stderr + quiet.stdout + quiet.stderr,
+                           spec.secrets(server))  # fmt: skip
+            reliability_report.add(spec.tap, f"bad input: {name}", 2, 0, 0, 0, 0, leaks)
             assert run.returncode != 0, name
             assert len(errors) == 1, (name, run.stderr[-1500:])
-            assert "Traceback" not in run.stderr, name
+            assert "Traceback" not in quiet.stderr, name  # at the default level: no traceback
+            assert quiet.stderr.strip().splitlines()[-1] == errors[0], name  # the same paragraph
             assert not written, name
             assert leaks == 0, name
