@@ -49,29 +49,26 @@ def _key(parts) -> tuple[str, ...]:
     return tuple(sorted(_norm(p) for p in parts))
 
 
+def _connect(warehouse: str, project):
+    """A connection to either warehouse, and its query parameter marker."""
+    if warehouse == "duckdb":
+        return duckdb.connect(str(project.duckdb_path), read_only=True), "?"
+    return psycopg.connect(project.postgres_url), "%s"
+
+
 def _rows(warehouse: str, project, vendor: str, stream: str, keys: list[str]):
     table = f'"tap_{vendor}"."{stream}"'
     cols = ", ".join(f'"{k}"' for k in keys)
-    if warehouse == "duckdb":
-        with duckdb.connect(str(project.duckdb_path), read_only=True) as con:
-            rows = con.execute(f"select {cols} from {table}").fetchall()
-            types = dict(
-                con.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = ? and table_name = ?",
-                    [f"tap_{vendor}", stream],
-                ).fetchall()
-            )
-    else:
-        with psycopg.connect(project.postgres_url) as con:
-            rows = con.execute(f"select {cols} from {table}").fetchall()
-            types = dict(
-                con.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = %s and table_name = %s",
-                    [f"tap_{vendor}", stream],
-                ).fetchall()
-            )
+    con, mark = _connect(warehouse, project)
+    with con:
+        rows = con.execute(f"select {cols} from {table}").fetchall()
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                f"where table_schema = {mark} and table_name = {mark}",
+                [f"tap_{vendor}", stream],
+            ).fetchall()
+        )
     return rows, {k: v.lower() for k, v in types.items()}
 
 
