@@ -13,11 +13,12 @@ PACKAGE_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 export UV_CACHE_DIR ?= $(CURDIR)/.venv/.uv-cache
 export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: help install demo test lint format bench sandbox clean
+.PHONY: help install demo test lint format bench clean
 
 help:
 	@echo "make demo   - run all three taps through Meltano into DuckDB against the sandbox"
 	@echo "make test   - install what the tests need and run the whole suite"
+	@echo "make bench  - benchmark tap-salesblink against the sandbox (docs/benchmarks.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove virtual environments, Meltano state and outputs"
 
@@ -52,3 +53,6 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse .pytest_cache
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py
