@@ -72,7 +72,7 @@ class SandboxProcess:
              "--port-file", str(port_file), *self.args],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # large scales take a while to generate
         while not port_file.exists() or not port_file.read_text().strip():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(
