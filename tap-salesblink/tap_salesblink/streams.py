@@ -17,6 +17,15 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 DAY_MS = 86_400_000
+MIN_WINDOW_MS = 60_000
+
+
+class _WindowTooLargeError(Exception):
+    """A window would buffer too many events; read a narrower one instead."""
+
+    def __init__(self, window: int) -> None:
+        super().__init__(window)
+        self.window = window
 
 
 class ListsStream(PagedPublicStream):
@@ -121,11 +130,15 @@ class ActivityStream(PublicStream):
         window = int(self.config.get("activity_window_days") or 7) * DAY_MS
         while low <= now:
             high = low + window - 1
-            events = self._read_window(context, low, high, paged=True)
+            try:
+                events = self._read_window(context, low, high, paged=True)
+            except _WindowTooLargeError as too_large:
+                window = too_large.window  # narrower, from the density of its first page
+                continue
             yield from self._emit(events or [], context)
             pages = max(1, -(-len(events or []) // MAX_PAGE_SIZE))
             if pages > 2 * self.target_pages_per_window:
-                window = max(60_000, window // 2)
+                window = max(MIN_WINDOW_MS, window // 2)
             elif pages * 2 < self.target_pages_per_window:
                 window *= 2
             low = high + 1
@@ -157,7 +170,27 @@ class ActivityStream(PublicStream):
                 return events
             if not paged:
                 return None
+            if page == 1 and high is not None:
+                self._check_density(batch, low, high)
             page += 1
+
+    def _check_density(self, page: list[dict], low: int, high: int) -> None:
+        """Refuse a window whose first page shows it would hold far more than the target.
+
+        The window is buffered to be emitted oldest first, so its size bounds memory: after
+        empty years (no `start_date`) windows grow wide, and the first one to reach the data
+        could otherwise swallow all of it.
+        """
+        times = [int(str(e.get("time"))) for e in page if str(e.get("time")).lstrip("-").isdigit()]
+        if not times or high - low <= MIN_WINDOW_MS:
+            return
+        end = min(high, max(times))  # the window may reach past the newest event (now)
+        covered = max(1, end - min(times) + 1)  # what the newest page spans
+        estimate = MAX_PAGE_SIZE * (end - low + 1) / covered
+        target = self.target_pages_per_window * MAX_PAGE_SIZE
+        if estimate > 2 * target:
+            narrower = max(MIN_WINDOW_MS, int((end - low + 1) * target / estimate))
+            raise _WindowTooLargeError(narrower)
 
     def _fetch(self, context: Context | None, params: dict) -> list[dict]:
         self._page_params = params
