@@ -3,7 +3,7 @@
 See docs/sandbox-contract.md for paths, shapes, credentials, faults and controls.
 """
 
-from outreach_sandbox.client import SandboxClient
+from outreach_sandbox.client import SandboxClient, SandboxError
 from outreach_sandbox.server import SandboxServer
 from outreach_sandbox.state import (
     DEFAULT_SALESBLINK_KEYS,
@@ -16,5 +16,6 @@ __all__ = [
     "DEFAULT_SALESFLOW_ACCOUNTS",
     "DEFAULT_SALESROCKS_USERS",
     "SandboxClient",
+    "SandboxError",
     "SandboxServer",
 ]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import json
 import typing as t
+import urllib.error
 import urllib.request
+
+
+class SandboxError(RuntimeError):
+    """A control call the sandbox refused (bad setting, unknown fault kind or stream...)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"sandbox control error {status}: {message}")
+        self.status = status
 
 
 class SandboxClient:
@@ -20,8 +29,15 @@ class SandboxClient:
             f"{self.url}/_sandbox/{path}", data=data, method=method,
             headers={"Content-Type": "application/json"},
         )  # fmt: skip
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            return json.loads(response.read() or b"null")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            try:
+                message = json.loads(error.read()).get("error", "")
+            except (ValueError, AttributeError):
+                message = error.reason
+            raise SandboxError(error.code, str(message)) from None
 
     def health(self) -> dict:
         return self._call("GET", "health")
@@ -32,6 +48,10 @@ class SandboxClient:
 
     def configure(self, **settings: t.Any) -> None:
         self._call("POST", "config", settings)
+
+    def config(self) -> dict:
+        """Current settings (seed, scale, counts, latency, limits, clock)."""
+        return self._call("GET", "config")
 
     def add_faults(self, faults: list[dict]) -> dict:
         return self._call("POST", "faults", {"faults": faults})
@@ -53,6 +73,9 @@ class SandboxClient:
 
     def stats(self) -> dict:
         return self._call("GET", "stats")
+
+    def clear_stats(self) -> None:
+        self._call("DELETE", "stats")
 
     def served(self) -> dict[str, dict[str, int]]:
         return self._call("GET", "served")

@@ -7,18 +7,24 @@ import re
 import typing as t
 from datetime import timedelta
 
-from outreach_sandbox.common import (
+from outreach_sandbox.clock import (
     HISTORY_DAYS,
     HISTORY_START,
     MS_PER_DAY,
-    EventSeries,
+    history_moment,
+    iso_ms,
+    to_ms,
+)
+from outreach_sandbox.common import (
     email_for,
     hex_id,
+    page_slice,
     person,
     rng,
-    to_ms,
+    stable_hash,
     uuid_from,
 )
+from outreach_sandbox.feeds import EventSeries
 from outreach_sandbox.http import ApiError, Reply, Request, int_param
 
 if t.TYPE_CHECKING:
@@ -40,7 +46,8 @@ class SalesBlink:
         self.state = state
         seed, count = state.seed, state.count
         self.users = [self._user(i) for i in range(count("salesblink.users", 5))]
-        owner = self.users[0]["email"]
+        owner = self.users[0]["email"] if self.users else email_for("Zoë", "Åberg", 0)
+        self.owner = owner
         self.lists: list[dict] = []
         self.leads: dict[str, list[dict]] = {}
         n_lists = count("salesblink.lists", 6)
@@ -55,17 +62,12 @@ class SalesBlink:
                 "starred": r.random() < 0.2,
                 "archived": r.random() < 0.1,
                 "owned_by": owner,
-                "last_modified": _iso_ms(created),
+                "last_modified": iso_ms(created),
                 "fields": fields,
                 "_created": to_ms(created),
             }
             self.lists.append(lst)
-            per_list = state.counts.get("salesblink.leads_per_list")
-            n_leads = (
-                per_list
-                if per_list is not None
-                else max(1, round(r.randint(20, 120) * state.scale))
-            )
+            n_leads = state.inner("salesblink.leads_per_list", r.randint(20, 120))
             self.leads[lst["id"]] = [self._lead(lst, j) for j in range(n_leads)]
             lst["contacts_count"] = n_leads
         self.lists.sort(key=lambda x: x["_created"], reverse=True)  # latest first
@@ -75,14 +77,22 @@ class SalesBlink:
             f: EventSeries(to_ms(HISTORY_START), count(f"salesblink.{f}", FEED_BASE[f]), history_ms)
             for f in FEEDS
         }
-        self.campaigns = [self._campaign(i) for i in range(count("salesblink.campaigns", 5))]
+        n_campaigns = count("salesblink.campaigns", 5)
+        self.campaigns = [self._campaign(i, n_campaigns) for i in range(n_campaigns)]
         self.prospects = {
             c["campaignID"]: [
-                self._prospect(c, j) for j in range(rng(seed, "n", i).randint(20, 60))
+                self._prospect(c, j)
+                for j in range(
+                    state.inner(
+                        "salesblink.prospects_per_campaign", rng(seed, "n", i).randint(20, 60)
+                    )
+                )
             ]
             for i, c in enumerate(self.campaigns)
         }
         self.team = [self._team_member(i) for i in range(count("salesblink.team", 4))]
+        self._feed_tag = {f: hex_id(seed, f)[:6] for f in FEEDS}
+        self._feed_shift = {f: stable_hash(seed, "shift", f) % 1_000_003 for f in FEEDS}
         self._lead_counter = 0
 
     # -- generators ------------------------------------------------------------------------
@@ -128,16 +138,17 @@ class SalesBlink:
             "paused": r.random() < 0.3,
             "starred": r.random() < 0.2,
             "archived": r.random() < 0.1,
-            "owned_by": self.users[0]["email"],
+            "owned_by": self.owner,
             "lists": [x["id"] for x in r.sample(self.lists, min(len(self.lists), 2))],
         }
         if r.random() < 0.2:
             seq["blocked"] = True
         return seq
 
-    def _campaign(self, i: int) -> dict:
+    def _campaign(self, i: int, n: int) -> dict:
         r = rng(self.state.seed, "sb-camp", i)
-        created = to_ms(HISTORY_START) + i * 3 * MS_PER_DAY
+        # Spread over the history, early enough that every prospect's added_at is in the past.
+        created = to_ms(history_moment(i / max(n, 1), margin=timedelta(days=5)))
         return {
             "campaignID": hex_id(self.state.seed, "sb-camp", i),
             "name": f"Legacy campaign {i} – {r.choice(['Spring', 'Été', 'Q4'])}",
@@ -146,7 +157,7 @@ class SalesBlink:
             "prospects_count": 0,
         }
 
-    def _prospect(self, campaign: dict, j: int) -> dict:
+    def _prospect(self, campaign: dict, j: int, added_ms: int | None = None) -> dict:
         r = rng(self.state.seed, "sb-prospect", campaign["campaignID"], j)
         first, last = person(r)
         prospect = {
@@ -157,7 +168,7 @@ class SalesBlink:
             "Last Name": last,
             "Company": r.choice(["Acme", "Blåbær AS", "Initech", None]),
             "status": r.choice(["active", "replied", "bounced", "unsubscribed"]),
-            "added_at": int(campaign["created_at"]) + j * 3_600_000,
+            "added_at": added_ms or int(campaign["created_at"]) + j * 3_600_000,
         }
         if r.random() < 0.5:
             prospect["Example Key"] = r.choice(["Any Value", "Ünïcode value", ""])
@@ -174,13 +185,31 @@ class SalesBlink:
             "user_picture": "iVBORw0KGgo=",
         }
 
+    def event_id(self, feed: str, i: int) -> str:
+        """24 hex digits derived from (seed, feed, i): unique, and cheap for ``expected``."""
+        return f"{FEEDS.index(feed):02x}{self._feed_tag[feed]}{i:016x}"
+
+    def sequence_index(self, feed: str, i: int) -> int:
+        """Event i's sequence, arithmetic in i so that per-sequence counts and the
+        ``sequence_id`` filter need no scan of the feed."""
+        return (i + self._feed_shift[feed]) % len(self.sequences)
+
+    def sequence_events(self, feed: str, seq_index: int, lo: int, hi: int) -> range:
+        """Indexes in [lo, hi) of events of one sequence, newest first (lazy)."""
+        k = len(self.sequences)
+        r = (seq_index - self._feed_shift[feed]) % k
+        if hi <= lo:
+            return range(0)
+        top = hi - 1 - ((hi - 1 - r) % k)
+        return range(top, lo - 1, -k)
+
     def event(self, feed: str, i: int) -> dict:
         series = self.feeds[feed]
         r = rng(self.state.seed, "sb-ev", feed, i)
-        seq = self.sequences[r.randrange(len(self.sequences))] if self.sequences else None
+        seq = self.sequences[self.sequence_index(feed, i)] if self.sequences else None
         first, last = person(r)
         record = {
-            "id": f"{FEEDS.index(feed):02x}{hex_id(self.state.seed, feed)[:6]}{i:016x}",
+            "id": self.event_id(feed, i),
             "time": series.time(i),
             "message": {"sent": "Sent", "opens": "Opened", "clicks": "Clicked",
                         "replies": "Replied"}[feed],
@@ -196,20 +225,25 @@ class SalesBlink:
     # -- clock -------------------------------------------------------------------------------
 
     def advance(self, seconds: float, step: int) -> None:
-        """New leads join some lists (events grow by themselves)."""
+        """Some leads change and new ones join some lists; a prospect joins a campaign.
+        Events need nothing: the feeds grow by themselves with the clock."""
         r = rng(self.state.seed, "sb-advance", step)
         now = self.state.clock.now()
         for lst in r.sample(self.lists, min(2, len(self.lists))):
+            leads = self.leads[lst["id"]]
+            for lead in r.sample(leads, min(len(leads), max(1, len(leads) // 20))):
+                lead["accuracy"] = r.choice(["valid", "risky", "invalid", None])
+                lead["archived"] = not lead["archived"]
             for k in range(r.randint(1, 3)):
                 self._lead_counter += 1
-                self.leads[lst["id"]].append(
-                    self._lead(lst, 10_000 + self._lead_counter, f"a{step}.{k}")
-                )
-            lst["contacts_count"] = len(self.leads[lst["id"]])
-            lst["last_modified"] = _iso_ms(now)
+                leads.append(self._lead(lst, 10_000 + self._lead_counter, f"a{step}.{k}"))
+            lst["contacts_count"] = len(leads)
+            lst["last_modified"] = iso_ms(now)
         for campaign in self.campaigns[:1]:
             n = len(self.prospects[campaign["campaignID"]])
-            self.prospects[campaign["campaignID"]].append(self._prospect(campaign, n))
+            self.prospects[campaign["campaignID"]].append(
+                self._prospect(campaign, n, added_ms=to_ms(now))
+            )
 
     # -- expected keys ----------------------------------------------------------------------------
 
@@ -217,7 +251,7 @@ class SalesBlink:
         now = self.state.clock.now_ms()
         if stream in FEEDS:
             n = self.feeds[stream].count_until(now)
-            return [self.event(stream, i)["id"] for i in range(n)]
+            return [self.event_id(stream, i) for i in range(n)]
         return {
             "lists": lambda: [x["id"] for x in self.lists],
             "list_leads": lambda: [lead["id"] for leads in self.leads.values() for lead in leads],
@@ -256,28 +290,28 @@ class SalesBlink:
         if path == "/lists":
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
-            page = [] if empty else _page(self.lists, skip, limit, dup)
+            page = [] if empty else page_slice(self.lists, skip, limit, dup)
             body = [{k: v for k, v in x.items() if not k.startswith("_")} for x in page]
             return _ok({"success": True, "data": body, "message": ""},
                        [("lists", x["id"]) for x in body])  # fmt: skip
         if m := re.fullmatch(r"/lists/([^/]+)/leads", path):
             if m[1] not in self.leads:
-                raise ApiError(404, "List not found")
+                raise ApiError(404, "Not found")
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
-            page = [] if empty else _page(self.leads[m[1]], skip, limit, dup)
+            page = [] if empty else page_slice(self.leads[m[1]], skip, limit, dup)
             return _ok({"success": True, "data": {"contacts": page, "total": len(page)}},
                        [("list_leads", x["id"]) for x in page])  # fmt: skip
         if path == "/sequences":
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
-            page = [] if empty else _page(self.sequences, skip, limit, dup)
+            page = [] if empty else page_slice(self.sequences, skip, limit, dup)
             return _ok({"success": True, "data": page, "message": ""},
                        [("sequences", x["id"]) for x in page])  # fmt: skip
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
             seq = next((s for s in self.sequences if s["id"] == m[1]), None)
             if seq is None:
-                raise ApiError(404, "Sequence not found")
+                raise ApiError(404, "Not found")
             return _ok({"success": True, "data": self._stats(seq)}, [("sequence_stats", seq["id"])])
         if path == "/users":
             return _ok(
@@ -312,13 +346,18 @@ class SalesBlink:
             per_page += 1
         records: list[dict] = []
         if not empty and hi > lo:
-            if seq_filter or email_filter:
+            indexes: t.Sequence[int] = range(hi - 1, lo - 1, -1)  # newest first
+            if seq_filter:
+                position = self._sequence_position(seq_filter)
+                indexes = (
+                    range(0) if position is None
+                    else self.sequence_events(feed, position, lo, hi)
+                )  # fmt: skip
+            if email_filter:
                 matched = 0
-                for i in range(hi - 1, lo - 1, -1):  # newest first
+                for i in indexes:
                     event = self.event(feed, i)
-                    if seq_filter and event["sequence"] != seq_filter:
-                        continue
-                    if email_filter and event["email"] != email_filter:
+                    if event["email"] != email_filter:
                         continue
                     if matched >= offset:
                         records.append(event)
@@ -326,21 +365,22 @@ class SalesBlink:
                             break
                     matched += 1
             else:
-                top = hi - 1 - offset
-                bottom = max(lo, top - per_page + 1)
-                records = [self.event(feed, i) for i in range(top, bottom - 1, -1)]
+                records = [self.event(feed, i) for i in indexes[offset : offset + per_page]]
         return _ok(records, [(feed, e["id"]) for e in records])
+
+    def _sequence_position(self, sequence_id: str) -> int | None:
+        for position, seq in enumerate(self.sequences):
+            if seq["id"] == sequence_id:
+                return position
+        return None
 
     def _stats(self, seq: dict) -> dict:
         now = self.state.clock.now_ms()
-        counts = {}
-        for feed in FEEDS:
-            n = self.feeds[feed].count_until(now)
-            index = self.sequences.index(seq)
-            counts[feed] = sum(
-                1 for i in range(n)
-                if rng(self.state.seed, "sb-ev", feed, i).randrange(len(self.sequences)) == index
-            ) if n <= 50_000 else n // max(len(self.sequences), 1)  # fmt: skip
+        index = self.sequences.index(seq)
+        counts = {
+            feed: len(self.sequence_events(feed, index, 0, self.feeds[feed].count_until(now)))
+            for feed in FEEDS
+        }
         leads = sum(len(self.leads.get(list_id, [])) for list_id in seq["lists"])
         return {
             "leads": leads,
@@ -367,7 +407,7 @@ class SalesBlink:
                        [("campaigns", c["campaignID"]) for c in data])  # fmt: skip
         if m := re.fullmatch(r"/prospects/([^/]+)", path):
             if m[1] not in self.prospects:
-                raise ApiError(404, "Campaign not found")
+                raise ApiError(404, "Not found")
             data = [] if empty else self.prospects[m[1]]
             return _ok({"success": True, "error": False, "data": data},
                        [("prospects", p["prospectID"]) for p in data])  # fmt: skip
@@ -395,15 +435,6 @@ def _custom_value(name: str, r) -> t.Any:
         "industry": lambda: r.choice(["Software", "Retail", "Banking"]),
         "website": lambda: f"https://example{r.randint(1, 999)}.com",
     }[name]()
-
-
-def _iso_ms(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _page(items: list, skip: int, limit: int, duplicate_boundary: bool) -> list:
-    start = skip - 1 if duplicate_boundary and skip > 0 else skip
-    return items[max(start, 0) : skip + limit]
 
 
 def _ok(body: t.Any, served: list) -> Reply:

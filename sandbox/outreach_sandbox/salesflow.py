@@ -7,19 +7,9 @@ import re
 import typing as t
 from datetime import datetime, timedelta, timezone
 
-from outreach_sandbox.common import (
-    COMPANIES,
-    HISTORY_DAYS,
-    HISTORY_START,
-    INDUSTRIES,
-    MS_PER_DAY,
-    EventSeries,
-    email_for,
-    person,
-    rng,
-    stable_hash,
-    to_ms,
-)
+from outreach_sandbox.clock import HISTORY_DAYS, HISTORY_START, MS_PER_DAY, history_moment, to_ms
+from outreach_sandbox.common import COMPANIES, INDUSTRIES, email_for, person, rng, stable_hash
+from outreach_sandbox.feeds import EventSeries
 from outreach_sandbox.http import ApiError, Reply, Request
 
 if t.TYPE_CHECKING:
@@ -28,19 +18,27 @@ if t.TYPE_CHECKING:
 STATUSES = [0, 1, 2, 4, 8, 16, 32, 64, 1024, 2048]
 OFFSETS = [timedelta(0), timedelta(hours=2), timedelta(hours=-5), timedelta(hours=5, minutes=30)]
 MAX_ANALYTICS_DAYS = 92
+_UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ANALYTICS_METRICS = ["ProfileViews", "ConnectionRequestsSent", "ConnectionRequestsAccepted",
                      "MessagesSent", "InMailsSent", "Replies", "FollowUpsSent"]  # fmt: skip
 #: Analytics of the most recent days are still being counted (late-arriving activity).
 SETTLING_DAYS = 3
 
 
-def dotnet(moment: datetime, ticks: int) -> str:
-    """`2021-02-18T15:33:44.5905705+02:00`: seven fractional digits, a non-UTC offset at times."""
+def dotnet(moment: datetime, ticks: int, exact: bool = False) -> str:
+    """`2021-02-18T15:33:44.5905705+02:00`: seven fractional digits, an offset that varies
+    with ``ticks``. The instant shown is ``moment`` less a sub-second part drawn from
+    ``ticks`` (so never later than ``moment``: records never postdate the clock), or
+    ``moment`` itself to the microsecond when ``exact``."""
     offset = OFFSETS[ticks % len(OFFSETS)]
-    local = moment.astimezone(timezone(offset))
+    total = (moment - _UNIX) // timedelta(microseconds=1) * 10  # 100 ns ticks
+    if not exact:
+        total -= (ticks // len(OFFSETS)) % 10_000_000
+    seconds, fraction = divmod(total, 10_000_000)
+    local = (_UNIX + timedelta(seconds=seconds)).astimezone(timezone(offset))
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(int(offset.total_seconds())) // 60
-    return (local.strftime("%Y-%m-%dT%H:%M:%S") + f".{ticks % 10_000_000:07d}"
+    return (local.strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:07d}"
             + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}")  # fmt: skip
 
 
@@ -85,9 +83,10 @@ class Account:
         for j in range(n_members):
             member = sf.member(self, j)
             self.members[member["MemberId"]] = member
-        self.webhooks = [
-            sf.webhook(self, w) for w in range(sf.state.count("salesflow.webhooks", 3))
-        ]
+        #: Messages come from the initial members, so message i never changes with the clock.
+        self.senders = list(self.members.values())
+        n_hooks = sf.state.count("salesflow.webhooks", 3)
+        self.webhooks = [sf.webhook(self, w, n_hooks) for w in range(n_hooks)]
         self.messages = EventSeries(to_ms(HISTORY_START), sf.state.count("salesflow.messages", 200),
                                     HISTORY_DAYS * MS_PER_DAY)  # fmt: skip
 
@@ -122,15 +121,18 @@ class Salesflow:
             "MembersCount": 0,
         }
 
-    def member(self, account: Account, j: int, tag: str = "") -> dict:
+    def member(
+        self, account: Account, j: int, tag: str = "", since: datetime | None = None
+    ) -> dict:
+        """Member j of the account; with ``since`` (a clock advance), one added after it."""
         r = rng(self.state.seed, "sf-member", account.id, j, tag)
         first, last = person(r)
         campaign = r.choice(account.campaigns) if account.campaigns and r.random() > 0.05 else None
+        now = self.state.clock.now()
         added = HISTORY_START + timedelta(minutes=r.randint(0, HISTORY_DAYS * 24 * 60 - 1))
-        if tag:
-            added = self.state.clock.now() - timedelta(minutes=r.randint(1, 600))
-        modified = added + timedelta(minutes=r.randint(0, 3000))
-        modified = min(modified, self.state.clock.now())
+        if since is not None:
+            added = _between(r, since, now)
+        modified = min(added + timedelta(minutes=r.randint(0, 3000)), now)
         connected = added + timedelta(hours=r.randint(1, 72)) if r.random() < 0.4 else None
         member: dict[str, t.Any] = {
             "MemberId": account.index * 1_000_000 + j + 1,
@@ -178,7 +180,7 @@ class Salesflow:
             # else: the key is missing
         return member
 
-    def webhook(self, account: Account, w: int) -> dict:
+    def webhook(self, account: Account, w: int, n: int) -> dict:
         r = rng(self.state.seed, "sf-hook", account.id, w)
         attached = [
             {"CampaignId": c["Id"], "WebhookCampaignId": account.index * 10_000 + w * 100 + n,
@@ -190,16 +192,18 @@ class Salesflow:
             "Name": f"Webhook {w} → CRM",
             "Url": f"https://hooks.example.com/salesflow/{account.id}/{w}",
             "DisableForMutedContacts": r.choice([True, False, None]),
-            "CreatedAt": dotnet(HISTORY_START + timedelta(days=w), r.randrange(10**7)),
+            "CreatedAt": dotnet(history_moment(w / max(n, 1)), r.randrange(10**7)),
             "AttachedWebhookCampaigns": attached,
         }
 
     def message(self, account: Account, i: int) -> dict:
         r = rng(self.state.seed, "sf-msg", account.id, i)
-        members = list(account.members.values())
+        members = account.senders
         member = members[stable_hash(account.id, "m", i) % len(members)] if members else None
-        received = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(
-            milliseconds=account.messages.time(i)
+        # Feed times share a millisecond now and then; Salesflow's ticks keep messages apart
+        # (and in index order) by sitting up to 0.9 ms before the feed time, never after it.
+        received = _UNIX + timedelta(
+            milliseconds=account.messages.time(i), microseconds=-(9 - i % 10) * 100
         )
         return {
             "Id": account.index * 10_000_000 + i + 1,
@@ -209,7 +213,7 @@ class Salesflow:
             "SenderName": f"{member['FirstName']} {member['LastName']}" if member else None,
             "Text": r.choice(["Thanks, let's talk!", "Pas intéressé.", "Gerne – nächste Woche?",
                               "👍", "Please remove me from your list."]),
-            "ReceivedAt": dotnet(received, (i * 7919) % 10**7),
+            "ReceivedAt": dotnet(received, (i * 7919) % 10**7, exact=True),
             "IsSeen": r.random() < 0.5,
         }  # fmt: skip
 
@@ -229,22 +233,28 @@ class Salesflow:
     # -- clock --------------------------------------------------------------------------------------
 
     def advance(self, seconds: float, step: int) -> None:
-        """Some members and campaigns change, a few members join; messages grow by themselves."""
+        """Some members and campaigns change, a few members join; messages grow by themselves.
+
+        Every new ``LastModifiedAt`` lies in (previous clock, new clock], so a sync filtered
+        on the last one it saw gets exactly the new and changed records.
+        """
         now = self.state.clock.now()
+        before = now - timedelta(seconds=seconds)
         for account in self.accounts.values():
             r = rng(self.state.seed, "sf-advance", account.id, step)
             members = list(account.members.values())
             for member in r.sample(members, max(1, len(members) // 20)) if members else []:
                 member["Status"] = r.choice(STATUSES)
                 member["HasReply"] = not member["HasReply"]
-                member["LastModifiedAt"] = dotnet(now - timedelta(seconds=r.randint(1, 3600)),
-                                                  r.randrange(10**7))  # fmt: skip
+                member["LastModifiedAt"] = dotnet(_between(r, before, now), r.randrange(10**7))
             for k in range(r.randint(2, 5)):
                 self._member_seq += 1
-                member = self.member(account, 500_000 + self._member_seq, f"adv{step}.{k}")
+                member = self.member(
+                    account, 500_000 + self._member_seq, f"adv{step}.{k}", since=before
+                )
                 account.members[member["MemberId"]] = member
             for campaign in r.sample(account.campaigns, min(1, len(account.campaigns))):
-                campaign["LastModifiedAt"] = dotnet(now - timedelta(minutes=5), r.randrange(10**7))
+                campaign["LastModifiedAt"] = dotnet(_between(r, before, now), r.randrange(10**7))
 
     # -- expected ---------------------------------------------------------------------------------
 
@@ -405,6 +415,12 @@ class Salesflow:
             "Withdrawn": sum(1 for m in members if m["Status"] == 64),
             "UpdatedAt": dotnet(self.state.clock.now(), stable_hash(campaign["Id"]) % 10**7),
         }
+
+
+def _between(r, start: datetime, end: datetime) -> datetime:
+    """A whole-second moment in (start, end] (``end`` itself if the span is under a second)."""
+    span = int((end - start).total_seconds())
+    return end if span < 1 else start + timedelta(seconds=r.randint(1, span))
 
 
 def _int(query: dict[str, str], name: str) -> int:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
 import typing as t
 from datetime import timedelta
 
-from outreach_sandbox.common import HISTORY_START, email_for, hex_id, person, rng, uuid_from
+from outreach_sandbox.clock import HISTORY_START, history_moment
+from outreach_sandbox.common import email_for, hex_id, page_slice, person, rng, uuid_from
 from outreach_sandbox.http import ApiError, Reply, Request
 
 if t.TYPE_CHECKING:
@@ -33,9 +33,12 @@ class SalesRocks:
         self.lists: list[dict] = []
         self.rows: dict[str, list[dict]] = {}
         self.columns: dict[str, list[str]] = {}
-        for i in range(state.count("salesrocks.lists", 5)):
+        n_lists = state.count("salesrocks.lists", 5)
+        for i in range(n_lists):
             r = rng(seed, "sr-list", i)
-            created = HISTORY_START + timedelta(days=i * 7, hours=r.randint(0, 23))
+            created = history_moment(i / max(n_lists, 1), margin=timedelta(days=3)) + timedelta(
+                hours=r.randint(0, 23)
+            )
             uuid = uuid_from(seed, "sr-list", i).replace("-", "")[:20]
             lst = {
                 "id": str(26000 + i),
@@ -50,15 +53,10 @@ class SalesRocks:
             }
             self.lists.append(lst)
             self.columns[uuid] = ["name", "email", *r.sample(COLUMN_POOL[2:], r.randint(1, 6))]
-            per_list = state.counts.get("salesrocks.rows_per_list")
-            n_rows = (
-                per_list
-                if per_list is not None
-                else max(1, round(r.randint(30, 200) * state.scale))
-            )
+            n_rows = state.inner("salesrocks.rows_per_list", r.randint(30, 200))
             self.rows[uuid] = [self._row(uuid, j) for j in range(n_rows)]
-        self.tokens: dict[str, dict] = {}  # token -> {"username", "expires", "revoked"}
-        self._lock = threading.Lock()
+        self.tokens = state.tokens  # logins outlive a data reset
+        self._lock = state.lock
         self._row_seq = 0
 
     def _row(self, uuid: str, j: int, tag: str = "") -> dict:
@@ -115,10 +113,16 @@ class SalesRocks:
     # -- clock --------------------------------------------------------------------------------------
 
     def advance(self, seconds: float, step: int) -> None:
-        """A few rows join some lists; the lists' `updated_at` moves."""
+        """In some lists a few rows change and a few join; those lists' `updated_at` moves."""
         r = rng(self.state.seed, "sr-advance", step)
         now = self.state.clock.now()
         for lst in r.sample(self.lists, min(2, len(self.lists))):
+            rows = self.rows[lst["uuid"]]
+            for row in r.sample(rows, min(len(rows), max(1, len(rows) // 20))):
+                first, last = person(r)
+                row["name"] = f"{first} {last}"
+                if "notes" in row or "notes" in self.columns[lst["uuid"]]:
+                    row["notes"] = r.choice(["Rückruf erbeten", "Updated ✓", None])
             for k in range(r.randint(1, 4)):
                 self._row_seq += 1
                 self.rows[lst["uuid"]].append(self._row(lst["uuid"], 100_000 + self._row_seq,
@@ -165,7 +169,7 @@ class SalesRocks:
         dup = "duplicate_boundary" in req.flags
         if path == "/editable-lists/getLists":
             page, size = _paging(body)
-            items = [] if empty else _page(self.lists, page, size, dup)
+            items = [] if empty else page_slice(self.lists, (page - 1) * size, size, dup)
             return Reply(200, _envelope("Lists were successfully read.", items),
                          served=[("lists", x["uuid"]) for x in items])  # fmt: skip
         if path == "/editable-lists/getListData":
@@ -176,7 +180,7 @@ class SalesRocks:
                 if kind in req.flags:
                     self.shift(kind, list_id, int(req.flags[kind].get("count", 1)))
             page, size = _paging(body)
-            items = [] if empty else _page(self.rows[list_id], page, size, dup)
+            items = [] if empty else page_slice(self.rows[list_id], (page - 1) * size, size, dup)
             return Reply(200, _envelope("List data was successfully read.", items),
                          served=[("list_data", x["_id"]["$oid"]) for x in items])  # fmt: skip
         if path == "/drip-campaign/getCampaignStatistics":
@@ -223,12 +227,6 @@ def _paging(body: dict) -> tuple[int, int]:
     if size > MAX_SIZE:
         raise ApiError(400, f"Invalid request body: size must not exceed {MAX_SIZE}")
     return page, size
-
-
-def _page(items: list, page: int, size: int, duplicate_boundary: bool) -> list:
-    offset = (page - 1) * size
-    start = offset - 1 if duplicate_boundary and offset > 0 else offset
-    return items[max(start, 0) : offset + size]
 
 
 def _envelope(message: str, data: list) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import socket
 import struct
 import threading
@@ -12,19 +13,26 @@ import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from outreach_sandbox.control import handle_control
+from outreach_sandbox.faults import HANDLER_FAULTS, RECORD_FAULTS, Fault, simple_reply
 from outreach_sandbox.http import ApiError, Reply, Request
-from outreach_sandbox.state import HANDLER_FAULTS, VENDORS, Fault, SandboxState
+from outreach_sandbox.state import VENDORS, SandboxState
 
-#: Query and body fields never written to the request log in clear.
-SECRET_FIELDS = {"token", "password", "domainToken"}
-HTML_ERROR = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
-              b"<h1>Bad Gateway</h1><p>The upstream server is temporarily unavailable.</p>"
-              b"</body></html>")  # fmt: skip
+PREFIXES = {"salesblink": "/salesblink/api", "salesflow": "/salesflow/api",
+            "salesrocks": "/salesrocks"}  # fmt: skip
+#: Query and body fields never written to the request log in clear (compared lower-case).
+SECRET_FIELDS = frozenset({"token", "password", "domaintoken", "access_token", "accesstoken",
+                           "api_key", "apikey", "key", "authorization", "secret"})  # fmt: skip
+#: Path segments that are ids, folded in `by_endpoint` so it stays one row per endpoint.
+_ID_SEGMENT = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{20,24}|\d+)(?=/|$)")
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive, always with Content-Length."""
+
     protocol_version = "HTTP/1.1"
     server: SandboxHTTPServer
+    timeout = 120  # idle keep-alive connections give up eventually
 
     def log_message(self, format: str, *args: t.Any) -> None:
         """Quiet: the request log is available from the control API instead."""
@@ -49,20 +57,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         state = self.server.state
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        raw = self.rfile.read(length) if length > 0 else b""
         if url.path.startswith("/_sandbox/"):
-            self._control(method, url.path, dict(parse_qsl(url.query)), raw)
+            self._send(handle_control(state, method, url.path, raw))
             return
         vendor = url.path.split("/", 2)[1] if url.path.count("/") >= 1 else ""
-        if vendor not in VENDORS:
+        if vendor not in VENDORS or not url.path.startswith(PREFIXES[vendor]):
             self._send(Reply(404, {"message": f"unknown vendor prefix in {url.path}"}))
             return
-        prefix = {"salesblink": "/salesblink/api", "salesflow": "/salesflow/api",
-                  "salesrocks": "/salesrocks"}[vendor]  # fmt: skip
-        if not url.path.startswith(prefix):
-            self._send(Reply(404, {"message": "not found"}))
-            return
+        prefix = PREFIXES[vendor]
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -78,50 +85,51 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if state.latency_ms:
             time.sleep(state.latency_ms / 1000)
         entry = {"t": time.time(), "vendor": vendor, "method": method, "path": request.path,
-                 "query": _mask(request.query), "body": _mask(body), "status": None,
-                 "fault": None}  # fmt: skip
-        reply = self._answer(state, request, entry)
+                 "query": request.query, "body": body, "status": None, "fault": None}  # fmt: skip
+        try:
+            reply = self._answer(state, request, entry)
+        except Exception as exc:  # a bug must not take the server down: answer 500
+            reply = Reply(500, {"message": f"sandbox error: {type(exc).__name__}: {exc}"})
         entry["status"] = reply.status if reply else 0
-        with state.lock:
-            state.log.append(entry)
-            state.stats["requests"][vendor] += 1
-            state.stats["by_status"][str(entry["status"])] += 1
-            state.stats["by_endpoint"][f"{vendor} {method} {request.path}"] += 1
-            if reply and reply.status == 429:
-                state.stats["rate_limited"][vendor] += 1
-            if reply and reply.status == 200 and entry["fault"] is None:
-                for stream, key in reply.served:
-                    state.served[vendor][stream].add(_hashable(key))
+        _record(state, entry, reply)
         if reply is not None:
             self._send(reply)
 
     def _answer(self, state: SandboxState, request: Request, entry: dict) -> Reply | None:
         api = state.vendors[request.vendor]
-        fault = state.next_fault(request.vendor, request.path)
+        limited = self._rate_limit(state, request, api)
+        if limited is not None:
+            entry["fault"] = "rate_limit"
+            return limited
+        fault = state.faults.next(request.vendor, request.path)
         if fault is not None:
             entry["fault"] = fault.kind
             if fault.kind in HANDLER_FAULTS:
                 request.flags[fault.kind] = fault.spec
-                entry["fault"] = None if fault.kind.startswith("shift") else fault.kind
                 fault = None
+        if fault is None:
+            return self._handle(state, request, api)
+        return self._fault(state, request, fault, api)
+
+    def _rate_limit(self, state: SandboxState, request: Request, api: t.Any) -> Reply | None:
+        """429 with Retry-After (real seconds, ceil, min 1) once a credential's window is full."""
         limit = state.limits.get(request.vendor)
         # SalesBlink documents its limit for GET; the others only if configured.
-        if (
-            state.rate_limits
-            and limit
-            and (request.vendor != "salesblink" or request.method == "GET")
-        ):
-            credential = (request.headers.get("authorization") or request.query.get("token")
-                          or request.query.get("accountId") or "-")  # fmt: skip
-            wait = state.limiter.check(request.vendor, credential, limit, 60.0 / state.time_scale)
-            if wait is not None:
-                seconds = max(1, math.ceil(wait))
-                return Reply(429, api.error_body(429, f"Too many requests, retry after {seconds} "
-                                                      "seconds"), {"Retry-After": str(seconds)})  # fmt: skip
-        if fault is not None:
-            reply = self._fault(state, request, fault, api)
-            if reply is not None or fault.kind in ("reset", "reset_mid_body"):
-                return reply
+        if not state.rate_limits or not limit:
+            return None
+        if request.vendor == "salesblink" and request.method != "GET":
+            return None
+        credential = (request.headers.get("authorization") or request.query.get("token")
+                      or request.query.get("accountId") or "-")  # fmt: skip
+        wait = state.limiter.check(request.vendor, credential, limit, 60.0 / state.time_scale)
+        if wait is None:
+            return None
+        seconds = max(1, math.ceil(wait))
+        message = f"Too many requests, retry after {seconds} seconds"
+        return Reply(429, api.error_body(429, message), {"Retry-After": str(seconds)})
+
+    @staticmethod
+    def _handle(state: SandboxState, request: Request, api: t.Any) -> Reply:
         try:
             with state.lock:
                 return api.handle(request)
@@ -132,46 +140,34 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self, state: SandboxState, request: Request, fault: Fault, api: t.Any
     ) -> Reply | None:
         kind = fault.kind
-        if kind in ("500", "502", "503", "401"):
-            return Reply(int(kind), api.error_body(int(kind), "Injected failure"))
-        if kind == "429":
-            return Reply(429, api.error_body(429, "Too many requests"),
-                         {"Retry-After": str(fault.spec.get("retry_after", 1))})  # fmt: skip
-        if kind == "429_no_retry_after":
-            return Reply(429, api.error_body(429, "Too many requests"))
+        reply = simple_reply(fault, request.vendor, api)
+        if reply is not None:
+            return reply
         if kind == "reset":
             self._reset_connection()
             return None
         if kind == "timeout":
             time.sleep(float(fault.spec.get("seconds", 5)))
-            return None  # then answer normally: the client has given up by now
-        if kind == "html_200":
-            return Reply(200, raw=HTML_ERROR, content_type="text/html; charset=utf-8")
-        if kind == "success_false":
-            body = api.error_body(500, "Temporary failure, please retry")
-            if request.vendor == "salesblink":
-                body = {"success": False, "message": "Something went wrong, please try again"}
-            elif request.vendor == "salesrocks":
-                body = {"status": "error", "status_code": 500, "message": "Temporary failure"}
-            return Reply(200, body)
+            return self._handle(state, request, api)  # the client has given up by now
         if kind == "expire_token":
             state.vendors["salesrocks"].revoke(request)
             return Reply(401, api.error_body(401, "Token expired"))
         if kind in ("truncated", "reset_mid_body"):
-            try:
-                with state.lock:
-                    reply = api.handle(request)
-            except ApiError as exc:
-                reply = Reply(exc.status, api.error_body(exc.status, exc.message))
+            reply = self._handle(state, request, api)
             payload = _encode(reply)
+            half = payload[: max(1, len(payload) // 2)]
             if kind == "truncated":
-                return Reply(reply.status, raw=payload[: max(1, len(payload) // 2)])
-            self._send_headers(reply.status, len(payload), reply.content_type, reply.headers)
-            self.wfile.write(payload[: max(1, len(payload) // 2)])
-            self.wfile.flush()
+                return Reply(reply.status, raw=half, headers=reply.headers,
+                             content_type=reply.content_type)  # fmt: skip
+            try:
+                self._send_headers(reply.status, len(payload), reply.content_type, reply.headers)
+                self.wfile.write(half)
+                self.wfile.flush()
+            except OSError:
+                pass
             self._reset_connection()
             return None
-        return None
+        return self._handle(state, request, api)  # pragma: no cover - every kind is handled
 
     def _reset_connection(self) -> None:
         """Close with RST: the client sees 'connection reset by peer'."""
@@ -198,69 +194,41 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:
+            self.close_connection = True
+
     def finish(self) -> None:
         try:
             super().finish()
         except OSError:
             pass
 
-    # -- control API -------------------------------------------------------------------------------
 
-    def _control(self, method: str, path: str, query: dict, raw: bytes) -> None:
-        state = self.server.state
-        try:
-            body = json.loads(raw) if raw else {}
-        except ValueError:
-            self._send(Reply(400, {"error": "body must be JSON"}))
-            return
-        try:
-            reply = _control(state, method, path, body, query)
-        except (ValueError, KeyError, TypeError) as exc:
-            reply = Reply(400, {"error": str(exc)})
-        self._send(reply)
-
-
-def _control(state: SandboxState, method: str, path: str, body: dict, query: dict) -> Reply:
-    parts = path.strip("/").split("/")[1:]
-    route = "/".join(parts)
-    if route == "health":
-        return Reply(200, {"ok": True, "now": state.clock.now().isoformat()})
-    if route == "reset" and method == "POST":
-        state.reset(body.get("seed"), body.get("scale"), body.get("counts"))
-        return Reply(200, {"ok": True})
-    if route == "config" and method == "POST":
-        state.configure(**body)
-        return Reply(200, {"ok": True})
-    if route == "faults":
-        with state.lock:
-            if method == "DELETE":
-                state.faults.clear()
-            elif method == "POST":
-                state.faults.extend(Fault(spec) for spec in body.get("faults", []))
-            return Reply(200, {"faults": [f.spec | {"remaining": f.times} for f in state.faults]})
-    if route == "clock/advance" and method == "POST":
-        state.advance(float(body.get("seconds", 0)))
-        return Reply(200, {"now": state.clock.now().isoformat()})
-    if route == "requests":
-        with state.lock:
-            if method == "DELETE":
-                state.log.clear()
-            return Reply(200, list(state.log))
-    if route == "stats":
-        with state.lock:
-            return Reply(200, {name: dict(counter) for name, counter in state.stats.items()})
-    if route == "served":
-        with state.lock:
-            if method == "DELETE":
-                state.served.clear()
-            return Reply(200, {v: {s: len(keys) for s, keys in streams.items()}
-                               for v, streams in state.served.items()})  # fmt: skip
-    if route == "tokens":
-        return Reply(200, state.vendors["salesrocks"].issued_tokens())
-    if len(parts) == 3 and parts[0] == "expected":
-        keys = state.expected(parts[1], parts[2])
-        return Reply(200, {"count": len(keys), "keys": keys})
-    return Reply(404, {"error": f"unknown control {method} {path}"})
+def _record(state: SandboxState, entry: dict, reply: Reply | None) -> None:
+    """Log the request (secrets masked) and count it; count served records of good replies."""
+    vendor = entry["vendor"]
+    secrets = state.secrets()
+    entry["query"] = _mask(entry["query"], secrets)
+    entry["body"] = _mask(entry["body"], secrets)
+    entry["path"] = _mask(entry["path"], secrets)
+    endpoint = _ID_SEGMENT.sub("/{id}", entry["path"])
+    with state.lock:
+        state.log.append(entry)
+        state.stats["requests"][vendor] += 1
+        state.stats["by_status"][str(entry["status"])] += 1
+        state.stats["by_endpoint"][f"{vendor} {entry['method']} {endpoint}"] += 1
+        if reply is not None and reply.status == 429:
+            state.stats["rate_limited"][vendor] += 1
+        if (
+            reply is not None
+            and reply.status == 200
+            and (entry["fault"] is None or entry["fault"] in RECORD_FAULTS)
+        ):
+            for stream, key in reply.served:
+                state.served[vendor][stream].add(_hashable(key))
 
 
 def _encode(reply: Reply) -> bytes:
@@ -269,9 +237,17 @@ def _encode(reply: Reply) -> bytes:
     return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _mask(value: t.Any) -> t.Any:
+def _mask(value: t.Any, secrets: list[str]) -> t.Any:
+    """A copy with secret fields as "***" and any known credential inside a string hidden."""
     if isinstance(value, dict):
-        return {k: "***" if k in SECRET_FIELDS else _mask(v) for k, v in value.items()}
+        return {k: "***" if str(k).lower() in SECRET_FIELDS else _mask(v, secrets)
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [_mask(v, secrets) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, "***")
     return value
 
 
@@ -280,6 +256,8 @@ def _hashable(key: t.Any) -> t.Any:
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
+    """Threads per connection (daemon: never block exit); tracks sockets to close on stop."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
@@ -287,10 +265,40 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
         super().__init__(address, SandboxHandler)
         self.state = state
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:  # type: ignore[override]
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        """Client-side disconnects are normal here (faults, timeouts): stay quiet."""
+
+    def close_connections(self) -> None:
+        """End keep-alive connections so no client keeps talking to a stopped sandbox."""
+        with self._open_lock:
+            sockets = list(self._open)
+            self._open.clear()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class SandboxServer:
-    """The sandbox in a background thread: ``with SandboxServer(port=0) as sb: sb.url``."""
+    """The sandbox in a background thread: ``with SandboxServer(port=0) as sb: sb.url``.
+
+    ``counts`` sets exact sizes (see ``state.COUNT_KEYS``); other keyword arguments are
+    settings as for ``POST /_sandbox/config``.
+    """
 
     def __init__(self, seed: int = 7, scale: float = 1.0, *, host: str = "127.0.0.1",
                  port: int = 0, counts: dict | None = None, **config: t.Any) -> None:  # fmt: skip
@@ -298,24 +306,34 @@ class SandboxServer:
         if config:
             self.state.configure(**config)
         self.httpd = SandboxHTTPServer((host, port), self.state)
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            name=f"outreach-sandbox:{self.port}",
+        )  # fmt: skip
+        self._started = False
 
     @property
     def control(self):
+        """A ``SandboxClient`` of this server's control API."""
         from outreach_sandbox.client import SandboxClient
 
         return SandboxClient(self.url)
 
     def start(self) -> SandboxServer:
-        self._thread.start()
+        if not self._started:
+            self._started = True
+            self._thread.start()
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self._started:
+            self.httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._started = False
         self.httpd.server_close()
+        self.httpd.close_connections()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
