@@ -52,8 +52,12 @@ class SecretRegistry:
             for key, value in config.items():
                 if isinstance(value, (dict, list)):
                     self.add_from_config(value, explicit)
-                elif key in explicit or SECRET_KEY_PATTERN.search(str(key)):
+                elif key in explicit:
                     self.add(value if isinstance(value, str) else str(value))
+                elif isinstance(value, str) and SECRET_KEY_PATTERN.search(str(key)):
+                    # By name alone only text is a credential: `token_refresh_margin_seconds: 300`
+                    # must not turn every "300" in the logs into "***".
+                    self.add(value)
         elif isinstance(config, list):
             for item in config:
                 self.add_from_config(item, explicit)

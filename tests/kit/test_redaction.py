@@ -29,6 +29,16 @@ def test_config_walk_finds_nested_secrets():
     assert registry.redact("aaa-111 pw-xyz keep-me") == f"{MASK} {MASK} keep-me"
 
 
+def test_numbers_under_secret_looking_names_are_not_secrets():
+    registry = SecretRegistry()
+    registry.add_from_config({"token_refresh_margin_seconds": 300, "api_token": "tok-abc"})
+    registry.add_from_config({"pin": 4242}, secret_keys={"pin"})
+    assert (
+        registry.redact("waited 300s with tok-abc and 4242")
+        == f"waited 300s with {MASK} and {MASK}"
+    )
+
+
 def test_stream_wrapper_masks_writes():
     registry = SecretRegistry()
     registry.add(SECRET)
