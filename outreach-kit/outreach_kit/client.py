@@ -16,6 +16,7 @@ import email.utils
 import random
 import time
 import typing as t
+from concurrent.futures import Future
 from http import HTTPStatus
 from urllib.parse import urlparse
 
@@ -26,6 +27,8 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
+from outreach_kit.concurrency import ChildPrefetcher
+from outreach_kit.concurrency import take as take_fetched_ahead
 from outreach_kit.errors import (
     AuthenticationError,
     ErrorEnvelopeError,
@@ -67,6 +70,11 @@ class OutreachStream(RESTStream[t.Any]):
     extra_property: str | None = None
     #: Records per full page, for paged streams: enables the empty-page and repeat guards.
     page_size: int | None = None
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Partitions a parent's prefetcher is reading for this stream, by partition key.
+        self.fetched_ahead: dict[str, Future] = {}
 
     # -- settings -------------------------------------------------------------------------
 
@@ -168,11 +176,50 @@ class OutreachStream(RESTStream[t.Any]):
             return "could not connect, or the connection was reset"
         return type(exc).__name__ if exc is not None else "unknown error"
 
-    # -- paging guards --------------------------------------------------------------------
+    # -- partitions -----------------------------------------------------------------------
+
+    @property
+    def concurrency(self) -> int:
+        """Child partitions read at the same time (``concurrency``; 1: one after another)."""
+        return max(1, int(self.config.get("concurrency") or 1))
 
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        """One partition's records, on the main thread (SDK hook; override ``read_records``).
+
+        A partition a worker already read (see :mod:`outreach_kit.concurrency`) comes from
+        memory; any other is read now. A parent with selected children reads its own records
+        a few ahead so that the workers can fetch those children's partitions meanwhile.
+        """
+        ahead = take_fetched_ahead(self, context)
+        if ahead is not None:
+            yield from ahead.result()  # a worker's error is raised here, in sync order
+            return
+        self.prepare_partition(context)
+        records = self.read_records(context)
+        children = [c for c in self.child_streams if c.selected and isinstance(c, OutreachStream)]
+        if self.concurrency < 2 or not children:
+            yield from records
+            return
+        with ChildPrefetcher(children, self.concurrency) as prefetcher:
+            yield from prefetcher.ahead_of(
+                records, lambda record: self.get_child_context(dict(record), context)
+            )
+
+    def prepare_partition(self, context: Context | None) -> None:
+        """Override: main-thread work before a partition is read, e.g. reading its state
+        (``read_records`` may run on a worker, where state must not be touched)."""
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        """The records of one partition as the API returns them (override this hook).
+
+        It may run on a worker thread with a copy of the stream, so it must not write
+        messages or state; ``post_process`` and everything after it stay on the main thread.
+        A parent's ``get_child_context`` must work on these raw records too.
+        """
         self.reset_page_guard()  # each partition is read from its first page
         yield from super().get_records(context)
+
+    # -- paging guards --------------------------------------------------------------------
 
     def reset_page_guard(self) -> None:
         """Call before reading a sequence of pages from the first one."""

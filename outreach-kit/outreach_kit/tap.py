@@ -57,6 +57,14 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             "Empty means no pacing.",
         ),
         th.Property(
+            "concurrency",
+            th.IntegerType,
+            default=4,
+            description="Child partitions (e.g. each list's leads) fetched at the same time "
+            "while the parent is read; 1 reads them one after another. Output and state are "
+            "the same either way, and requests stay within the rate limit.",
+        ),
+        th.Property(
             "rate_limit_window_seconds",
             th.NumberType,
             default=60.0,
@@ -89,7 +97,11 @@ class OutreachTap(Tap):
                 "setting."
             ) from None
         SECRETS.add_from_config(dict(self.config), self.secret_setting_names())
-        self._pacer: RequestPacer | None = None
+        # Created here, not lazily: worker threads share it (see outreach_kit.concurrency).
+        self._pacer = RequestPacer(
+            self.config.get("rate_limit_requests"),
+            float(self.config.get("rate_limit_window_seconds") or 60.0),
+        )
         if kwargs.get("validate_config", True):
             self.check_settings()
         self._check_state_streams()
@@ -165,6 +177,12 @@ class OutreachTap(Tap):
                     parse_setting_datetime(name, value)
                 except ValueError as exc:
                     raise ConfigurationError(str(exc)) from None
+        concurrency = self.config.get("concurrency")
+        if concurrency is not None and not 1 <= int(concurrency) <= 32:
+            raise ConfigurationError(
+                f"Setting 'concurrency' must be between 1 and 32, got {concurrency}. Use 1 to "
+                "read child partitions one after another."
+            )
         url = str(self.config.get("api_url") or "")
         if not url.startswith(("http://", "https://")):
             raise ConfigurationError(
@@ -174,12 +192,8 @@ class OutreachTap(Tap):
 
     @property
     def pacer(self) -> RequestPacer:
-        """One pacer per tap run: the vendor limits requests per credential."""
-        if self._pacer is None:
-            self._pacer = RequestPacer(
-                self.config.get("rate_limit_requests"),
-                float(self.config.get("rate_limit_window_seconds") or 60.0),
-            )
+        """One pacer per tap run, shared by every stream and worker: the vendor limits
+        requests per credential."""
         return self._pacer
 
 

@@ -16,6 +16,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError
+from outreach_kit.timestamps import parse_setting_datetime
 
 if t.TYPE_CHECKING:
     import requests
@@ -109,26 +110,46 @@ class DateWindowStream(SalesflowStream):
         self._write_state_message()
 
     def first_day(self, context: Context | None) -> date:
+        """The account's first day: its bookmark less the lookback, never before
+        `start_date`; without a bookmark `start_date`, else the last 365 days."""
         account_id = (context or {})["account_id"]
         if account_id not in self._start_by_account:
-            bookmark = self.get_starting_timestamp(context)
-            lookback = timedelta(days=int(self.config.get("analytics_lookback_days", 3)))
-            default = datetime.now(timezone.utc).date() - timedelta(days=DEFAULT_HISTORY_DAYS)
-            day = (bookmark - lookback).date() if bookmark else default
+            saved = self._saved_bookmark(account_id)
             start = self.config.get("start_date")
+            if saved:
+                lookback = timedelta(days=int(self.config.get("analytics_lookback_days", 3)))
+                day = (parse_setting_datetime("state", saved) - lookback).date()
+            else:
+                day = datetime.now(timezone.utc).date() - timedelta(days=DEFAULT_HISTORY_DAYS)
             if start:
-                day = max(day, datetime.fromisoformat(str(start)[:10]).date())
+                start_day = datetime.fromisoformat(str(start)[:10]).date()
+                day = max(day, start_day) if saved else start_day
             self._start_by_account[account_id] = day
         return self._start_by_account[account_id]
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+    def _saved_bookmark(self, account_id: str) -> str | None:
+        """The account's bookmark as the run found it, read without adding to the state
+        (the SDK's getters create the partition, which would change the STATE written)."""
+        saved = (self.tap_state.get("bookmarks") or {}).get(self.name) or {}
+        for partition in saved.get("partitions") or []:
+            if (
+                partition.get("context") == {"account_id": account_id}
+                and partition.get("replication_key") == self.replication_key
+            ):
+                return partition.get("replication_key_value") or None
+        return None
+
+    def prepare_partition(self, context: Context | None) -> None:
+        self.first_day(context)  # on the main thread, before a worker reads the partition
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
         step = timedelta(days=int(self.config.get("analytics_window_days", 30)))
         today = datetime.now(timezone.utc).date()
         low = self.first_day(context)
         while low <= today:
             high = min(low + step - timedelta(days=1), today)
             self._window = (low, high)
-            yield from super().get_records(context)
+            yield from super().read_records(context)
             low = high + timedelta(days=1)
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:

@@ -30,7 +30,7 @@ class CampaignsStream(SalesflowStream):
     timestamp_fields = ("CreatedAt", "LastModifiedAt")
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:
-        return {"account_id": record["account_id"], "campaign_id": record["Id"]}
+        return {"account_id": (context or {})["account_id"], "campaign_id": record["Id"]}
 
     def sync(self, context: Context | None = None) -> None:
         super().sync(context)

@@ -36,8 +36,8 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
         self._margin = refresh_margin_s
         self._lock = threading.RLock()
         SECRETS.add(password)
-        #: True after a 401 made us refresh; a second 401 then is fatal.
-        self.refreshed_after_rejection = False
+        self._rejected = False  # the API refused the last token: the next one is a retry
+        self._issued_after_rejection = False  # the current token replaced a refused one
 
     @property
     def oauth_request_body(self) -> dict:
@@ -61,10 +61,28 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
         request.headers.update(self.auth_headers)
         return request
 
-    def invalidate(self) -> None:
-        """Forget the token (the API rejected it) so the next request logs in again."""
+    def reject(self, sent_header: str | None) -> bool:
+        """The API answered 401 to a request sent with ``sent_header``; True if a retry with
+        a new token is worth it, False if a token fresh after a refusal was refused too.
+
+        Decided per token, not per request, so that concurrent requests refused with the
+        same expired token cause one login, and none of them is taken for a second refusal.
+        """
         with self._lock:
+            current = f"Bearer {self.access_token}" if self.access_token else None
+            if sent_header != current:
+                return True  # another thread already replaced that token
+            if self._issued_after_rejection:
+                return False
             self.access_token = None
+            self._rejected = True
+            return True
+
+    def accepted(self, sent_header: str | None) -> None:
+        """A request with the current token succeeded: it is good, whatever came before."""
+        with self._lock:
+            if sent_header == f"Bearer {self.access_token}":
+                self._issued_after_rejection = False
 
     def update_access_token(self) -> None:
         """Log in; the token field may be `access_token` or `AccessToken`."""
@@ -104,5 +122,6 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
             )
         SECRETS.add(token)
         self.access_token = token
+        self._issued_after_rejection, self._rejected = self._rejected, False
         self.expires_in = int(float(lifetime)) if lifetime else self._default_expiration
         self.last_refreshed = requested_at

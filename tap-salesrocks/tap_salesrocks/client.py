@@ -40,20 +40,19 @@ class SalesRocksStream(OutreachStream):
         return self._tap.authenticator  # type: ignore[attr-defined,no-any-return]
 
     def validate_response(self, response: requests.Response) -> None:
-        """401: log in again and retry once; a second 401 in a row is fatal."""
+        """401: log in again and retry; a fresh token refused right after a login is fatal."""
         auth = self.authenticator
+        sent = response.request.headers.get("Authorization")
         if response.status_code == 401:
-            if auth.refreshed_after_rejection:
+            if not auth.reject(sent):
                 raise AuthenticationError(
                     f"Sales.Rocks rejected a fresh access token for user '{auth.username}' "
                     f"(HTTP 401) on '{self.name}'. The account may lack API access; check the "
                     "'username' and 'password' settings."
                 )
-            auth.refreshed_after_rejection = True
-            auth.invalidate()
             raise TokenRejectedError(f"Sales.Rocks rejected the access token on '{self.name}'")
         super().validate_response(response)
-        auth.refreshed_after_rejection = False
+        auth.accepted(sent)
 
     def auth_error_message(self, response: requests.Response) -> str:
         return (

@@ -49,7 +49,7 @@ class ListDataStream(PagedStream):
         return {"list_id": (context or {})["list_id"], **super().prepare_request_payload(
             context, next_page_token)}  # fmt: skip
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
         emitted: set[str] = set()
         for attempt in range(1, self.max_passes + 1):
             self._page_ids: list[list[str]] = []
@@ -122,10 +122,10 @@ class CampaignStatisticsStream(SalesRocksStream):
     def partitions(self) -> list[dict] | None:
         return [{"campaign_id": int(c)} for c in self.config.get("campaign_ids") or []]
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
         if context is None:
             return  # no campaign_ids configured: nothing to report
-        yield from super().get_records(context)
+        yield from super().read_records(context)
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         return {"campaign_id": (context or {})["campaign_id"]}

@@ -64,8 +64,9 @@ def test_page_boundaries(rows, size):
 
 
 def test_a_sync_longer_than_the_token_lifetime_refreshes_and_loses_nothing():
-    with SandboxServer(seed=44, scale=0.5, latency_ms=25, token_lifetime_s=1.0) as server:
-        run = run_tap("tap-salesrocks", config(server.url, page_size=10,
+    with SandboxServer(seed=44, scale=0.5, latency_ms=60, token_lifetime_s=1.0) as server:
+        # Over 20 requests of at least 60 ms, one at a time: longer than the 1 s token.
+        run = run_tap("tap-salesrocks", config(server.url, page_size=10, concurrency=1,
                                                token_refresh_margin_seconds=0.05))  # fmt: skip
         assert run.returncode == 0, run.stderr[-2000:]
         logins = [r for r in server.control.requests() if r["path"] == "/auth/accessToken"]
