@@ -24,11 +24,13 @@ import backoff
 import msgspec
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
 from outreach_kit.concurrency import ChildPrefetcher
 from outreach_kit.concurrency import take as take_fetched_ahead
+from outreach_kit.conformance import Conformance
 from outreach_kit.errors import (
     AuthenticationError,
     ErrorEnvelopeError,
@@ -70,11 +72,15 @@ class OutreachStream(RESTStream[t.Any]):
     extra_property: str | None = None
     #: Records per full page, for paged streams: enables the empty-page and repeat guards.
     page_size: int | None = None
+    #: The SDK's per-value conformance is replaced by a plan worked out once per schema,
+    #: applied at the end of ``post_process`` (see :mod:`outreach_kit.conformance`).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         #: Partitions a parent's prefetcher is reading for this stream, by partition key.
         self.fetched_ahead: dict[str, Future] = {}
+        self._conformance: Conformance | None = None
 
     # -- settings -------------------------------------------------------------------------
 
@@ -373,6 +379,20 @@ class OutreachStream(RESTStream[t.Any]):
             extras = {key: row.pop(key) for key in [k for k in row if k not in declared]}
             if extras:
                 row[self.extra_property] = {**(row.get(self.extra_property) or {}), **extras}
+        return self.conform(row)
+
+    def conform(self, row: dict) -> dict:
+        """Make ``row`` fit the schema as singer-sdk's recursive conformance would."""
+        if self._conformance is None:
+            self._conformance = Conformance(self.schema)
+        dropped = self._conformance.apply(row)
+        if dropped:
+            self.logger.warning(
+                "Properties %s were present in the '%s' stream but not found in catalog "
+                "schema. Ignoring.",
+                tuple(dropped),
+                self.name,
+            )
         return row
 
 

@@ -97,13 +97,13 @@ class ListDataStream(PagedStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         oid = _plain_id(row.pop("_id", None))
         list_id = row.pop("list_id", None) or (context or {}).get("list_id")
-        return {
+        return self.conform({
             "id": oid,
             "list_id": list_id,
             "name": _text(row.get("name")),
             "email": _text(row.get("email")),
             "columns": row,
-        }
+        })  # fmt: skip
 
 
 class CampaignStatisticsStream(SalesRocksStream):
