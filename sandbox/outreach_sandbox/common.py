@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 
@@ -43,9 +44,14 @@ def person(r: random.Random) -> tuple[str, str]:
 
 
 def email_for(first: str, last: str, n: int) -> str:
-    ascii_first = "".join(c for c in first.lower() if c.isascii() and c.isalpha()) or "user"
-    ascii_last = "".join(c for c in last.lower() if c.isascii() and c.isalpha()) or "contact"
-    return f"{ascii_first}.{ascii_last}{n}@example.com"
+    return f"{_ascii_part(first, 'user')}.{_ascii_part(last, 'contact')}{n}@example.com"
+
+
+@functools.lru_cache(maxsize=1024)
+def _ascii_part(name: str, fallback: str) -> str:
+    """The ASCII letters of a name, lower case (cached: names come from short lists and
+    every generated record needs one)."""
+    return "".join(c for c in name.lower() if c.isascii() and c.isalpha()) or fallback
 
 
 def page_slice(items: list, offset: int, size: int, duplicate_boundary: bool = False) -> list:

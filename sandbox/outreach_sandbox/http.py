@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import itertools
+import json
 import typing as t
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: Items per encoded piece of a long JSON array (see ``to_json``).
+CHUNK = 1000
 
 
 @dataclass
@@ -23,10 +31,28 @@ class Reply:
     status: int
     body: t.Any = None
     headers: dict[str, str] = field(default_factory=dict)
-    #: (stream, primary key) of every record in the body, for the `served` counters.
+    #: (stream, primary key) of every record in the body, for the `served` sets (hashable:
+    #: composite keys are tuples).
     served: list[tuple[str, t.Any]] = field(default_factory=list)
     raw: bytes | None = None
     content_type: str = "application/json; charset=utf-8"
+
+
+def to_json(body: t.Any) -> bytes:
+    """Compact UTF-8 JSON, the bytes of one ``json.dumps``. A list or iterator is encoded
+    ``CHUNK`` items at a time, so a 100,000-item body never exists as one str (4 bytes a
+    character once it holds an emoji) nor, when generated, as 100,000 dicts at once."""
+    if not isinstance(body, (list, Iterator)):
+        return _DUMPS(body).encode()
+    items = iter(body)
+    out = io.BytesIO()
+    out.write(b"[")
+    while chunk := list(itertools.islice(items, CHUNK)):
+        if out.tell() > 1:
+            out.write(b",")
+        out.write(_DUMPS(chunk)[1:-1].encode())
+    out.write(b"]")
+    return out.getvalue()
 
 
 class ApiError(Exception):

@@ -32,6 +32,7 @@ if t.TYPE_CHECKING:
 
 FEEDS = ("sent", "opens", "clicks", "replies")
 FEED_BASE = {"sent": 3000, "opens": 1500, "clicks": 400, "replies": 250}
+FEED_MESSAGES = {"sent": "Sent", "opens": "Opened", "clicks": "Clicked", "replies": "Replied"}
 CUSTOM_FIELDS = ["company", "job_title", "lead_score", "linkedin_url", "city", "country",
                  "industry", "website"]  # fmt: skip
 PUBLIC = "/public/v1.0.0"
@@ -211,8 +212,7 @@ class SalesBlink:
         record = {
             "id": self.event_id(feed, i),
             "time": series.time(i),
-            "message": {"sent": "Sent", "opens": "Opened", "clicks": "Clicked",
-                        "replies": "Replied"}[feed],
+            "message": FEED_MESSAGES[feed],
             "type": r.choice(["outreach", "follow_up"]) if feed == "sent" else feed[:-1],
             "sequence": seq["id"] if seq else None,
             "email": email_for(first, last, i % 997),
