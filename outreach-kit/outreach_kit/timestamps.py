@@ -67,7 +67,13 @@ def to_utc_iso(value: object) -> str | None:
     return _format(moment, match["fraction"])
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 def _epoch_to_iso(value: int | float) -> str:
+    if type(value) is int and value >= _MS_THRESHOLD:  # the common case, once per event
+        seconds, millis = divmod(value, 1000)
+        return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
     millis = value if abs(value) >= _MS_THRESHOLD else value * 1000
     whole = int(millis)
     moment = ms_to_datetime(whole)

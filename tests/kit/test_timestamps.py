@@ -1,11 +1,13 @@
 """Every vendor timestamp shape becomes one UTC ISO-8601 form, without losing the instant."""
 
 import itertools
+import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from outreach_kit.timestamps import (
+    _format,
     datetime_to_ms,
     ms_to_datetime,
     parse_setting_datetime,
@@ -64,3 +66,12 @@ def test_windows_cover_the_range_in_order():
     assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
     assert len(windows) == 4
     assert list(iter_windows(end, end, timedelta(days=1))) == []
+
+
+def test_the_fast_millisecond_path_matches_the_general_one():
+    rng = random.Random(3)
+    values = [100_000_000_000, 1_795_552_429_000, 253_402_300_799_999]
+    values += [rng.randint(100_000_000_000, 4_000_000_000_000) for _ in range(2000)]
+    for value in values:
+        general = _format(ms_to_datetime(value).replace(microsecond=0), f"{value % 1000:03d}")
+        assert to_utc_iso(value) == general
