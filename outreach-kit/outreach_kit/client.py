@@ -16,7 +16,6 @@ import email.utils
 import random
 import time
 import typing as t
-from concurrent.futures import Future
 from http import HTTPStatus
 from urllib.parse import urlparse
 
@@ -28,7 +27,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.streams import RESTStream
 
-from outreach_kit.concurrency import ChildPrefetcher
+from outreach_kit.concurrency import ChildPrefetcher, PartitionRead
 from outreach_kit.concurrency import take as take_fetched_ahead
 from outreach_kit.conformance import Conformance
 from outreach_kit.errors import (
@@ -79,7 +78,7 @@ class OutreachStream(RESTStream[t.Any]):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         #: Partitions a parent's prefetcher is reading for this stream, by partition key.
-        self.fetched_ahead: dict[str, Future] = {}
+        self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
 
     # -- settings -------------------------------------------------------------------------
@@ -198,7 +197,7 @@ class OutreachStream(RESTStream[t.Any]):
         """
         ahead = take_fetched_ahead(self, context)
         if ahead is not None:
-            yield from ahead.result()  # a worker's error is raised here, in sync order
+            yield from ahead.records()  # a worker's error is raised here, in sync order
             return
         self.prepare_partition(context)
         records = self.read_records(context)

@@ -7,27 +7,30 @@ reads move to workers:
 
 1. The parent reads its records a few ahead of what it hands to the SDK; for each record it
    reads ahead, it derives the child context and submits the child partition to a pool.
-2. A worker reads the whole partition (every page, retries, paging guards) with its own
-   copy of the child stream (its own HTTP session and paging attributes) and keeps the
-   records in memory, as the API returned them.
+2. A worker reads the partition (every page, retries, paging guards) with its own copy of
+   the child stream (its own HTTP session and paging attributes) and hands the records,
+   as the API returned them, to a small bounded queue, waiting while it is full.
 3. When the SDK reaches that parent record and syncs the child, the child's ``get_records``
-   takes the worker's records (waiting if they are not there yet; a worker's exception is
-   raised here, on the main thread) and the SDK post-processes, writes and checkpoints them
-   exactly as in a sequential run.
+   takes the records from that queue (waiting if they are not there yet; a worker's
+   exception is raised here, on the main thread) and the SDK post-processes, writes and
+   checkpoints them exactly as in a sequential run.
 
 So output and state are the same as with ``concurrency: 1``; the requests overlap. Requests
 stay within the rate limit because every worker waits on the tap's shared pacer. Memory is
-bounded by the partitions in flight (``lookahead`` of them), not by the data.
+bounded by the partitions in flight (``lookahead`` of them, each holding at most
+``BUFFERED_CHUNKS`` chunks plus the page being read), not by the data.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import copy
 import json
+import queue
 import threading
 import typing as t
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
@@ -36,6 +39,9 @@ if t.TYPE_CHECKING:
 
 #: Parent records read ahead per worker: enough to keep every worker busy.
 LOOKAHEAD_PER_WORKER = 2
+#: Records per hand-over from a worker, and hand-overs a partition may hold in memory.
+CHUNK_RECORDS = 100
+BUFFERED_CHUNKS = 4
 
 
 def partition_key(stream_name: str, context: t.Mapping[str, t.Any] | None) -> str:
@@ -52,7 +58,7 @@ class ChildPrefetcher:
         self.lookahead = workers * LOOKAHEAD_PER_WORKER
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="prefetch")
         self._local = threading.local()
-        self._submitted: list[tuple[OutreachStream, str]] = []
+        self._submitted: list[tuple[OutreachStream, str, PartitionRead]] = []
 
     def ahead_of(
         self, records: t.Iterable[dict], child_context: t.Callable[[dict], dict | None]
@@ -76,13 +82,10 @@ class ChildPrefetcher:
         context = child.preprocess_context(dict(context))
         child.prepare_partition(context)  # on this (main) thread: may read state
         key = partition_key(child.name, context)
-        future = self._pool.submit(self._read, child, context)
-        child.fetched_ahead[key] = future
-        self._submitted.append((child, key))
-
-    def _read(self, child: OutreachStream, context: dict) -> list[dict]:
-        """On a worker: every record of the partition, from this thread's copy of ``child``."""
-        return list(self._worker_copy(child).read_records(context))
+        reading = PartitionRead()
+        self._pool.submit(reading.run, lambda: self._worker_copy(child).read_records(context))
+        child.fetched_ahead[key] = reading
+        self._submitted.append((child, key, reading))
 
     def _worker_copy(self, child: OutreachStream) -> OutreachStream:
         copies: dict[str, OutreachStream] = self._local.__dict__.setdefault("copies", {})
@@ -96,10 +99,9 @@ class ChildPrefetcher:
     def close(self) -> None:
         """Drop what the sync did not take (it failed or a map filtered a parent), wait for
         running reads to end, and stop the workers."""
-        for child, key in self._submitted:
-            future = child.fetched_ahead.pop(key, None)
-            if future is not None:
-                future.cancel()
+        for child, key, reading in self._submitted:
+            child.fetched_ahead.pop(key, None)
+            reading.cancel()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ChildPrefetcher:
@@ -109,7 +111,64 @@ class ChildPrefetcher:
         self.close()
 
 
-def take(stream: OutreachStream, context: t.Mapping[str, t.Any] | None) -> Future | None:
+class PartitionRead:
+    """One partition read by a worker; its records reach the main thread through a bounded
+    queue, so a large partition read ahead holds a few chunks in memory, not all of it (the
+    worker waits while the queue is full)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=BUFFERED_CHUNKS)
+        self._cancelled = threading.Event()
+
+    def run(self, read: t.Callable[[], t.Iterable[dict]]) -> None:
+        """On a worker: pass the records on in chunks, then the end or the error."""
+        chunk: list[dict] = []
+        try:
+            for record in read():
+                chunk.append(record)
+                if len(chunk) >= CHUNK_RECORDS:
+                    self._put(("records", chunk))
+                    chunk = []
+            self._put(("records", chunk))
+            self._put(("end", None))
+        except _Cancelled:
+            return
+        except BaseException as exc:  # raised on the main thread after the records before it
+            with contextlib.suppress(_Cancelled):
+                self._put(("records", chunk))
+                self._put(("error", exc))
+
+    def records(self) -> t.Iterator[dict]:
+        """On the main thread: the partition's records, as the worker reads them."""
+        while True:
+            kind, value = self._queue.get()
+            if kind == "records":
+                yield from value
+            elif kind == "error":
+                raise value
+            else:
+                return
+
+    def cancel(self) -> None:
+        """The sync will not take these records: let the worker stop."""
+        self._cancelled.set()
+
+    def _put(self, item: tuple[str, t.Any]) -> None:
+        main = threading.main_thread()
+        while not self._cancelled.is_set() and main.is_alive():  # never outlive the sync
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Cancelled
+
+
+class _Cancelled(Exception):
+    """The read was dropped while the worker waited to hand on records."""
+
+
+def take(stream: OutreachStream, context: t.Mapping[str, t.Any] | None) -> PartitionRead | None:
     """The read submitted for this partition of ``stream``, if there is one."""
     if not stream.fetched_ahead:
         return None
