@@ -6,8 +6,10 @@ validation message can quote the offending value.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import sys
 import typing as t
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.singerlib import Message, RecordMessage
 
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
@@ -73,10 +76,38 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
     ]
 
 
+class CheckpointFlushingWriter(MsgSpecWriter):
+    """msgspec output (several times faster than the stdlib's), written at checkpoints.
+
+    The SDK writes and flushes stdout for every message, a system call per record (two
+    where stdout is unbuffered, as with PYTHONUNBUFFERED). Records are collected and written
+    with the next non-record message (STATE, SCHEMA...), every 64 KiB, and at exit, so a
+    target never receives a STATE before the records it covers, and a tap killed outright
+    loses only records no STATE had vouched for yet: a resumed sync reads them again.
+    """
+
+    _pending: bytearray | None = None
+
+    def write_message(self, message: Message) -> None:
+        if self._pending is None:
+            self._pending = bytearray()
+            atexit.register(self.flush)
+        self._pending += self.format_message(message)
+        if not isinstance(message, RecordMessage) or len(self._pending) >= 65_536:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is collected and flush stdout."""
+        if self._pending:
+            sys.stdout.buffer.write(self._pending)
+            self._pending.clear()
+        sys.stdout.flush()
+
+
 class OutreachTap(Tap):
     """Base for the three taps; see module docstring."""
 
-    message_writer_class = MsgSpecWriter  # several times faster than the stdlib writer
+    message_writer_class = CheckpointFlushingWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         install_redaction()
