@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timezone
 
 from outreach_kit.timestamps import datetime_to_ms, to_utc_iso
+from outreach_kit.windows import WindowSizer
 from tap_salesblink.client import (
     MAX_PAGE_SIZE,
     LegacyStream,
@@ -17,15 +17,6 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 DAY_MS = 86_400_000
-MIN_WINDOW_MS = 60_000
-
-
-class _WindowTooLargeError(Exception):
-    """A window would buffer too many events; read a narrower one instead."""
-
-    def __init__(self, window: int) -> None:
-        super().__init__(window)
-        self.window = window
 
 
 class ListsStream(PagedPublicStream):
@@ -101,9 +92,20 @@ class ActivityStream(PublicStream):
     sharing its millisecond are re-read, never skipped) to now is read in windows with
     `from`/`to`. A window is paged newest first, buffered, and emitted oldest first; with
     `is_sorted` the bookmark follows every record and a STATE message closes each window, so
-    a kill loses at most the window in flight. The first request asks for everything since
-    the bookmark: when that fits in one page (a routine incremental run) it is the only one.
-    Window sizes adapt to the feed's density so that each holds a few pages.
+    a kill loses at most the window in flight.
+
+    Every request costs 2 s under the rate limit (30 GET a minute), so no page is read twice:
+    - the first request asks for the newest page since the bookmark: when that is all of it
+      (a routine incremental run), it is the only request;
+    - pages read newest first hold every event newer than their oldest millisecond, so a
+      range too large to buffer keeps the pages it read, reads what lies below them, and
+      then emits them;
+    - below the first page, history is found by descending in doubling spans (a request per
+      doubling, each page kept), not by empty windows doubling from 1970 up to the data;
+    - windows are sized from the density seen so far to hold a little under
+      `target_pages_per_window` pages: few windows, and their last page nearly full.
+    Memory is bounded by a constant, not by the data: a window's buffer (at most
+    `max_pages_per_window` pages) and the kept pages (at most two windows' worth).
     """
 
     primary_keys = ("id",)
@@ -111,88 +113,137 @@ class ActivityStream(PublicStream):
     is_sorted = True
     page_size = MAX_PAGE_SIZE
     timestamp_fields = ()
-    #: Pages a window should hold; denser feeds get narrower windows, sparse ones wider.
-    target_pages_per_window = 10
+    #: Pages a window should hold. Each window is buffered and usually ends with a partial
+    #: page: wider windows cost memory and save requests.
+    target_pages_per_window = 30
+    #: Pages a window may buffer; reading stops there and what was read is kept.
+    max_pages_per_window = 60
 
     @property
     def partitions(self) -> list[dict] | None:
         ids = self.config.get("sequence_ids")
         return [{"sequence_id": sequence_id} for sequence_id in ids] if ids else None
 
-    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        """One partition's events, oldest first, with a STATE message after each window.
+
+        Writing state here is safe: an activity feed has no parent stream, so it is never
+        read ahead on a worker thread; this runs on the main thread, inside `get_records`.
+        """
         start = self.get_starting_timestamp(context)
         low = datetime_to_ms(start) if start else 0
-        now = datetime_to_ms(datetime.now(timezone.utc))
-        first = self._read_window(context, low, None)
-        if first is not None:  # everything since the bookmark fitted in one page
-            yield from self._emit(first, context)
+        self._sizer = WindowSizer(
+            aim=self.target_pages_per_window * MAX_PAGE_SIZE - MAX_PAGE_SIZE // 10,
+            limit=self.max_pages_per_window * MAX_PAGE_SIZE,
+            page_size=MAX_PAGE_SIZE,
+            # Until the first full page shows the feed's density.
+            width=int(self.config.get("activity_window_days") or 7) * DAY_MS,
+        )
+        self._held = 0  # kept events, waiting for what lies below them to be emitted
+        yield from self._read_range(context, low, None, span=0)
+
+    def _read_range(
+        self,
+        context: Context | None,
+        low: int,
+        high: int | None,
+        span: int,
+        *,
+        sized: bool = False,
+    ) -> t.Iterator[dict]:
+        """The events of [low, high] (`high` None: up to the newest), oldest first.
+
+        A range read whole is emitted. Otherwise the events read (the newest) are kept: all
+        events newer than their oldest millisecond are among them, so [low, that ms] is
+        what remains. It is read first (see `_read_below`), then the kept events emitted.
+        """
+        events, complete = self._read_pages(context, low, high, sized=sized)
+        if complete:
+            if high is not None and high > low:  # one millisecond says nothing of density
+                self._sizer.learn_window(len(events), low, high)
+            yield from self._emit(events)
             return
-        window = int(self.config.get("activity_window_days") or 7) * DAY_MS
-        while low <= now:
-            high = low + window - 1
-            try:
-                events = self._read_window(context, low, high, paged=True)
-            except _WindowTooLargeError as too_large:
-                window = too_large.window  # narrower, from the density of its first page
-                continue
-            yield from self._emit(events or [], context)
-            pages = max(1, -(-len(events or []) // MAX_PAGE_SIZE))
-            if pages > 2 * self.target_pages_per_window:
-                window = max(MIN_WINDOW_MS, window // 2)
-            elif pages * 2 < self.target_pages_per_window:
-                window *= 2
-            low = high + 1
+        if self._held + len(events) > 2 * self._sizer.limit:  # memory: keep one page only
+            events = events[:MAX_PAGE_SIZE]  # the first page is complete above its floor too
+        times = _times(events)
+        self._sizer.learn_page(times)
+        span = max(span, self._sizer.width)
+        floor = min(times)
+        if floor == high:  # a page or more share the last millisecond, which cannot be split
+            yield from self._read_below(context, low, high - 1, span)
+            yield from self._read_range(context, high, high, span=0)
+            return
+        kept = [event for event in events if _newer(event, floor)]
+        self._held += len(kept)
+        yield from self._read_below(context, low, floor, span)
+        self._held -= len(kept)
+        yield from self._emit(kept)
 
-    def _emit(self, events: list[dict], context: Context | None) -> t.Iterator[dict]:
-        yield from reversed(events)  # newest first on the wire; oldest first out
-        self._write_state_message()  # checkpoint: this window is complete
+    def _read_below(
+        self, context: Context | None, low: int, high: int, span: int
+    ) -> t.Iterator[dict]:
+        """The events of [low, high], which lies just below kept events, oldest first.
 
-    def _read_window(
-        self, context: Context | None, low: int, high: int | None, *, paged: bool = False
-    ) -> list[dict] | None:
-        """Events with low <= time <= high, newest first; None if unpaged and not complete."""
+        Its top `span` ms are read in ascending windows, after what lies below them, which is
+        read the same way with twice the span. Descending in doubling spans finds where the
+        history starts (1970 without a start_date) in a few requests whose pages are kept,
+        where windows growing from the bottom would spend one per doubling.
+        """
+        split = high - span
+        if split >= low:
+            yield from self._read_range(context, low, split, 2 * span)
+            low = split + 1
+        while low <= high:
+            end = self._sizer.window_end(low, high)
+            # A window of the size the density calls for is read on, not judged by its
+            # first page, unless a window's worth is already kept (see `_read_pages`).
+            sized = self._held <= self._sizer.limit
+            yield from self._read_range(context, low, end, span=0, sized=sized)
+            low = end + 1
+
+    def _read_pages(
+        self, context: Context | None, low: int, high: int | None, *, sized: bool
+    ) -> tuple[list[dict], bool]:
+        """Pages of [low, high], newest first, and whether that is all of the range.
+
+        Reading stops after `max_pages_per_window` pages (the buffer's bound), and after the
+        first page of a range that is open (`high` None: newer events would shift its pages)
+        or, unless `sized`, that this page shows to be too dense to buffer. `sized` windows
+        are read on because events come in bursts: one page of a burst would make a window
+        look far denser than it is. A single millisecond cannot be split, nor events without
+        a time: such a range is read whole.
+        """
+        self.reset_page_guard()
         events: list[dict] = []
         seen: set[str] = set()
-        page = 1
-        self.reset_page_guard()
+        splittable = high is None or high > low
+        page = 0
         while True:
-            params: dict[str, t.Any] = {"per_page": MAX_PAGE_SIZE, "page": page, "from": low}
-            if high is not None:
-                params["to"] = high
-            if context and context.get("sequence_id"):
-                params["sequence_id"] = context["sequence_id"]
-            batch = self._fetch(context, params)
+            page += 1
+            batch = self._fetch(context, low, high, page)
             for event in batch:
                 if event.get("id") not in seen:  # a record repeated across a page boundary
                     seen.add(event.get("id"))
                     events.append(event)
             if len(batch) < MAX_PAGE_SIZE:
-                return events
-            if not paged:
-                return None
-            if page == 1 and high is not None:
-                self._check_density(batch, low, high)
-            page += 1
+                return events, True
+            if page == 1:
+                times = _times(batch)
+                splittable = splittable and bool(times)  # no times: nothing to split by
+                too_dense = high is None or not (sized or self._sizer.fits(times, low, high))
+            if splittable and (too_dense or page >= self.max_pages_per_window):
+                return events, False
 
-    def _check_density(self, page: list[dict], low: int, high: int) -> None:
-        """Refuse a window whose first page shows it would hold far more than the target.
+    def _emit(self, events: list[dict]) -> t.Iterator[dict]:
+        yield from reversed(events)  # newest first on the wire; oldest first out
+        self._write_state_message()  # checkpoint: everything up to here is complete
 
-        The window is buffered to be emitted oldest first, so its size bounds memory: after
-        empty years (no `start_date`) windows grow wide, and the first one to reach the data
-        could otherwise swallow all of it.
-        """
-        times = [int(str(e.get("time"))) for e in page if str(e.get("time")).lstrip("-").isdigit()]
-        if not times or high - low <= MIN_WINDOW_MS:
-            return
-        end = min(high, max(times))  # the window may reach past the newest event (now)
-        covered = max(1, end - min(times) + 1)  # what the newest page spans
-        estimate = MAX_PAGE_SIZE * (end - low + 1) / covered
-        target = self.target_pages_per_window * MAX_PAGE_SIZE
-        if estimate > 2 * target:
-            narrower = max(MIN_WINDOW_MS, int((end - low + 1) * target / estimate))
-            raise _WindowTooLargeError(narrower)
-
-    def _fetch(self, context: Context | None, params: dict) -> list[dict]:
+    def _fetch(self, context: Context | None, low: int, high: int | None, page: int) -> list[dict]:
+        params: dict[str, t.Any] = {"per_page": MAX_PAGE_SIZE, "page": page, "from": low}
+        if high is not None:
+            params["to"] = high
+        if context and context.get("sequence_id"):
+            params["sequence_id"] = context["sequence_id"]
         self._page_params = params
         return list(self.request_records(context))
 
@@ -204,6 +255,23 @@ class ActivityStream(PublicStream):
         row["time_ms"] = int(raw) if raw is not None and str(raw).lstrip("-").isdigit() else None
         row["time"] = to_utc_iso(raw)
         return super().post_process(row, context)
+
+
+def _time(event: dict) -> int | None:
+    """An event's `time` in ms (an int, or a numeric string), else None."""
+    raw = str(event.get("time"))
+    return int(raw) if raw.lstrip("-").isdigit() else None
+
+
+def _times(events: list[dict]) -> list[int]:
+    return [ms for ms in map(_time, events) if ms is not None]
+
+
+def _newer(event: dict, floor: int) -> bool:
+    """Whether an event is newer than `floor`. One without a time counts as newer: no time
+    range would find it again, so it stays with the page it came on."""
+    ms = _time(event)
+    return ms is None or ms > floor
 
 
 class SentStream(ActivityStream):
