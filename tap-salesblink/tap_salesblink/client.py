@@ -6,11 +6,10 @@ import typing as t
 from importlib import resources
 
 from singer_sdk.authenticators import APIKeyAuthenticator
-from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.pagination import OffsetPaginator
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
-from outreach_kit.client import OutreachStream
+from outreach_kit.client import OutreachStream, records_at
 
 if t.TYPE_CHECKING:
     import requests
@@ -74,7 +73,7 @@ class LimitSkipPaginator(OffsetPaginator):
         body = getattr(response, "_outreach_body", None)
         if body is None:
             body = response.json()
-        return len(list(extract_jsonpath(self.records_jsonpath, body))) >= self._page_size
+        return len(records_at(self.records_jsonpath, body)) >= self._page_size
 
 
 class PagedPublicStream(PublicStream):
