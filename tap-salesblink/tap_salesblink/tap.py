@@ -39,8 +39,8 @@ class TapSalesBlink(OutreachTap):
             "activity_window_days",
             th.IntegerType,
             default=7,
-            description="Initial days per activity request window; windows adapt to the "
-            "feed's density and state is saved after each.",
+            description="Days per activity window until the first full page shows the feed's "
+            "density; windows are then sized from it. State is saved after each window.",
         ),
         *common_properties(api_url="https://run.salesblink.io/api", rate_limit=30),
     ).to_dict()
