@@ -3,6 +3,13 @@
 The token travels in the URL of every request. It is looked up from the settings by
 account id when the request is built and is never put in a stream context (contexts are
 written to state and metrics logs). The shared kit masks it wherever a URL could surface.
+
+The unpaged lists (`stream_body = True`) answer one bare array holding everything, so their
+bodies are read in bounded memory: the stream's session sends with `stream=True`,
+`validate_response` (which runs inside the retried request) spools the body to a temporary
+file and checks it is one complete JSON array, and only then does `parse_response` yield
+the elements one at a time (`outreach_kit.streaming`). A body that is not an array (an
+error envelope, an HTML page, nothing) is small and judged exactly as before.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from urllib.parse import parse_qs, urlparse
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
-from outreach_kit.errors import AuthenticationError
+from outreach_kit.errors import AuthenticationError, InvalidBodyError
+from outreach_kit.streaming import spool_json
 from outreach_kit.timestamps import parse_setting_datetime
 
 if t.TYPE_CHECKING:
@@ -24,6 +32,8 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 SCHEMAS = resources.files(__package__) / "schemas"
+#: Response attribute holding the spooled, checked body of a `stream_body` stream.
+_SPOOLED = "_salesflow_spooled"
 #: Analytics history read on a first sync without `start_date`.
 DEFAULT_HISTORY_DAYS = 365
 
@@ -37,6 +47,17 @@ class SalesflowStream(OutreachStream):
     schema = StreamSchema(SchemaDirectory(SCHEMAS))
     #: Whether the endpoint takes `accountId` besides the token.
     sends_account_id = True
+    #: Read the body in bounded memory (see the module docstring): for unpaged lists whose
+    #: one response grows with the account's data.
+    stream_body = False
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.stream_body:
+            if self.records_jsonpath != "$[*]":
+                raise TypeError(f"{type(self).__name__}: stream_body reads bare arrays only")
+            # The body is then read by validate_response, inside the retried request.
+            self.requests_session.stream = True
 
     @property
     def partitions(self) -> list[dict] | None:
@@ -64,6 +85,13 @@ class SalesflowStream(OutreachStream):
         return super().post_process(row, context)
 
     def validate_response(self, response: requests.Response) -> None:
+        try:
+            self._validate(response)
+        except BaseException:
+            response.close()  # a streamed body left unread would hold on to its connection
+            raise
+
+    def _validate(self, response: requests.Response) -> None:
         if response.status_code in (401, 403):
             account = _query_value(response.url, "accountId") or "?"
             raise AuthenticationError(
@@ -72,7 +100,35 @@ class SalesflowStream(OutreachStream):
                 "token in 'accounts' (or 'token'): Settings > LinkedIn account settings > "
                 "Account API token. State already written for other accounts stays valid."
             )
-        super().validate_response(response)
+        if not self.stream_body or not 200 <= response.status_code < 300:
+            super().validate_response(response)  # error bodies are small: read as before
+            return
+        body = spool_json(response)
+        if body.kind != "array":
+            # An envelope, an HTML page or nothing: small, and judged exactly as before.
+            with body:
+                response._content = body.read()  # what `response.content` then returns
+            super().validate_response(response)
+            return
+        if body.error is not None:  # cut off, or garbage after the array: ask again
+            body.close()
+            raise InvalidBodyError(
+                f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
+                f"{response.status_code} and invalid JSON ({body.size} bytes) instead of JSON",
+                response,
+            )
+        # A complete array: the kit's checks of a decoded 2xx body (error envelope, page
+        # guards) do not apply to a bare list of an unpaged endpoint.
+        setattr(response, _SPOOLED, body)
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """The array's elements one at a time from the spooled body, else as the kit does."""
+        body = getattr(response, _SPOOLED, None)
+        if body is None:
+            yield from super().parse_response(response)
+            return
+        with body:  # the temporary file goes as soon as the records are read (or abandoned)
+            yield from body.items()
 
     def envelope_error(self, body: t.Any) -> str | None:
         """Lists come as bare arrays; an object with `Message` instead is an error."""

@@ -62,6 +62,7 @@ class MembersStream(SalesflowStream):
     replication_key = "LastModifiedAt"
     is_sorted = False
     timestamp_fields = ("DateAdded", "AddedAt", "LastModifiedAt", "ConnectedAt")
+    stream_body = True  # one response holds every member: read in bounded memory
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
         since = self.get_starting_replication_key_value(context)
@@ -131,6 +132,7 @@ class IncomingMessagesStream(SalesflowStream):
     replication_key = "ReceivedAt"
     is_sorted = False
     timestamp_fields = ("ReceivedAt",)
+    stream_body = True  # one response holds every message since `from`: bounded memory
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
         since = self.get_starting_timestamp(context)
