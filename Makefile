@@ -20,7 +20,7 @@ export UV_COMPILE_BYTECODE := 1
 help:
 	@echo "make demo   - run all three taps through Meltano into DuckDB against the sandbox"
 	@echo "make test   - install what the tests need and run the whole suite"
-	@echo "make bench  - benchmark tap-salesblink against the sandbox (docs/benchmarks.md)"
+	@echo "make bench  - benchmark the three taps against the sandbox (docs/benchmarks.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove virtual environments, Meltano state and outputs"
 
