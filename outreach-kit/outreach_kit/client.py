@@ -8,6 +8,10 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``validate_response``: 401/403 name the credential setting; 429 carries its wait; a 2xx
   body that is not JSON or that reports failure is retried like a 5xx.
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
+- ``get_records`` takes child partitions that workers read ahead (``concurrency``);
+  streams override ``read_records`` (may run on a worker) and ``prepare_partition``.
+- ``post_process`` ends with the schema's precomputed conformance (SDK level NONE), and
+  ``_generate_record_messages`` skips the selection walk when nothing is deselected.
 """
 
 from __future__ import annotations
