@@ -54,7 +54,6 @@ class ChildPrefetcher:
 
     def __init__(self, children: t.Sequence[OutreachStream], workers: int) -> None:
         self.children = list(children)
-        self.workers = workers
         self.lookahead = workers * LOOKAHEAD_PER_WORKER
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="prefetch")
         self._local = threading.local()
