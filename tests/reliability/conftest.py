@@ -1,4 +1,9 @@
-"""The reliability summary: one row per tap and scenario, written to docs/reliability.md."""
+"""The reliability summary: one row per tap and scenario, written to docs/reliability.md.
+
+The first table (faults, kills, bad input) has fixed columns; other suites add their own
+tables with ``reliability_report.section(title, intro, columns)`` and ``.add(*row)``, so each
+behaviour class (hostile vendor, credentials, ...) reports in the columns that fit it.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 
 
+class Section:
+    """A table of its own in the report: a title, a paragraph and named columns."""
+
+    def __init__(self, title: str, intro: str, columns: list[str]) -> None:
+        self.title, self.intro, self.columns = title, intro, columns
+        self.rows: list[tuple] = []
+
+    def add(self, *row: object) -> None:
+        if len(row) != len(self.columns):
+            raise ValueError(f"{self.title}: {len(self.columns)} columns, got {len(row)}")
+        self.rows.append(row)
+
+    def lines(self) -> list[str]:
+        numeric = [all(isinstance(r[i], int) for r in self.rows) for i in range(len(self.columns))]
+        out = [f"## {self.title}", "", self.intro, ""]
+        out.append("| " + " | ".join(self.columns) + " |")
+        out.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
+        out += ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows]
+        return [*out, ""]
+
+
 class Report:
     def __init__(self) -> None:
         self.rows: list[tuple] = []
+        self.sections: dict[str, Section] = {}
 
     def add(self, tap: str, scenario: str, runs: int, expected: int, landed: int, lost: int,
             duplicated: int, leaks: int) -> None:  # fmt: skip
         self.rows.append((tap, scenario, runs, expected, landed, lost, duplicated, leaks))
+
+    def section(self, title: str, intro: str, columns: list[str]) -> Section:
+        """The table named ``title``, created on first use (rows sorted on write)."""
+        if title not in self.sections:
+            self.sections[title] = Section(title, intro, columns)
+        return self.sections[title]
 
     def write(self) -> None:
         lines = [
@@ -34,13 +67,20 @@ class Report:
             "to the paged APIs (SalesBlink, Sales.Rocks): Salesflow's lists are not paged. Token",
             "expiry applies to Sales.Rocks, the only API with expiring tokens.",
             "",
-            "| tap | scenario | runs | expected | landed | lost | duplicated | leaks |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
         ]
-        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows]
-        totals = [sum(row[i] for row in self.rows) for i in (5, 6, 7)]
-        lines += ["", f"Total over {len(self.rows)} scenarios: lost {totals[0]}, duplicated "
-                  f"{totals[1]}, leaks {totals[2]}.", ""]  # fmt: skip
+        if self.rows:
+            lines += [
+                "| tap | scenario | runs | expected | landed | lost | duplicated | leaks |",
+                "|---|---|---:|---:|---:|---:|---:|---:|",
+            ]
+            lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows]
+            totals = [sum(row[i] for row in self.rows) for i in (5, 6, 7)]
+            lines += ["", f"Total over {len(self.rows)} scenarios: lost {totals[0]}, duplicated "
+                      f"{totals[1]}, leaks {totals[2]}.", ""]  # fmt: skip
+        for title in sorted(self.sections):
+            section = self.sections[title]
+            section.rows.sort(key=lambda row: tuple(str(c) for c in row[:2]))
+            lines += section.lines()
         REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -48,5 +88,27 @@ class Report:
 def reliability_report():
     report = Report()
     yield report
-    if report.rows:
+    if report.rows or report.sections:
         report.write()
+
+
+#: The "hostile vendor" table, shared by the feed and response suites: one row per sandbox
+#: mode and tap; *corrupted* counts landed records whose values differ from the truth,
+#: *rejected* those kept in `rejected_records`; *outcome* says "complete" or
+#: "failed clearly, resumed complete".
+HOSTILE = (
+    "Hostile vendor",
+    "Sandbox modes that bend responses the way real vendors do. Each row is a tap run (and, "
+    "where it fails clearly, the resumed run) against one mode, scored against the sandbox's "
+    "ground truth.",
+    ["tap", "mode", "expected", "landed", "lost", "duplicated", "corrupted", "rejected",
+     "outcome"],
+)  # fmt: skip
+#: The credentials table: redirects, plain HTTP and long waits; *sent elsewhere* counts
+#: credentials (raw or encoded, in URL, headers or body) that reached the second host.
+CREDENTIALS = (
+    "Credentials and waits",
+    "Each case runs a tap against the sandbox with a second loopback host that records every "
+    "request reaching it.",
+    ["tap", "case", "outcome", "credentials sent elsewhere", "leaks"],
+)
