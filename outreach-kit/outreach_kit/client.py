@@ -144,7 +144,9 @@ class OutreachStream(RESTStream[t.Any]):
         """``retry_wait`` admitted by the run's wait budget, which raises when a bound
         would be passed (see :mod:`outreach_kit.waits`)."""
         retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
-        url = getattr(getattr(exc, "response", None) or getattr(exc, "request", None), "url", "")
+        source = getattr(exc, "response", None)  # a Response is falsy when not ok
+        source = source if source is not None else getattr(exc, "request", None)
+        url = getattr(source, "url", "")
         what = f"{self.vendor} {urlparse(url or '').path or self.path or ''}".strip()
         return self.wait_budget.admit(
             self.retry_wait(exc, attempt), what=what, retry_after=retry_after

@@ -133,7 +133,7 @@ class GuardedSession(requests.Session):
     def __init__(
         self,
         *,
-        url_setting_names: t.Mapping[Origin, str] | None = None,
+        url_setting_names: t.Mapping[Origin, tuple[str, ...]] | None = None,
         proxy_url: str | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -152,7 +152,9 @@ class GuardedSession(requests.Session):
         cls, config: t.Mapping[str, t.Any], logger: logging.Logger | None = None
     ) -> GuardedSession:
         """The session for a tap's settings (URL settings, ``proxy_url``)."""
-        names = {origin(url): name for name, url in url_settings(config).items()}
+        names: dict[Origin, tuple[str, ...]] = {}
+        for name, url in sorted(url_settings(config).items()):
+            names[origin(url)] = (*names.get(origin(url), ()), name)
         return cls(url_setting_names=names, proxy_url=config.get("proxy_url"), logger=logger)
 
     def spawn(self) -> GuardedSession:
@@ -180,13 +182,14 @@ class GuardedSession(requests.Session):
         absolute = urljoin(resp.url, target)
         if origin(absolute) != origin(resp.url):
             resp.close()
-            setting = self.url_setting_names.get(origin(resp.url), "api_url")
+            names = self.url_setting_names.get(origin(resp.url)) or ("api_url",)
+            setting = " or ".join(f"'{name}'" for name in names)
             raise RedirectRefusedError(
                 f"{show_origin(resp.url)} answered {urlsplit(resp.url).path} with a redirect "
                 f"(HTTP {resp.status_code}) to another host, {show_origin(absolute)}. It was not "
                 "followed: credentials are sent only to the configured host, so the run stopped "
                 "here (state already written is kept). If the vendor really moved its API, set "
-                f"'{setting}' to the new https:// address after checking it with the vendor."
+                f"{setting} to the new https:// address after checking it with the vendor."
             )
         marker = (resp.url, absolute)
         if getattr(resp, "_outreach_logged_redirect", None) != marker:  # requests asks twice

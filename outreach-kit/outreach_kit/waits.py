@@ -62,7 +62,7 @@ class WaitBudget:
         if retry_after is not None and retry_after > self.max_wait:
             when = datetime.fromtimestamp(self._clock() + retry_after, timezone.utc)
             raise WaitTooLongError(
-                f"{what} answered HTTP 429 asking to come back in {retry_after:,.0f} s, at "
+                f"{what} answered HTTP 429 asking to come back in {_seconds(retry_after)}, at "
                 f"{when:%Y-%m-%d %H:%M:%S} UTC: longer than 'max_retry_wait_seconds' "
                 f"({self.max_wait:g} s). The run stopped instead of waiting; state already "
                 "written is kept, so the next scheduled run resumes from it (raise "
@@ -72,8 +72,8 @@ class WaitBudget:
         with self._lock:
             if self.spent + wait > self.max_total:
                 raise WaitTooLongError(
-                    f"Retries in this run have already waited {self.spent:,.0f} s; waiting "
-                    f"{wait:,.0f} s more before retrying {what} would pass "
+                    f"Retries in this run have already waited {_seconds(self.spent)}; waiting "
+                    f"{_seconds(wait)} more before retrying {what} would pass "
                     f"'max_total_retry_wait_seconds' ({self.max_total:g} s). The API has been "
                     "failing or throttling for a long time, so the run stopped; state already "
                     "written is kept and the next run resumes from it (raise the setting to "
@@ -99,6 +99,11 @@ def check_wait_settings(config: t.Mapping[str, t.Any]) -> None:
             f"'max_total_retry_wait_seconds' ({total:g}): one wait could never be taken. "
             "Lower the first or raise the second."
         )
+
+
+def _seconds(value: float) -> str:
+    """``86,400 s`` or ``0.3 s``: whole seconds once they matter, tenths below ten."""
+    return f"{value:,.0f} s" if value >= 10 else f"{value:.1f} s"
 
 
 def _number(config: t.Mapping[str, t.Any], name: str, default: float) -> float:

@@ -15,6 +15,7 @@ import threading
 from datetime import datetime, timezone
 
 import requests
+import urllib3
 from singer_sdk.authenticators import OAuthAuthenticator
 
 from outreach_kit.errors import AuthenticationError, RetriesExhaustedError, TLSVerificationError
@@ -34,10 +35,23 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
             auth_endpoint=f"{api_url.rstrip('/')}/auth/accessToken",
             default_expiration=DEFAULT_LIFETIME_S,
         )
-        if session is not None:  # keep the SDK's connection retries for the login
-            session.mount("https://", self._session.get_adapter("https://"))
+        if session is not None:
             self._session.close()
             self._session = session
+        # The SDK's login retries (10, backoff up to 2 min, TLS failures included) would be an
+        # unbounded wait outside the run's budget: a few quick ones for connection failures.
+        retry = urllib3.Retry(
+            total=3,
+            connect=3,
+            read=1,
+            other=0,
+            status=0,
+            backoff_factor=0.2,
+            backoff_max=2,
+            allowed_methods=["POST"],
+        )
+        for prefix in ("https://", "http://"):
+            self._session.mount(prefix, requests.adapters.HTTPAdapter(max_retries=retry))
         self.username = username
         self._password = password
         self._timeout = timeout

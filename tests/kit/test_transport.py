@@ -104,8 +104,9 @@ def test_scheme_host_and_port_each_make_another_origin(target):
     with Recorder("127.0.0.1") as other, Recorder("127.0.0.1") as vendor:
         location = target.format(other_port=other.url.rsplit(":", 1)[1], port=vendor.url[-5:])
         vendor._server.reply = _redirecting(location)
-        session = GuardedSession.for_config({"statistics_api_url": vendor.url})
-        with pytest.raises(RedirectRefusedError, match="'statistics_api_url'"):
+        both = {"api_url": vendor.url + "/api", "statistics_api_url": vendor.url}
+        session = GuardedSession.for_config(both)
+        with pytest.raises(RedirectRefusedError, match="'api_url' or 'statistics_api_url'"):
             session.get(f"{vendor.url}/a", timeout=5)
         assert other.received == []
 
@@ -179,4 +180,4 @@ def test_worker_sessions_keep_the_policy():
     twin = _session_like(session)
     assert isinstance(twin, GuardedSession) and twin is not session
     assert (twin.trust_env, twin.stream, twin.proxies) == (False, True, session.proxies)
-    assert twin.url_setting_names == {("https", "a.example", 443): "api_url"}
+    assert twin.url_setting_names == {("https", "a.example", 443): ("api_url",)}
