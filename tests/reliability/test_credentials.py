@@ -224,8 +224,26 @@ def test_unverifiable_tls_certificate_stops_before_any_credential(case, reliabil
         message = case.error(run)
         assert "TLS certificate of " + impostor.url in message, message
         assert "could not be verified" in message and "REQUESTS_CA_BUNDLE" in message
+        assert ": retrying " not in run.stderr  # a certificate does not fix itself: no retries
         assert impostor.received == []
         sent = impostor.credentials(case.spec.secrets(case.server))
     assert sent == 0
     case.report(reliability_report, "self-signed TLS certificate on api_url",
                 "refused with one paragraph, nothing sent")  # fmt: skip
+
+
+@_taps()
+def test_same_origin_redirect_loop_stops_with_one_paragraph(case, reliability_report):
+    case.server.control.add_faults([{"vendor": case.spec.vendor, "path": case.spec.data_path,
+                                     "kind": "redirect", "status": 302, "after": 1,
+                                     "times": 300}])  # fmt: skip
+    failed = case.run()
+    message = case.error(failed)
+    assert "too many redirects" in message and "?" not in message, message
+    # requests gives up after 30 redirects; retried (6 attempts) one loop would take 186.
+    (fault,) = case.server.control.faults()
+    assert 31 <= 300 - fault["remaining"] <= 4 * 31, fault  # at most `concurrency` loops
+    case.resume(failed)
+    assert case.lost() == 0 and case.elsewhere.received == []
+    case.report(reliability_report, "redirect loop on the same host",
+                "stopped with one paragraph, resumed complete")  # fmt: skip
