@@ -3,8 +3,11 @@
 singer-sdk's defaults are extended at its hooks, not replaced:
 - ``request_decorator``: retries honour ``Retry-After``, pace every attempt through the
   tap's shared :class:`~outreach_kit.pacing.RequestPacer`, and log only the URL path
-  (query strings can carry tokens). On give-up a clean error replaces the exception
-  chain, whose text would contain the full URL.
+  (query strings can carry tokens). Every wait is admitted by the run's
+  :class:`~outreach_kit.waits.WaitBudget` (single and total bounds). On give-up a clean
+  error replaces the exception chain, whose text would contain the full URL.
+- ``requests_session``: a :class:`~outreach_kit.transport.GuardedSession` (no cross-origin
+  redirect, no proxy from the environment, TLS verification always on).
 - ``validate_response``: 401/403 name the credential setting; 429 carries its wait; a 2xx
   body that is not JSON or that reports failure is retried like a 5xx.
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
@@ -44,10 +47,13 @@ from outreach_kit.errors import (
     InvalidBodyError,
     RateLimitedError,
     RetriesExhaustedError,
+    TLSVerificationError,
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.timestamps import to_utc_iso
+from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
+from outreach_kit.waits import WaitBudget
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -88,6 +94,7 @@ class OutreachStream(RESTStream[t.Any]):
         #: Partitions a parent's prefetcher is reading for this stream, by partition key.
         self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
+        self._requests_session = GuardedSession.for_config(self.config, self.logger)
 
     # -- settings -------------------------------------------------------------------------
 
@@ -110,15 +117,40 @@ class OutreachStream(RESTStream[t.Any]):
         """The tap-wide pacer (one rate limit per credential, shared by all streams)."""
         return self._tap.pacer  # type: ignore[attr-defined,no-any-return]
 
+    @property
+    def wait_budget(self) -> WaitBudget:
+        """The tap-wide bounds on retry waits (see :mod:`outreach_kit.waits`)."""
+        return self._tap.wait_budget  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """The stream's session, always a guarded one (SDK property)."""
+        if self._requests_session is None:
+            self._requests_session = GuardedSession.for_config(self.config, self.logger)
+        return self._requests_session
+
     # -- retries --------------------------------------------------------------------------
 
     def retry_wait(self, exc: BaseException, attempt: int) -> float:
-        """Seconds before the next attempt: the server's Retry-After, else capped expo."""
+        """Seconds before the next attempt: the server's Retry-After, else exponential
+        backoff capped at ``max_retry_wait_seconds``."""
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             return exc.retry_after
         base = float(self.config.get("retry_base_seconds", 1.0))
-        wait = min(base * 2 ** (attempt - 1), float(self.config.get("retry_max_seconds", 60.0)))
+        wait = min(base * 2 ** (attempt - 1), self.wait_budget.max_wait)
         return wait * random.uniform(0.8, 1.2)
+
+    def bounded_wait(self, exc: BaseException, attempt: int) -> float:
+        """``retry_wait`` admitted by the run's wait budget, which raises when a bound
+        would be passed (see :mod:`outreach_kit.waits`)."""
+        retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        source = getattr(exc, "response", None)  # a Response is falsy when not ok
+        source = source if source is not None else getattr(exc, "request", None)
+        url = getattr(source, "url", "")
+        what = f"{self.vendor} {urlparse(url or '').path or self.path or ''}".strip()
+        return self.wait_budget.admit(
+            self.retry_wait(exc, attempt), what=what, retry_after=retry_after
+        )
 
     def request_decorator(self, func: t.Callable[..., requests.Response]) -> t.Callable:
         """Pace and retry ``func`` (SDK hook); see the module docstring."""
@@ -128,11 +160,22 @@ class OutreachStream(RESTStream[t.Any]):
             exc = yield  # type: ignore[misc]
             while True:
                 attempt += 1
-                exc = yield self.retry_wait(exc, attempt)
+                exc = yield self.bounded_wait(exc, attempt)
 
         def paced(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             self.pacer.wait()
-            return func(prepared_request, context)
+            try:
+                return func(prepared_request, context)
+            except requests.exceptions.SSLError as exc:
+                if not is_certificate_error(exc):
+                    raise  # a handshake cut short: retried like any connection failure
+                raise TLSVerificationError(
+                    f"The TLS certificate of {show_origin(prepared_request.url or '')} could "
+                    f"not be verified, so nothing was sent to it ({self.vendor}, stream "
+                    f"'{self.name}'). The taps never turn verification off. If your network "
+                    "inspects TLS, point REQUESTS_CA_BUNDLE at its CA bundle; otherwise check "
+                    "the URL setting."
+                ) from None
 
         retrying = backoff.on_exception(
             wait_gen,
@@ -153,6 +196,14 @@ class OutreachStream(RESTStream[t.Any]):
                     f"{self.backoff_max_tries()} times: {self.describe_failure(exc)}. "
                     "The API may be down or overloaded; run the sync again later: it resumes "
                     "from the last saved state (raise 'max_retries' to try harder)."
+                ) from None
+            except requests.exceptions.RequestException as exc:
+                # Not worth a retry (bad URL, redirect loop...); its text may hold the URL.
+                path = urlparse(prepared_request.url or "").path
+                raise VendorAPIError(
+                    f"{self.vendor} request for stream '{self.name}' to {path} failed: "
+                    f"{self.describe_failure(exc)}. Check the URL settings; state already "
+                    "written is kept."
                 ) from None
 
         return guarded
@@ -185,6 +236,10 @@ class OutreachStream(RESTStream[t.Any]):
             return f"no response within {self.timeout}s (request_timeout)"
         if isinstance(exc, requests.exceptions.ChunkedEncodingError):
             return "the connection broke while the response body was being read"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return "the TLS handshake failed"
+        if isinstance(exc, requests.exceptions.TooManyRedirects):
+            return "too many redirects (a redirect loop on the vendor's side)"
         if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionResetError)):
             return "could not connect, or the connection was reset"
         return type(exc).__name__ if exc is not None else "unknown error"

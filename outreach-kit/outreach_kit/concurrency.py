@@ -175,7 +175,11 @@ def take(stream: OutreachStream, context: t.Mapping[str, t.Any] | None) -> Parti
 
 
 def _session_like(session: requests.Session) -> requests.Session:
-    """A new session (one per thread: connections are not shared) with the same settings."""
+    """A new session (one per thread: connections are not shared) with the same settings
+    and, for a guarded session, the same policy (see :mod:`outreach_kit.transport`)."""
+    spawn = getattr(session, "spawn", None)
+    if callable(spawn):
+        return spawn()  # type: ignore[no-any-return]
     copy_ = requests.Session()
     for name in ("headers", "params", "stream", "verify", "cert", "trust_env"):
         setattr(copy_, name, copy.copy(getattr(session, name)))

@@ -35,3 +35,15 @@ class InvalidBodyError(RetriableAPIError):
 
 class ErrorEnvelopeError(RetriableAPIError):
     """A 2xx response whose JSON says it failed (e.g. ``{"success": false}``)."""
+
+
+class RedirectRefusedError(FatalAPIError):
+    """A redirect to another origin: not followed, credentials stay on the configured host."""
+
+
+class TLSVerificationError(FatalAPIError):
+    """The host's TLS certificate could not be verified (verification is never turned off)."""
+
+
+class WaitTooLongError(FatalAPIError):
+    """A wait beyond ``max_retry_wait_seconds`` or the run's total retry-wait budget."""

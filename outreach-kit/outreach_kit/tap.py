@@ -23,6 +23,8 @@ from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
 from outreach_kit.timestamps import parse_setting_datetime
+from outreach_kit.transport import check_url_settings
+from outreach_kit.waits import WaitBudget, check_wait_settings
 
 
 def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th.Property]:
@@ -51,6 +53,28 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             th.NumberType,
             default=1.0,
             description="First wait of the exponential backoff when no Retry-After is sent.",
+        ),
+        th.Property(
+            "max_retry_wait_seconds",
+            th.NumberType,
+            default=600,
+            description="Longest single wait before a retry (the backoff is capped at it). A "
+            "Retry-After longer than this fails the run at once, saying when the vendor asked "
+            "to come back; state is kept and the next run resumes.",
+        ),
+        th.Property(
+            "max_total_retry_wait_seconds",
+            th.NumberType,
+            default=1800,
+            description="Longest total time one run may spend waiting to retry (all streams "
+            "together); the wait that would pass it fails the run, state kept.",
+        ),
+        th.Property(
+            "proxy_url",
+            th.StringType,
+            secret=True,
+            description="HTTP(S) proxy for every request, e.g. http://user:pass@proxy:3128. "
+            "Proxy environment variables (HTTPS_PROXY...) are ignored; empty means direct.",
         ),
         th.Property(
             "rate_limit_requests",
@@ -133,6 +157,7 @@ class OutreachTap(Tap):
             self.config.get("rate_limit_requests"),
             float(self.config.get("rate_limit_window_seconds") or 60.0),
         )
+        self._wait_budget = WaitBudget.from_config(self.config)
         if kwargs.get("validate_config", True):
             self.check_settings()
         self._check_state_streams()
@@ -214,18 +239,19 @@ class OutreachTap(Tap):
                 f"Setting 'concurrency' must be between 1 and 32, got {concurrency}. Use 1 to "
                 "read child partitions one after another."
             )
-        url = str(self.config.get("api_url") or "")
-        if not url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"Setting 'api_url' must be an http(s) URL, got {url!r}. "
-                "Leave it unset to use the vendor's default endpoint."
-            )
+        check_url_settings(self.config)
+        check_wait_settings(self.config)
 
     @property
     def pacer(self) -> RequestPacer:
         """One pacer per tap run, shared by every stream and worker: the vendor limits
         requests per credential."""
         return self._pacer
+
+    @property
+    def wait_budget(self) -> WaitBudget:
+        """One budget of retry waits per run, shared by every stream and worker."""
+        return self._wait_budget
 
 
 def _raw_config(config: t.Any, name: str, parse_env: bool) -> dict:

@@ -11,11 +11,12 @@ import threading
 import typing as t
 
 from outreach_sandbox.http import Reply
+from outreach_sandbox.redirects import check_redirect_spec
 
 FAULT_KINDS = frozenset({
     "500", "502", "503", "401", "429", "429_no_retry_after", "reset", "reset_mid_body",
     "timeout", "truncated", "html_200", "success_false", "empty_page", "duplicate_boundary",
-    "expire_token", "shift_insert", "shift_delete",
+    "expire_token", "shift_insert", "shift_delete", "redirect",
 })  # fmt: skip
 #: Faults the vendor handler applies itself (the server only passes them on).
 HANDLER_FAULTS = frozenset({"empty_page", "duplicate_boundary", "shift_insert", "shift_delete"})
@@ -35,6 +36,8 @@ class Fault:
             raise ValueError(f"unknown fault kind {kind!r}; one of {sorted(FAULT_KINDS)}")
         self.vendor = spec.get("vendor")
         self.kind = str(spec["kind"])
+        if self.kind == "redirect":
+            check_redirect_spec(spec)
         try:
             self.path = re.compile(spec.get("path") or ".*")
         except re.error as exc:

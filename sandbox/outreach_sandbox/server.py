@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from outreach_sandbox.control import handle_control
 from outreach_sandbox.faults import HANDLER_FAULTS, RECORD_FAULTS, Fault, simple_reply
 from outreach_sandbox.http import ApiError, Reply, Request, to_json
+from outreach_sandbox.redirects import redirect_reply
 from outreach_sandbox.state import VENDORS, SandboxState
 
 PREFIXES = {"salesblink": "/salesblink/api", "salesflow": "/salesflow/api",
@@ -147,6 +148,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self, state: SandboxState, request: Request, fault: Fault, api: t.Any
     ) -> Reply | None:
         kind = fault.kind
+        if kind == "redirect":
+            return redirect_reply(fault.spec, self.path)
         reply = simple_reply(fault, request.vendor, api)
         if reply is not None:
             return reply

@@ -4,7 +4,9 @@ singer-sdk's `OAuthAuthenticator` gives the shape (token, expiry, header); this 
 adds what the API and a long sync need: a JSON login body, either token field name
 (`access_token` or `AccessToken`), a safety margin before expiry (the SDK has none), a lock
 so concurrent streams refresh once, every token registered as a secret the moment it
-exists, and errors that name the username but never the password or token.
+exists, and errors that name the username but never the password or token. The login goes
+through the kit's guarded session (``session``): a redirect to another host is refused
+before the password can follow it (see :mod:`outreach_kit.transport`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import threading
 from datetime import datetime, timezone
 
 import requests
+import urllib3
 from singer_sdk.authenticators import OAuthAuthenticator
 
-from outreach_kit.errors import AuthenticationError, RetriesExhaustedError
+from outreach_kit.errors import AuthenticationError, RetriesExhaustedError, TLSVerificationError
 from outreach_kit.redaction import SECRETS
+from outreach_kit.transport import is_certificate_error, show_origin
 
 DEFAULT_LIFETIME_S = 3600
 
@@ -25,11 +29,29 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
     """Bearer tokens from `POST /auth/accessToken`."""
 
     def __init__(self, *, api_url: str, username: str, password: str, timeout: int = 60,
-                 refresh_margin_s: float = 300.0) -> None:  # fmt: skip
+                 refresh_margin_s: float = 300.0,
+                 session: requests.Session | None = None) -> None:  # fmt: skip
         super().__init__(
             auth_endpoint=f"{api_url.rstrip('/')}/auth/accessToken",
             default_expiration=DEFAULT_LIFETIME_S,
         )
+        if session is not None:
+            self._session.close()
+            self._session = session
+        # The SDK's login retries (10, backoff up to 2 min, TLS failures included) would be an
+        # unbounded wait outside the run's budget: a few quick ones for connection failures.
+        retry = urllib3.Retry(
+            total=3,
+            connect=3,
+            read=1,
+            other=0,
+            status=0,
+            backoff_factor=0.2,
+            backoff_max=2,
+            allowed_methods=["POST"],
+        )
+        for prefix in ("https://", "http://"):
+            self._session.mount(prefix, requests.adapters.HTTPAdapter(max_retries=retry))
         self.username = username
         self._password = password
         self._timeout = timeout
@@ -92,7 +114,14 @@ class SalesRocksAuthenticator(OAuthAuthenticator):
             response = self._session.post(
                 self.auth_endpoint, json=self.oauth_request_body, timeout=self._timeout
             )
-        except requests.RequestException:
+        except requests.RequestException as exc:
+            if is_certificate_error(exc):
+                raise TLSVerificationError(
+                    f"The TLS certificate of {show_origin(self.auth_endpoint)} could not be "
+                    f"verified, so the login for user '{self.username}' was not sent. The tap "
+                    "never turns verification off. If your network inspects TLS, point "
+                    "REQUESTS_CA_BUNDLE at its CA bundle; otherwise check 'api_url'."
+                ) from None
             raise RetriesExhaustedError(
                 f"Could not reach the Sales.Rocks login endpoint for user '{self.username}'. "
                 "Check 'api_url' and the network, then run the sync again."

@@ -7,6 +7,7 @@ from singer_sdk import typing as th
 from outreach_kit.cli import run
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
+from outreach_kit.transport import GuardedSession
 from tap_salesrocks.auth import SalesRocksAuthenticator
 from tap_salesrocks.streams import STREAM_TYPES
 
@@ -48,6 +49,7 @@ class TapSalesRocks(OutreachTap):
                 password=str(self.config["password"]),
                 timeout=int(self.config.get("request_timeout") or 60),
                 refresh_margin_s=float(self.config.get("token_refresh_margin_seconds") or 0),
+                session=GuardedSession.for_config(self.config, self.logger),
             )
         return self._authenticator
 

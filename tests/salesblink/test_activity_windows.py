@@ -47,7 +47,7 @@ class FakeFeed:
 
 def read(feed: FakeFeed, bookmark: int | None = None, stop_after: int | None = None) -> dict:
     """Run one sync of the `sent` stream against `feed`; what it emitted, checkpoints, peaks."""
-    tap = TapSalesBlink(config={"api_key": "k", "api_url": "http://sandbox.invalid/api"})
+    tap = TapSalesBlink(config={"api_key": "k", "api_url": "https://sandbox.invalid/api"})
     stream = tap.streams["sent"]
     out: dict = {"events": [], "checkpoints": [], "buffer": 0, "held": 0}
 
