@@ -84,8 +84,6 @@ class PagedStream(SalesRocksStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.page_cap = PageCap()
-        #: Whether the current read saw a short page followed by more rows (a size cap).
-        self.read_saw_cap = False
 
     @property
     def page_size(self) -> int:  # type: ignore[override]
@@ -99,12 +97,10 @@ class PagedStream(SalesRocksStream):
     def get_new_paginator(self) -> UntilEmptyPaginator | SinglePagePaginator:
         if self.single_page:
             return SinglePagePaginator()
-        self.read_saw_cap = False
-        return UntilEmptyPaginator(self.page_size, self.page_cap, self._capped)
+        return UntilEmptyPaginator(self.page_size, self._capped)
 
     def _capped(self, rows: int, asked: int) -> None:
-        self.read_saw_cap = True
-        self.page_cap.learn(rows, self.logger, self.name, asked)
+        self.page_cap.learn(rows, asked, self.logger, self.name)
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         return {"page": next_page_token or 1, "size": self.page_size}

@@ -5,10 +5,11 @@ than asked (a cap below `page_size`) makes every page look like the last one, so
 page cannot be taken for the end: only an empty page ends a read. That costs one request
 per read (the empty page) when the last page is short.
 
-When a short page is followed by more rows, the server caps `size` at that short page's
-length: the stream remembers the cap (:class:`PageCap`) and asks for that size from then
-on, so that later reads page in the server's real steps and the kit's paging guards (an
-empty page right after a full one is asked again) count "full" right.
+Two pages in a row with the same number of rows, fewer than asked, show such a cap: the
+stream remembers it (:class:`PageCap`), logs it, and asks for that size from then on, so
+that the kit's paging guard (an empty page right after a full one is asked again) counts a
+capped page as full. A list that merely grew during the read would not repeat a short
+count, and a cap learned wrongly costs requests, never rows.
 """
 
 from __future__ import annotations
@@ -32,40 +33,37 @@ class PageCap:
         self.size: int | None = None
         self._lock = threading.Lock()
 
-    def learn(self, size: int, logger: logging.Logger, stream: str, asked: int) -> bool:
-        """Record a cap of ``size`` rows; True when it is new (smaller than any before)."""
+    def learn(self, size: int, asked: int, logger: logging.Logger, stream: str) -> None:
+        """Record a cap of ``size`` rows (logged once; only a smaller one replaces it)."""
         with self._lock:
             if self.size is not None and self.size <= size:
-                return False
+                return
             self.size = size
         logger.info(
-            "%s: the server answers at most %d rows per page (asked %d); reading on with "
-            "size %d (set 'page_size' to %d to skip this step)",
+            "%s: the server answers at most %d rows per page (asked %d); asking for %d from "
+            "now on (the 'page_size' setting can say so)",
             stream,
             size,
             asked,
             size,
-            size,
         )
-        return True
 
 
 class UntilEmptyPaginator(PageNumberPaginator):
     """`page` from 1; the read ends at an empty page (the SDK stops there), never at a
-    short one. A short page followed by a non-empty one teaches ``cap`` the server's size."""
+    short one. Two short pages of the same length in a row teach ``cap`` the server's size."""
 
-    def __init__(self, size: int, cap: PageCap, on_cap: t.Callable[[int, int], None]) -> None:
+    def __init__(self, size: int, on_cap: t.Callable[[int, int], None]) -> None:
         super().__init__(start_value=1)
         self.size = size
-        self.cap = cap
         self._on_cap = on_cap
-        self._short: int | None = None  # rows of the previous page, if it was short
+        self._previous = 0  # rows of the previous page
 
     def has_more(self, response: requests.Response) -> bool:
         count = _rows(response)
-        if self._short is not None and count:
-            self._on_cap(self._short, self.size)  # more rows after a short page: a cap
-        self._short = count if 0 < count < self.size else None
+        if 0 < count < self.size and count == self._previous:
+            self._on_cap(count, self.size)
+        self._previous = count
         return True  # an empty page stops the SDK's loop before it asks again
 
 

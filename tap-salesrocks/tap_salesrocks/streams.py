@@ -24,23 +24,6 @@ class ListsStream(PagedStream):
     def get_child_context(self, record: dict, context: Context | None) -> dict:
         return {"list_id": record["uuid"]}
 
-    def read_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Every list once; read again at the capped size if this read found the server
-        capping `size` (how it then counts offsets is not documented)."""
-        emitted: set[str] = set()
-        while True:
-            self.reset_page_guard()
-            for record in self.request_records(context):
-                uuid = record.get("uuid")
-                if uuid is not None and uuid in emitted:
-                    continue  # read by the pass before
-                if uuid is not None:
-                    emitted.add(uuid)
-                yield record
-            if not self.read_saw_cap:
-                return
-            self.logger.info("lists: reading the lists again at %d a page", self.page_size)
-
 
 class ListDataStream(PagedStream):
     """Rows of every editable list; each list's user-defined columns land in `columns`.
@@ -51,8 +34,6 @@ class ListDataStream(PagedStream):
     are inserted or deleted during the read: rows are de-duplicated by id within the sync,
     and a list read over several pages is re-checked at the end (its first page re-read);
     if the list moved, it is read again until a pass sees it still, so nothing is lost.
-    A pass that found the server capping `size` (see :mod:`tap_salesrocks.paging`) is
-    repeated at the capped size too: how such a server counts offsets is not documented.
     """
 
     name = "list_data"
@@ -82,13 +63,6 @@ class ListDataStream(PagedStream):
                 if oid not in emitted:
                     emitted.add(oid)
                     yield row  # the SDK applies post_process
-            if self.read_saw_cap:
-                self.logger.info(
-                    "list_data: list %s was read before the page size cap was known (pass "
-                    "%d); reading it again at %d rows a page",
-                    (context or {}).get("list_id"), attempt, self.page_size,
-                )  # fmt: skip
-                continue
             pages = sum(1 for ids in self._page_ids if ids)  # the closing empty page aside
             if pages <= 1 and not shifted:
                 return  # a single page is one consistent read
