@@ -7,6 +7,7 @@ import typing as t
 from tap_salesflow import since as bounds
 from tap_salesflow.client import DateWindowStream, SalesflowStream
 from tap_salesflow.enums import CodeReader
+from tap_salesflow.since import LowerBounds
 from tap_salesflow.undocumented import UndocumentedPathStream
 
 if t.TYPE_CHECKING:
@@ -84,22 +85,23 @@ class MembersStream(SalesflowStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._codes = CodeReader(self.name, "Status", self.logger)
-        self._bookmarks: dict[str, t.Any] = {}
+        self._bounds = LowerBounds(self.name, "LastModifiedAt", self.logger, keep_equal=False)
 
     def prepare_partition(self, context: Context | None) -> None:
-        saved = self.get_starting_replication_key_value(context)
-        self._bookmarks[(context or {})["account_id"]] = bounds.instant(saved) if saved else None
+        account_id = (context or {})["account_id"]
+        self._bounds.start(account_id, self.get_starting_replication_key_value(context))
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        self._bounds.report((context or {})["account_id"])
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        bookmark = self._bookmarks.get((context or {})["account_id"])
+        bookmark = self._bounds.get((context or {})["account_id"])
         return {"updatedFromDate": bounds.updated_from_date(bookmark)} if bookmark else {}
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        bookmark = self._bookmarks.get((context or {}).get("account_id"))
-        if bookmark is not None:
-            modified = bounds.instant(row.get("LastModifiedAt"))
-            if modified is not None and modified <= bookmark:
-                return None  # re-read below the sent bound's rounding: landed already
+        if self._bounds.landed_already((context or {})["account_id"], row):
+            return None  # re-read through the rounded-down `updatedFromDate`
         self._codes.member_status(row)
         return super().post_process(row, context)
 
@@ -176,24 +178,23 @@ class IncomingMessagesStream(SalesflowStream):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._lower: dict[str, t.Any] = {}
+        self._bounds = LowerBounds(self.name, "ReceivedAt", self.logger, keep_equal=True)
 
     def prepare_partition(self, context: Context | None) -> None:
         saved = self.get_starting_replication_key_value(context) or self.config.get("start_date")
-        self._lower[(context or {})["account_id"]] = bounds.instant(saved) if saved else None
+        self._bounds.start((context or {})["account_id"], saved)
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        self._bounds.report((context or {})["account_id"])
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        lower = self._lower.get((context or {})["account_id"])
-        if lower is None:
-            return {"from": FIRST_DAY}
-        return {"from": bounds.from_date(lower)}
+        lower = self._bounds.get((context or {})["account_id"])
+        return {"from": bounds.from_date(lower) if lower else FIRST_DAY}
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        lower = self._lower.get((context or {}).get("account_id"))
-        if lower is not None:
-            received = bounds.instant(row.get("ReceivedAt"))
-            if received is not None and received < lower:
-                return None  # before the bookmark: read again only through `from`'s rounding
+        if self._bounds.landed_already((context or {})["account_id"], row):
+            return None  # before the bookmark: read again through the date-only `from`
         return super().post_process(row, context)
 
 

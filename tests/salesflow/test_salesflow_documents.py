@@ -191,6 +191,7 @@ def test_documented_date_shapes_lose_nothing_at_the_bookmark_second():
         assert again.returncode == 0, again.stderr[-2000:]
         got = [r["MemberId"] for r in again.records("members")]
         assert got == [members[1]["MemberId"]], "S + .7 lands; S + .5 and S + .3 not again"
+        assert "2 record(s) of account 41001 with LastModifiedAt at or before" in again.stderr
         sent = [
             r["query"]
             for r in server.control.requests()
