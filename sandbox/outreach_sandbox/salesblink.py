@@ -311,8 +311,11 @@ class SalesBlink:
             skip = int_param(q, "skip", 0)
             # Spec: `sendAll` "Include both archived and active sequences"; without it the
             # archived ones are left out.
-            listed = self.sequences if _truthy(q.get("sendAll")) else [
-                s for s in self.sequences if not s["archived"]]  # fmt: skip
+            listed = (
+                self.sequences
+                if _truthy(q.get("sendAll"))
+                else [s for s in self.sequences if not s["archived"]]
+            )
             page = [] if empty else page_slice(listed, skip, limit, dup)
             return _ok({"success": True, "data": page, "message": ""},
                        [("sequences", x["id"]) for x in page])  # fmt: skip

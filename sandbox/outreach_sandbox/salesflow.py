@@ -58,8 +58,11 @@ def dotnet(moment: datetime, ticks: int, exact: bool = False) -> str:
 
 
 #: The only shapes the doc shows: `updatedFromDate` "2022-07-29 06:45:15"; `from`/`to` dates.
-DOCUMENTED_DATES = {"updatedFromDate": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
-                    "from": r"\d{4}-\d{2}-\d{2}", "to": r"\d{4}-\d{2}-\d{2}"}  # fmt: skip
+DOCUMENTED_DATES = {
+    "updatedFromDate": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
+    "from": r"\d{4}-\d{2}-\d{2}",
+    "to": r"\d{4}-\d{2}-\d{2}",
+}
 
 
 def parse_date(text: str) -> tuple[datetime, int]:
@@ -386,8 +389,9 @@ class Salesflow:
             member = account.members.get(int(m[1]))
             if member is None:
                 raise ApiError(404, "Member not found")
-            return Reply(200, self._shown_members([member])[0],
-                         served=[("members", (a, member["MemberId"]))])  # fmt: skip
+            return Reply(
+                200, self._shown_members([member])[0], served=[("members", (a, member["MemberId"]))]
+            )
         if path == "/statistics/GetCampaignStatistics":
             campaign = self._campaign(account, _int(q, "campaignId"))
             if q.get("isForceRequest", "").lower() != "true":
@@ -434,8 +438,9 @@ class Salesflow:
                          served=[("incoming_messages", (a, self.message_id(account, i)))
                                  for i in indexes])  # fmt: skip
         if path == "/webhooks/list":
-            return listing(self._shown_webhooks(account.webhooks), "webhooks",
-                           lambda x: (a, x["Id"]))  # fmt: skip
+            return listing(
+                self._shown_webhooks(account.webhooks), "webhooks", lambda x: (a, x["Id"])
+            )
         raise ApiError(404, "No HTTP resource was found that matches the request URI.")
 
     # -- modes (see outreach_sandbox.modes) ------------------------------------------------
@@ -453,16 +458,22 @@ class Salesflow:
         """Members as sent: `Status` a number, or its name as in the webhook sample."""
         if self.state.modes["salesflow_member_status"] != "name":
             return members
-        return [{**m, "Status": MEMBER_STATUS_NAMES.get(m["Status"], m["Status"])}
-                for m in members]  # fmt: skip
+        return [{**m, "Status": MEMBER_STATUS_NAMES.get(m["Status"], m["Status"])} for m in members]
 
     def _shown_webhooks(self, hooks: list[dict]) -> list[dict]:
         """Webhooks as sent: `RunOn` a name, or the number Attach Webhook takes."""
         if self.state.modes["salesflow_webhook_run_on"] != "number":
             return hooks
-        return [{**h, "AttachedWebhookCampaigns": [
-            {**c, "RunOn": RUN_ON_NUMBERS.get(c["RunOn"], c["RunOn"])}
-            for c in h["AttachedWebhookCampaigns"]]} for h in hooks]  # fmt: skip
+        return [
+            {
+                **h,
+                "AttachedWebhookCampaigns": [
+                    {**c, "RunOn": RUN_ON_NUMBERS.get(c["RunOn"], c["RunOn"])}
+                    for c in h["AttachedWebhookCampaigns"]
+                ],
+            }
+            for h in hooks
+        ]
 
     def _check_documented_dates(self, query: dict[str, str]) -> None:
         """In mode `salesflow_date_params: documented`, only the doc's date shapes pass."""

@@ -76,8 +76,11 @@ def _codes_differ(server: SandboxServer, runs: list[TapRun]) -> int:
     status = {
         (a, m["MemberId"]): m["Status"] for a, x in accounts.items() for m in x.members.values()
     }
-    hooks = {(a, h["Id"]): [c["RunOn"] for c in h["AttachedWebhookCampaigns"]]
-             for a, x in accounts.items() for h in x.webhooks}  # fmt: skip
+    hooks = {
+        (a, h["Id"]): [c["RunOn"] for c in h["AttachedWebhookCampaigns"]]
+        for a, x in accounts.items()
+        for h in x.webhooks
+    }
     bad = 0
     for run in runs:
         for r in run.records("members"):
@@ -116,28 +119,59 @@ def _second_of_the_bookmark(server: SandboxServer, *changes: tuple[int, int]) ->
 
 
 CASES = [
-    Case(SALESROCKS, "getListData / getLists answer at most 50 rows a page (page_size 100)",
-         {"seed": 49, "scale": 1, "modes": {"salesrocks_max_size": 50}}, _list_rows_differ,
-         {"page_size": 100}, says="answers at most 50 rows per page"),
-    Case(SALESBLINK, "archived sequences listed only with sendAll",
-         {"seed": 42, "scale": 0.3, "counts": {"salesblink.sequences": 8}}, _sequences_differ),
-    Case(SALESBLINK, "/users empty: the key's role is not admin",
-         {"seed": 42, "scale": 0.3, "modes": {"salesblink_key_role": "user"}}, _nothing,
-         says="listed no users"),
-    Case(SALESFLOW, "404 on the undocumented accounts and webhooks paths",
-         {"seed": 61, "scale": 0.3, "modes": {"salesflow_undocumented": "404"}}, _nothing,
-         says="not in Salesflow's API documentation"),
-    Case(SALESFLOW, "one token lists every account (agency)",
-         {"seed": 62, "scale": 0.3, "modes": {"salesflow_token_lists": "all"}}, _accounts_differ),
-    Case(SALESFLOW, "Status as names, RunOn as numbers",
-         {"seed": 63, "scale": 0.3, "modes": {"salesflow_member_status": "name",
-                                              "salesflow_webhook_run_on": "number"}},
-         _codes_differ),
-    Case(SALESFLOW, "only the documented date shapes; changes within the bookmark's second",
-         {"seed": 64, "scale": 0.3, "modes": {"salesflow_date_params": "documented"}},
-         _members_differ, prepare=lambda s: _second_of_the_bookmark(s, (0, 500), (1, 300)),
-         change=lambda s: _second_of_the_bookmark(s, (2, 700))),
-]  # fmt: skip
+    Case(
+        SALESROCKS,
+        "getListData / getLists answer at most 50 rows a page (page_size 100)",
+        {"seed": 49, "scale": 1, "modes": {"salesrocks_max_size": 50}},
+        _list_rows_differ,
+        {"page_size": 100},
+        says="answers at most 50 rows per page",
+    ),
+    Case(
+        SALESBLINK,
+        "archived sequences listed only with sendAll",
+        {"seed": 42, "scale": 0.3, "counts": {"salesblink.sequences": 8}},
+        _sequences_differ,
+    ),
+    Case(
+        SALESBLINK,
+        "/users empty: the key's role is not admin",
+        {"seed": 42, "scale": 0.3, "modes": {"salesblink_key_role": "user"}},
+        _nothing,
+        says="listed no users",
+    ),
+    Case(
+        SALESFLOW,
+        "404 on the undocumented accounts and webhooks paths",
+        {"seed": 61, "scale": 0.3, "modes": {"salesflow_undocumented": "404"}},
+        _nothing,
+        says="not in Salesflow's API documentation",
+    ),
+    Case(
+        SALESFLOW,
+        "one token lists every account (agency)",
+        {"seed": 62, "scale": 0.3, "modes": {"salesflow_token_lists": "all"}},
+        _accounts_differ,
+    ),
+    Case(
+        SALESFLOW,
+        "Status as names, RunOn as numbers",
+        {
+            "seed": 63,
+            "scale": 0.3,
+            "modes": {"salesflow_member_status": "name", "salesflow_webhook_run_on": "number"},
+        },
+        _codes_differ,
+    ),
+    Case(
+        SALESFLOW,
+        "only the documented date shapes; changes within the bookmark's second",
+        {"seed": 64, "scale": 0.3, "modes": {"salesflow_date_params": "documented"}},
+        _members_differ,
+        prepare=lambda s: _second_of_the_bookmark(s, (0, 500), (1, 300)),
+        change=lambda s: _second_of_the_bookmark(s, (2, 700)),
+    ),
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.spec.tap}: {c.mode}")
@@ -158,7 +192,8 @@ def test_hostile_vendor_documents(case, reliability_report):
         corrupted = case.corrupted(server, runs)
         leaks = _leaks("".join(r.stdout + r.stderr for r in runs), case.spec.secrets(server))
         outcome = "complete" if len(runs) == 1 else "complete, then incremental complete"
-        section.add(case.spec.tap, case.mode, expected, landed, lost, duplicated, corrupted, 0,
-                    outcome)  # fmt: skip
+        section.add(
+            case.spec.tap, case.mode, expected, landed, lost, duplicated, corrupted, 0, outcome
+        )
         assert (lost, duplicated, corrupted, leaks) == (0, 0, 0, 0)
         assert case.says in "".join(r.stderr for r in runs)
