@@ -186,6 +186,12 @@ def pages(records: int, size: int) -> int:
     return records // size + 1
 
 
+def pages_until_empty(records: int, size: int) -> int:
+    """Requests to read `records` at `size` per page where no maximum page is documented, so
+    a short page may be a server's cap and only an empty page ends the read."""
+    return math.ceil(records / size) + 1
+
+
 def per_partition(total: int, partitions: int) -> int:
     """Records of one partition: the bench sizes containers equally, so the mean (rounded up)."""
     return math.ceil(total / partitions) if partitions else 0
@@ -220,12 +226,14 @@ def salesflow_minimum(now: dict[str, int], before: dict[str, int] | None) -> dic
 
 
 def salesrocks_minimum(now: dict[str, int], before: dict[str, int] | None) -> dict[str, int]:
-    """Fewest requests: one login, pages of 1000; everything is full table, so every run alike."""
+    """Fewest requests: one login, pages of 1000 up to an empty one (no maximum `size` is
+    documented); everything is full table, so every run alike."""
     lists = now["lists"]
+    rows = per_partition(now["list_data"], lists)
     return {
         "auth": 1,
-        "lists": pages(lists, SALESROCKS_PAGE),
-        "list_data": lists * pages(per_partition(now["list_data"], lists), SALESROCKS_PAGE),
+        "lists": pages_until_empty(lists, SALESROCKS_PAGE),
+        "list_data": lists * pages_until_empty(rows, SALESROCKS_PAGE),
         "campaign_statistics": now["campaign_statistics"],
     }
 
@@ -714,7 +722,9 @@ def how_measured(started: float, load: float, chosen: list[Vendor]) -> list[str]
         "page and writes each as a JSON line to a file, as the tap does. Minimum requests come "
         "from the sandbox's `expected` counts, the largest page (SalesBlink 100, Sales.Rocks "
         "1000, Salesflow lists unpaged and analytics 92 days) and the partitions: with no total "
-        "in a response, n records take floor(n / page) + 1 requests, and an incremental read "
+        "in a response, n records take floor(n / page) + 1 requests (Sales.Rocks, which documents "
+        "no maximum page, ceil(n / page) + 1: only an empty page ends a read), and an "
+        "incremental read "
         "takes at least one per partition (account; campaign for campaign analytics). The "
         f"small change is `advance({SMALL_CHANGE_S})`. The rate-limit bound is requests / "
         f"allowed rate at time scale {TIME_SCALE:g} (a sandbox minute lasts "

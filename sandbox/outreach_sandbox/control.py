@@ -87,6 +87,6 @@ def _settings(state: SandboxState) -> dict[str, t.Any]:
             "latency_ms": state.latency_ms, "rate_limits": state.rate_limits,
             "time_scale": state.time_scale, "token_lifetime_s": state.token_lifetime_s,
             "salesrocks_token_field": state.salesrocks_token_field,
-            "limits_per_min": state.limits,
+            "limits_per_min": state.limits, "modes": state.modes,
             "now": state.clock.now().isoformat(),
         }  # fmt: skip

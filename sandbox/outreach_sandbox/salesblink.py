@@ -257,7 +257,11 @@ class SalesBlink:
             "list_leads": lambda: [lead["id"] for leads in self.leads.values() for lead in leads],
             "sequences": lambda: [s["id"] for s in self.sequences],
             "sequence_stats": lambda: [s["id"] for s in self.sequences],
-            "users": lambda: [u["id"] for u in self.users],
+            "users": lambda: (
+                [u["id"] for u in self.users]
+                if self.state.modes["salesblink_key_role"] == "admin"
+                else []
+            ),
             "campaigns": lambda: [c["campaignID"] for c in self.campaigns],
             "prospects": lambda: [p["prospectID"] for ps in self.prospects.values() for p in ps],
             "team_members": lambda: [m["email"] for m in self.team],
@@ -305,7 +309,14 @@ class SalesBlink:
         if path == "/sequences":
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
-            page = [] if empty else page_slice(self.sequences, skip, limit, dup)
+            # Spec: `sendAll` "Include both archived and active sequences"; without it the
+            # archived ones are left out.
+            listed = (
+                self.sequences
+                if _truthy(q.get("sendAll"))
+                else [s for s in self.sequences if not s["archived"]]
+            )
+            page = [] if empty else page_slice(listed, skip, limit, dup)
             return _ok({"success": True, "data": page, "message": ""},
                        [("sequences", x["id"]) for x in page])  # fmt: skip
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
@@ -314,9 +325,10 @@ class SalesBlink:
                 raise ApiError(404, "Not found")
             return _ok({"success": True, "data": self._stats(seq)}, [("sequence_stats", seq["id"])])
         if path == "/users":
-            return _ok(
-                {"success": True, "data": self.users}, [("users", u["id"]) for u in self.users]
-            )
+            # Spec: "Only owners, admins, and clients can view users; other roles receive an
+            # empty result."
+            users = self.users if self.state.modes["salesblink_key_role"] == "admin" else []
+            return _ok({"success": True, "data": users}, [("users", u["id"]) for u in users])
         if path.lstrip("/") in FEEDS:
             return self._feed(req, path.lstrip("/"), empty, dup)
         raise ApiError(404, "Not found")
@@ -435,6 +447,10 @@ def _custom_value(name: str, r) -> t.Any:
         "industry": lambda: r.choice(["Software", "Retail", "Banking"]),
         "website": lambda: f"https://example{r.randint(1, 999)}.com",
     }[name]()
+
+
+def _truthy(value: str | None) -> bool:
+    return str(value).strip().lower() in ("true", "1")
 
 
 def _ok(body: t.Any, served: list) -> Reply:

@@ -18,6 +18,7 @@ from outreach_sandbox.clock import (
 from outreach_sandbox.common import COMPANIES, INDUSTRIES, email_for, person, rng, stable_hash
 from outreach_sandbox.feeds import EventSeries
 from outreach_sandbox.http import ApiError, Reply, Request, to_json
+from outreach_sandbox.modes import MEMBER_STATUS_NAMES, RUN_ON_NUMBERS
 
 if t.TYPE_CHECKING:
     from outreach_sandbox.state import SandboxState
@@ -26,6 +27,8 @@ STATUSES = [0, 1, 2, 4, 8, 16, 32, 64, 1024, 2048]
 #: Offsets records carry: (seconds east of UTC, as written).
 OFFSETS = [(0, "+00:00"), (7_200, "+02:00"), (-18_000, "-05:00"), (19_800, "+05:30")]
 MAX_ANALYTICS_DAYS = 92
+#: Paths the vendor's doc does not give (mode `salesflow_undocumented`).
+UNDOCUMENTED_PATHS = ("/accounts/list-accounts", "/webhooks/list")
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NAIVE_UNIX = datetime(1970, 1, 1)
 ANALYTICS_METRICS = ["ProfileViews", "ConnectionRequestsSent", "ConnectionRequestsAccepted",
@@ -52,6 +55,14 @@ def dotnet(moment: datetime, ticks: int, exact: bool = False) -> str:
     seconds, fraction = divmod(total, 10_000_000)
     local = _NAIVE_UNIX + timedelta(seconds=seconds + shift)
     return f"{local.isoformat()}.{fraction:07d}{zone}"
+
+
+#: The only shapes the doc shows: `updatedFromDate` "2022-07-29 06:45:15"; `from`/`to` dates.
+DOCUMENTED_DATES = {
+    "updatedFromDate": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
+    "from": r"\d{4}-\d{2}-\d{2}",
+    "to": r"\d{4}-\d{2}-\d{2}",
+}
 
 
 def parse_date(text: str) -> tuple[datetime, int]:
@@ -294,8 +305,10 @@ class Salesflow:
         now_ms = self.state.clock.now_ms()
         for account in self.accounts.values():
             a = account.id
+            if stream in ("accounts", "webhooks") and self._undocumented_missing():
+                continue  # the API has no such path: a sync can land nothing
             if stream == "accounts":
-                out.append(account.record["Id"])
+                out += [[a, listed["Id"]] for listed in self._listed_accounts(account)]
             elif stream == "campaigns" or stream == "campaign_statistics":
                 out += [[a, c["Id"]] for c in account.campaigns]
             elif stream == "members":
@@ -338,6 +351,9 @@ class Salesflow:
     def handle(self, req: Request) -> Reply:
         if req.method != "GET":
             raise ApiError(405, "The requested resource does not support this method.")
+        if req.path.rstrip("/") in UNDOCUMENTED_PATHS and self._undocumented_missing():
+            raise ApiError(404, "No HTTP resource was found that matches the request URI.")
+        self._check_documented_dates(req.query)
         account_id = self.authenticate(req)
         account = self.accounts[account_id]
         q = req.query
@@ -350,7 +366,7 @@ class Salesflow:
             return Reply(200, items, served=[(stream, key(x)) for x in items])
 
         if path == "/accounts/list-accounts":
-            return listing([account.record], "accounts", lambda x: x["Id"])
+            return listing(self._listed_accounts(account), "accounts", lambda x: (a, x["Id"]))
         if path == "/campaigns/list-campaigns":
             items = account.campaigns
             if q.get("updatedFromDate"):
@@ -364,16 +380,18 @@ class Salesflow:
             if q.get("updatedFromDate"):
                 since = _date_param(q, "updatedFromDate")
                 items = [m for m in items if parse_date(m["LastModifiedAt"]) > since]
-            return listing(items, "members", lambda x: (a, x["MemberId"]))
+            return listing(self._shown_members(items), "members", lambda x: (a, x["MemberId"]))
         if path == "/members/list-contacts-by-campaignid":
             cid = _int(q, "campaignId")
             items = [m for m in account.members.values() if m["CampaignId"] == cid]
-            return listing(items, "members", lambda x: (a, x["MemberId"]))
+            return listing(self._shown_members(items), "members", lambda x: (a, x["MemberId"]))
         if m := re.fullmatch(r"/members/(\d+)", path):
             member = account.members.get(int(m[1]))
             if member is None:
                 raise ApiError(404, "Member not found")
-            return Reply(200, member, served=[("members", (a, member["MemberId"]))])
+            return Reply(
+                200, self._shown_members([member])[0], served=[("members", (a, member["MemberId"]))]
+            )
         if path == "/statistics/GetCampaignStatistics":
             campaign = self._campaign(account, _int(q, "campaignId"))
             if q.get("isForceRequest", "").lower() != "true":
@@ -420,8 +438,51 @@ class Salesflow:
                          served=[("incoming_messages", (a, self.message_id(account, i)))
                                  for i in indexes])  # fmt: skip
         if path == "/webhooks/list":
-            return listing(account.webhooks, "webhooks", lambda x: (a, x["Id"]))
+            return listing(
+                self._shown_webhooks(account.webhooks), "webhooks", lambda x: (a, x["Id"])
+            )
         raise ApiError(404, "No HTTP resource was found that matches the request URI.")
+
+    # -- modes (see outreach_sandbox.modes) ------------------------------------------------
+
+    def _undocumented_missing(self) -> bool:
+        return self.state.modes["salesflow_undocumented"] == "404"
+
+    def _listed_accounts(self, account: Account) -> list[dict]:
+        """What the token of ``account`` lists: its own account, or every account."""
+        if self.state.modes["salesflow_token_lists"] == "all":
+            return [other.record for other in self.accounts.values()]
+        return [account.record]
+
+    def _shown_members(self, members: list[dict]) -> list[dict]:
+        """Members as sent: `Status` a number, or its name as in the webhook sample."""
+        if self.state.modes["salesflow_member_status"] != "name":
+            return members
+        return [{**m, "Status": MEMBER_STATUS_NAMES.get(m["Status"], m["Status"])} for m in members]
+
+    def _shown_webhooks(self, hooks: list[dict]) -> list[dict]:
+        """Webhooks as sent: `RunOn` a name, or the number Attach Webhook takes."""
+        if self.state.modes["salesflow_webhook_run_on"] != "number":
+            return hooks
+        return [
+            {
+                **h,
+                "AttachedWebhookCampaigns": [
+                    {**c, "RunOn": RUN_ON_NUMBERS.get(c["RunOn"], c["RunOn"])}
+                    for c in h["AttachedWebhookCampaigns"]
+                ],
+            }
+            for h in hooks
+        ]
+
+    def _check_documented_dates(self, query: dict[str, str]) -> None:
+        """In mode `salesflow_date_params: documented`, only the doc's date shapes pass."""
+        if self.state.modes["salesflow_date_params"] != "documented":
+            return
+        for name, shape in DOCUMENTED_DATES.items():
+            value = query.get(name)
+            if value and not re.fullmatch(shape, value):
+                raise ApiError(400, f"'{name}' is not a valid date: {value!r}")
 
     def _campaign(self, account: Account, campaign_id: int) -> dict:
         for campaign in account.campaigns:

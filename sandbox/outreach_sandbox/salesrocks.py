@@ -168,7 +168,7 @@ class SalesRocks:
         empty = "empty_page" in req.flags
         dup = "duplicate_boundary" in req.flags
         if path == "/editable-lists/getLists":
-            page, size = _paging(body)
+            page, size = self._paging(body)
             items = [] if empty else page_slice(self.lists, (page - 1) * size, size, dup)
             return Reply(200, _envelope("Lists were successfully read.", items),
                          served=[("lists", x["uuid"]) for x in items])  # fmt: skip
@@ -179,7 +179,7 @@ class SalesRocks:
             for kind in ("shift_insert", "shift_delete"):
                 if kind in req.flags:
                     self.shift(kind, list_id, int(req.flags[kind].get("count", 1)))
-            page, size = _paging(body)
+            page, size = self._paging(body)
             items = [] if empty else page_slice(self.rows[list_id], (page - 1) * size, size, dup)
             return Reply(200, _envelope("List data was successfully read.", items),
                          served=[("list_data", x["_id"]["$oid"]) for x in items])  # fmt: skip
@@ -193,6 +193,13 @@ class SalesRocks:
             return Reply(200, {"status_code": 200, "data": self._statistics(campaign_id)},
                          served=[("campaign_statistics", campaign_id)])  # fmt: skip
         raise ApiError(404, "Not found")
+
+    def _paging(self, body: dict) -> tuple[int, int]:
+        """`page` and `size`; in mode `salesrocks_max_size` a larger size is silently cut
+        to the cap (the page holds that many rows, offsets follow the capped size)."""
+        page, size = _paging(body)
+        cap = self.state.modes["salesrocks_max_size"]
+        return page, size if cap is None else min(size, cap)
 
     def _statistics(self, campaign_id: int) -> dict:
         r = rng(self.state.seed, "sr-camp", campaign_id)

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 
 from outreach_sandbox.clock import Clock
 from outreach_sandbox.faults import FaultPlan
+from outreach_sandbox.modes import defaults as default_modes
+from outreach_sandbox.modes import merged as merged_modes
 from outreach_sandbox.ratelimit import FixedWindowLimiter
 from outreach_sandbox.salesblink import SalesBlink
 from outreach_sandbox.salesflow import Salesflow
@@ -28,7 +30,7 @@ COUNT_KEYS = frozenset({
 SETTINGS = frozenset({
     "latency_ms", "rate_limits", "time_scale", "token_lifetime_s", "salesrocks_token_field",
     "salesblink_keys", "salesflow_accounts", "salesrocks_users", "salesblink_per_min",
-    "salesflow_per_min", "salesrocks_per_min", "counts",
+    "salesflow_per_min", "salesrocks_per_min", "counts", "modes",
 })  # fmt: skip
 STAT_GROUPS = ("requests", "by_status", "rate_limited", "by_endpoint")
 
@@ -46,6 +48,8 @@ class SandboxState:
         self.salesblink_keys = list(DEFAULT_SALESBLINK_KEYS)
         self.salesflow_accounts = dict(DEFAULT_SALESFLOW_ACCOUNTS)
         self.salesrocks_users = dict(DEFAULT_SALESROCKS_USERS)
+        #: Vendor behaviours the documents leave open (see ``outreach_sandbox.modes``).
+        self.modes = default_modes()
         self.limits: dict[str, int | None] = {"salesblink": 30, "salesflow": None,
                                               "salesrocks": None}  # fmt: skip
         #: Sales.Rocks bearer tokens: token -> {"username", "expires", "revoked"}. Logins
@@ -106,6 +110,9 @@ class SandboxState:
                 raise ValueError(f"unknown settings {sorted(unknown)}; one of {sorted(SETTINGS)}")
             for name, value in settings.items():
                 if name == "counts":
+                    continue
+                if name == "modes":
+                    self.modes = merged_modes(self.modes, value)
                     continue
                 if name == "salesflow_accounts":
                     value = {str(k): str(v) for k, v in value.items()}

@@ -49,12 +49,16 @@ class ListLeadsStream(PagedPublicStream):
 
 
 class SequencesStream(PagedPublicStream):
-    """Email sequences (`GET /sequences`)."""
+    """Email sequences (`GET /sequences?sendAll=true`), archived ones included: the spec's
+    `sendAll` is "Include both archived and active sequences"."""
 
     name = "sequences"
     path = "/sequences"
     primary_keys = ("id",)
     records_jsonpath = "$.data[*]"
+
+    def get_url_params(self, context: dict | None, next_page_token: int | None) -> dict:
+        return {**super().get_url_params(context, next_page_token), "sendAll": "true"}
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:
         return {"sequence_id": record["id"]}
@@ -82,6 +86,20 @@ class UsersStream(PublicStream):
     path = "/users"
     primary_keys = ("id",)
     records_jsonpath = "$.data[*]"
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        """The users; none at all is what the API answers a key whose role may not list
+        them (spec: "other roles receive an empty result"), so that is said."""
+        count = 0
+        for record in super().read_records(context):
+            count += 1
+            yield record
+        if count == 0:
+            self.logger.warning(
+                "users: SalesBlink listed no users. It answers an empty list to API keys "
+                "whose role is not owner, admin or client: if the workspace has users, use a "
+                "key of such a user in 'api_key' (the other streams are not affected)."
+            )
 
 
 class ActivityStream(PublicStream):

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timezone
 
+from tap_salesflow import since as bounds
 from tap_salesflow.client import DateWindowStream, SalesflowStream
+from tap_salesflow.enums import CodeReader
+from tap_salesflow.since import LowerBounds
+from tap_salesflow.undocumented import UndocumentedPathStream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-class AccountsStream(SalesflowStream):
-    """The LinkedIn account behind each token (`GET /accounts/list-accounts`)."""
+class AccountsStream(UndocumentedPathStream):
+    """The LinkedIn accounts each token lists (`GET /accounts/list-accounts`): the doc says
+    a token lists accounts, so each is keyed by the token's account and its own `Id`."""
 
     name = "accounts"
     path = "/accounts/list-accounts"
-    primary_keys = ("account_id",)
+    primary_keys = ("account_id", "Id")
     sends_account_id = False
     timestamp_fields = ("CreatedAt",)
 
@@ -39,21 +43,35 @@ class CampaignsStream(SalesflowStream):
                 child.finalize_account_bookmarks()
 
 
-class WebhooksStream(SalesflowStream):
-    """Webhooks of each account with their campaign attachments (`GET /webhooks/list`)."""
+class WebhooksStream(UndocumentedPathStream):
+    """Webhooks of each account with their campaign attachments (`GET /webhooks/list`);
+    an attachment's `RunOn` lands as the event name even when sent as its number."""
 
     name = "webhooks"
     path = "/webhooks/list"
     primary_keys = ("account_id", "Id")
     timestamp_fields = ("CreatedAt",)
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._codes = CodeReader(self.name, "RunOn", self.logger)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        for attachment in row.get("AttachedWebhookCampaigns") or []:
+            if isinstance(attachment, dict):
+                self._codes.run_on(attachment)
+        return super().post_process(row, context)
+
 
 class MembersStream(SalesflowStream):
     """Every contact of every campaign of each account, incremental on `LastModifiedAt`.
 
-    `updatedFromDate` returns members modified strictly after the bookmark; the endpoint is
-    not paged, so one response holds every change up to its newest and the bookmark (per
-    account) is safe to take from it.
+    `updatedFromDate` returns members modified strictly after it; it is sent in the doc's
+    whole-second shape, a second before the bookmark, and members at or before the bookmark
+    (landed by the run that set it) are dropped (see :mod:`tap_salesflow.since`). The
+    endpoint is not paged, so one response holds every change up to its newest and the
+    bookmark (per account) is safe to take from it. `Status` lands as the doc's number, its
+    name in `StatusName` (see :mod:`tap_salesflow.enums`).
     """
 
     name = "members"
@@ -64,9 +82,28 @@ class MembersStream(SalesflowStream):
     timestamp_fields = ("DateAdded", "AddedAt", "LastModifiedAt", "ConnectedAt")
     stream_body = True  # one response holds every member: read in bounded memory
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._codes = CodeReader(self.name, "Status", self.logger)
+        self._bounds = LowerBounds(self.name, "LastModifiedAt", self.logger, keep_equal=False)
+
+    def prepare_partition(self, context: Context | None) -> None:
+        account_id = (context or {})["account_id"]
+        self._bounds.start(account_id, self.get_starting_replication_key_value(context))
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        self._bounds.report((context or {})["account_id"])
+
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        since = self.get_starting_replication_key_value(context)
-        return {"updatedFromDate": since} if since else {}
+        bookmark = self._bounds.get((context or {})["account_id"])
+        return {"updatedFromDate": bounds.updated_from_date(bookmark)} if bookmark else {}
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        if self._bounds.landed_already((context or {})["account_id"], row):
+            return None  # re-read through the rounded-down `updatedFromDate`
+        self._codes.member_status(row)
+        return super().post_process(row, context)
 
 
 class CampaignStatisticsStream(SalesflowStream):
@@ -124,7 +161,12 @@ class AccountAnalyticsStream(DateWindowStream):
 
 
 class IncomingMessagesStream(SalesflowStream):
-    """Messages received by each account, incremental on `ReceivedAt` through `from`."""
+    """Messages received by each account, incremental on `ReceivedAt` through `from`.
+
+    `from` is documented as a date: the tap sends the day before the bookmark's (or
+    `start_date`'s) UTC day and drops messages received before the bookmark itself; `from`
+    is inclusive, so the newest message already landed comes again (same key).
+    """
 
     name = "incoming_messages"
     path = "/messaging/incoming-messages-by-accountid"
@@ -134,11 +176,30 @@ class IncomingMessagesStream(SalesflowStream):
     timestamp_fields = ("ReceivedAt",)
     stream_body = True  # one response holds every message since `from`: bounded memory
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bounds = LowerBounds(self.name, "ReceivedAt", self.logger, keep_equal=True)
+
+    def prepare_partition(self, context: Context | None) -> None:
+        saved = self.get_starting_replication_key_value(context) or self.config.get("start_date")
+        self._bounds.start((context or {})["account_id"], saved)
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from super().get_records(context)
+        self._bounds.report((context or {})["account_id"])
+
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        since = self.get_starting_timestamp(context)
-        since = since or datetime(2000, 1, 1, tzinfo=timezone.utc)
-        # `from` is inclusive: the newest message already landed comes again (same key).
-        return {"from": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        lower = self._bounds.get((context or {})["account_id"])
+        return {"from": bounds.from_date(lower) if lower else FIRST_DAY}
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        if self._bounds.landed_already((context or {})["account_id"], row):
+            return None  # before the bookmark: read again through the date-only `from`
+        return super().post_process(row, context)
+
+
+#: `from` of a first sync without `start_date`.
+FIRST_DAY = "2000-01-01"
 
 
 STREAM_TYPES = [

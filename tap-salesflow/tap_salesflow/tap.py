@@ -9,8 +9,10 @@ from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
 from tap_salesflow.streams import STREAM_TYPES
 
+#: Salesflow account ids are numbers; users write them as numbers or as text (JSON, YAML).
+ACCOUNT_ID = th.CustomType({"type": ["string", "integer"]})
 ACCOUNT = th.ObjectType(
-    th.Property("account_id", th.StringType, required=True),
+    th.Property("account_id", ACCOUNT_ID, required=True),
     th.Property("token", th.StringType, required=True, secret=True),
 )
 
@@ -21,14 +23,15 @@ class TapSalesflow(OutreachTap):
     name = "tap-salesflow"
 
     config_jsonschema = th.PropertiesList(
-        th.Property("account_id", th.StringType,
-                    description="Salesflow account id (one account). Use `accounts` for several."),
+        th.Property("account_id", ACCOUNT_ID,
+                    description="Salesflow account id (one account), a number or text. Use "
+                    "`accounts` for several."),
         th.Property("token", th.StringType, secret=True,
                     description="API token of `account_id` (Settings > LinkedIn account "
                     "settings > Account API token)."),
         th.Property("accounts", th.ArrayType(ACCOUNT), secret=True,
                     description='Several accounts, each with its own token: '
-                    '[{"account_id": "...", "token": "..."}].'),
+                    '[{"account_id": 7001, "token": "..."}] (ids as numbers or text).'),
         th.Property("statistics_api_url", th.StringType, default="https://app.salesflow.io/api",
                     description="Base URL of GetCampaignStatistics (documented on the app host)."),
         th.Property("start_date", th.DateTimeType,

@@ -7,10 +7,11 @@ from importlib import resources
 
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import RetriableAPIError
-from singer_sdk.pagination import PageNumberPaginator, SinglePagePaginator
+from singer_sdk.pagination import SinglePagePaginator
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError
+from tap_salesrocks.paging import PageCap, UntilEmptyPaginator
 
 if t.TYPE_CHECKING:
     import requests
@@ -76,31 +77,30 @@ class SalesRocksStream(OutreachStream):
         return super().retry_wait(exc, attempt)
 
 
-class PageSizePaginator(PageNumberPaginator):
-    """`page` from 1 and `size`; a page with fewer than `size` rows is the last."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(start_value=1)
-        self.size = size
-
-    def has_more(self, response: requests.Response) -> bool:
-        body = getattr(response, "_outreach_body", None)
-        data = body.get("data") if isinstance(body, dict) else None
-        return isinstance(data, list) and len(data) >= self.size
-
-
 class PagedStream(SalesRocksStream):
-    """Endpoints paged with `page`/`size` in the JSON body."""
+    """Endpoints paged with `page`/`size` in the JSON body, read until an empty page (no
+    maximum `size` is documented: see :mod:`tap_salesrocks.paging`)."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_cap = PageCap()
 
     @property
     def page_size(self) -> int:  # type: ignore[override]
-        return int(self.config.get("page_size") or 100)
+        """Rows asked per page: `page_size`, or less once the server was seen to cap it."""
+        asked = int(self.config.get("page_size") or 100)
+        return min(asked, self.page_cap.size or asked)
 
     #: Set while re-reading only the first page (see ListDataStream).
     single_page = False
 
-    def get_new_paginator(self) -> PageSizePaginator | SinglePagePaginator:
-        return SinglePagePaginator() if self.single_page else PageSizePaginator(self.page_size)
+    def get_new_paginator(self) -> UntilEmptyPaginator | SinglePagePaginator:
+        if self.single_page:
+            return SinglePagePaginator()
+        return UntilEmptyPaginator(self.page_size, self._capped)
+
+    def _capped(self, rows: int, asked: int) -> None:
+        self.page_cap.learn(rows, asked, self.logger, self.name)
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         return {"page": next_page_token or 1, "size": self.page_size}

@@ -63,7 +63,8 @@ class ListDataStream(PagedStream):
                 if oid not in emitted:
                     emitted.add(oid)
                     yield row  # the SDK applies post_process
-            if len(self._page_ids) <= 1 and not shifted:
+            pages = sum(1 for ids in self._page_ids if ids)  # the closing empty page aside
+            if pages <= 1 and not shifted:
                 return  # a single page is one consistent read
             if not shifted and self._read_first_page(context) == self._page_ids[0]:
                 return  # the list did not move while it was read

@@ -83,7 +83,7 @@ SALESFLOW = TapSpec(
     tap="tap-salesflow",
     vendor="salesflow",
     streams={
-        "accounts": ("account_id",),
+        "accounts": ("account_id", "Id"),
         "campaigns": ("account_id", "Id"),
         "webhooks": ("account_id", "Id"),
         "members": ("account_id", "MemberId"),

@@ -15,7 +15,7 @@ TOKENS = dict(DEFAULT_SALESFLOW_ACCOUNTS)
 STREAMS = ("accounts", "campaigns", "webhooks", "members", "campaign_statistics",
            "campaign_analytics", "account_analytics", "incoming_messages")  # fmt: skip
 KEY_FIELDS = {
-    "accounts": ("account_id",),
+    "accounts": ("account_id", "Id"),
     "campaigns": ("account_id", "Id"),
     "webhooks": ("account_id", "Id"),
     "members": ("account_id", "MemberId"),

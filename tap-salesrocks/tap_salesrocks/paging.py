@@ -1,0 +1,73 @@
+"""Sales.Rocks `page`/`size` paging read until an empty page.
+
+The API documents no maximum `size` and no total. A server that quietly answers fewer rows
+than asked (a cap below `page_size`) makes every page look like the last one, so a short
+page cannot be taken for the end: only an empty page ends a read. That costs one request
+per read (the empty page) when the last page is short.
+
+Two pages in a row with the same number of rows, fewer than asked, show such a cap: the
+stream remembers it (:class:`PageCap`), logs it, and asks for that size from then on, so
+that the kit's paging guard (an empty page right after a full one is asked again) counts a
+capped page as full. A list that merely grew during the read would not repeat a short
+count, and a cap learned wrongly costs requests, never rows.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+from singer_sdk.pagination import PageNumberPaginator
+
+if t.TYPE_CHECKING:
+    import logging
+
+    import requests
+
+
+class PageCap:
+    """The largest page a server was seen to answer, shared by a stream and its worker
+    copies (they copy the reference, not the object)."""
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+        self._lock = threading.Lock()
+
+    def learn(self, size: int, asked: int, logger: logging.Logger, stream: str) -> None:
+        """Record a cap of ``size`` rows (logged once; only a smaller one replaces it)."""
+        with self._lock:
+            if self.size is not None and self.size <= size:
+                return
+            self.size = size
+        logger.info(
+            "%s: the server answers at most %d rows per page (asked %d); asking for %d from "
+            "now on (the 'page_size' setting can say so)",
+            stream,
+            size,
+            asked,
+            size,
+        )
+
+
+class UntilEmptyPaginator(PageNumberPaginator):
+    """`page` from 1; the read ends at an empty page (the SDK stops there), never at a
+    short one. Two short pages of the same length in a row teach ``cap`` the server's size."""
+
+    def __init__(self, size: int, on_cap: t.Callable[[int, int], None]) -> None:
+        super().__init__(start_value=1)
+        self.size = size
+        self._on_cap = on_cap
+        self._previous = 0  # rows of the previous page
+
+    def has_more(self, response: requests.Response) -> bool:
+        count = _rows(response)
+        if 0 < count < self.size and count == self._previous:
+            self._on_cap(count, self.size)
+        self._previous = count
+        return True  # an empty page stops the SDK's loop before it asks again
+
+
+def _rows(response: requests.Response) -> int:
+    body = getattr(response, "_outreach_body", None)
+    data = body.get("data") if isinstance(body, dict) else None
+    return len(data) if isinstance(data, list) else 0

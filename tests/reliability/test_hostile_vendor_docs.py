@@ -1,0 +1,199 @@
+"""Hostile vendor: what the vendor documents leave open or contradict, as sandbox modes.
+
+Each case runs a tap (at DEBUG) against one mode and scores every default stream against the
+sandbox's ground truth: nothing lost, nothing twice, no value different from the truth, no
+secret in the output. Rows go to the "Hostile vendor" table of docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from conftest import HOSTILE
+from support import TapRun, run_tap
+from taps import SALESBLINK, SALESFLOW, SALESROCKS, TapSpec
+from test_reliability import DEBUG, _leaks, _score
+
+from outreach_sandbox import SandboxServer
+from outreach_sandbox.modes import MEMBER_STATUS_NAMES
+from outreach_sandbox.salesflow import dotnet
+from tap_salesflow.since import instant
+
+Check = t.Callable[[SandboxServer, list[TapRun]], int]
+
+
+@dataclass
+class Case:
+    spec: TapSpec
+    mode: str
+    server: dict
+    #: Landed records whose values differ from the sandbox's (the mode's fields).
+    corrupted: Check
+    config: dict = field(default_factory=dict)
+    #: Before the first run.
+    prepare: t.Callable[[SandboxServer], None] | None = None
+    #: Between a first run and an incremental one (None: a single run).
+    change: t.Callable[[SandboxServer], None] | None = None
+    #: A line the run must log (the tap saying what it met).
+    says: str = ""
+
+
+def _list_rows_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    rows = server.state.vendors["salesrocks"].rows
+    truth = {r["_id"]["$oid"]: r for lst in rows.values() for r in lst}
+    bad = 0
+    for record in (r for run in runs for r in run.records("list_data")):
+        held = {k: v for k, v in truth[record["id"]].items() if k not in ("_id", "list_id")}
+        bad += record["columns"] != held or record["list_id"] != truth[record["id"]]["list_id"]
+    return bad
+
+
+def _sequences_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    truth = {s["id"]: s["archived"] for s in server.state.vendors["salesblink"].sequences}
+    return sum(r["archived"] != truth[r["id"]] for run in runs for r in run.records("sequences"))
+
+
+def _nothing(server: SandboxServer, runs: list[TapRun]) -> int:
+    return 0
+
+
+def _accounts_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    truth = {
+        str(a.record["Id"]): a.record for a in server.state.vendors["salesflow"].accounts.values()
+    }
+    return sum(
+        r["FirstName"] != truth[str(r["Id"])]["FirstName"]
+        for run in runs
+        for r in run.records("accounts")
+    )
+
+
+def _codes_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    accounts = server.state.vendors["salesflow"].accounts
+    status = {
+        (a, m["MemberId"]): m["Status"] for a, x in accounts.items() for m in x.members.values()
+    }
+    hooks = {
+        (a, h["Id"]): [c["RunOn"] for c in h["AttachedWebhookCampaigns"]]
+        for a, x in accounts.items()
+        for h in x.webhooks
+    }
+    bad = 0
+    for run in runs:
+        for r in run.records("members"):
+            number = status[(r["account_id"], r["MemberId"])]
+            bad += (r["Status"], r["StatusName"]) != (number, MEMBER_STATUS_NAMES[number])
+        for r in run.records("webhooks"):
+            bad += [c["RunOn"] for c in r["AttachedWebhookCampaigns"]] != hooks[
+                (r["account_id"], r["Id"])
+            ]
+    return bad
+
+
+def _members_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    """A member's latest landed `LastModifiedAt` must be the sandbox's current one."""
+    latest: dict[tuple, str] = {}
+    for run in runs:
+        for r in run.records("members"):
+            latest[(r["account_id"], r["MemberId"])] = r["LastModifiedAt"]
+    accounts = server.state.vendors["salesflow"].accounts
+    return sum(
+        instant(value) != instant(accounts[a].members[m]["LastModifiedAt"])
+        for (a, m), value in latest.items()
+    )
+
+
+def _second_of_the_bookmark(server: SandboxServer, *changes: tuple[int, int]) -> None:
+    """Members (by position) change at a millisecond of one second S, just after the
+    newest change so far: S + .5 and S + .3 before the first run (S + .5 the bookmark),
+    S + .7 after it."""
+    members = list(server.state.vendors["salesflow"].accounts["41001"].members.values())
+    second = max(instant(m["LastModifiedAt"]) for m in members[3:])[0] + timedelta(seconds=1)
+    with server.state.lock:
+        for index, ms in changes:
+            moment = second + timedelta(milliseconds=ms)
+            members[index]["LastModifiedAt"] = dotnet(moment, 0, exact=True)
+
+
+CASES = [
+    Case(
+        SALESROCKS,
+        "getListData / getLists answer at most 50 rows a page (page_size 100)",
+        {"seed": 49, "scale": 1, "modes": {"salesrocks_max_size": 50}},
+        _list_rows_differ,
+        {"page_size": 100},
+        says="answers at most 50 rows per page",
+    ),
+    Case(
+        SALESBLINK,
+        "archived sequences listed only with sendAll",
+        {"seed": 42, "scale": 0.3, "counts": {"salesblink.sequences": 8}},
+        _sequences_differ,
+    ),
+    Case(
+        SALESBLINK,
+        "/users empty: the key's role is not admin",
+        {"seed": 42, "scale": 0.3, "modes": {"salesblink_key_role": "user"}},
+        _nothing,
+        says="listed no users",
+    ),
+    Case(
+        SALESFLOW,
+        "404 on the undocumented accounts and webhooks paths",
+        {"seed": 61, "scale": 0.3, "modes": {"salesflow_undocumented": "404"}},
+        _nothing,
+        says="not in Salesflow's API documentation",
+    ),
+    Case(
+        SALESFLOW,
+        "one token lists every account (agency)",
+        {"seed": 62, "scale": 0.3, "modes": {"salesflow_token_lists": "all"}},
+        _accounts_differ,
+    ),
+    Case(
+        SALESFLOW,
+        "Status as names, RunOn as numbers",
+        {
+            "seed": 63,
+            "scale": 0.3,
+            "modes": {"salesflow_member_status": "name", "salesflow_webhook_run_on": "number"},
+        },
+        _codes_differ,
+    ),
+    Case(
+        SALESFLOW,
+        "only the documented date shapes; changes within the bookmark's second",
+        {"seed": 64, "scale": 0.3, "modes": {"salesflow_date_params": "documented"}},
+        _members_differ,
+        prepare=lambda s: _second_of_the_bookmark(s, (0, 500), (1, 300)),
+        change=lambda s: _second_of_the_bookmark(s, (2, 700)),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.spec.tap}: {c.mode}")
+def test_hostile_vendor_documents(case, reliability_report):
+    section = reliability_report.section(*HOSTILE)
+    options = dict(case.server)
+    with SandboxServer(options.pop("seed"), options.pop("scale"), **options) as server:
+        config = case.spec.config(server.url, **case.config)
+        if case.prepare is not None:
+            case.prepare(server)
+        runs = [run_tap(case.spec.tap, config, env=DEBUG)]
+        assert runs[0].returncode == 0, runs[0].stderr[-2000:]
+        if case.change is not None:
+            case.change(server)
+            runs.append(run_tap(case.spec.tap, config, state=runs[0].last_state, env=DEBUG))
+            assert runs[-1].returncode == 0, runs[-1].stderr[-2000:]
+        expected, landed, lost, duplicated = _score(case.spec, server, runs)
+        corrupted = case.corrupted(server, runs)
+        leaks = _leaks("".join(r.stdout + r.stderr for r in runs), case.spec.secrets(server))
+        outcome = "complete" if len(runs) == 1 else "complete, then incremental complete"
+        section.add(
+            case.spec.tap, case.mode, expected, landed, lost, duplicated, corrupted, 0, outcome
+        )
+        assert (lost, duplicated, corrupted, leaks) == (0, 0, 0, 0)
+        assert case.says in "".join(r.stderr for r in runs)
