@@ -8,6 +8,7 @@ Checkpoints come at least once per window's worth of events, kept pages included
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import random
 
@@ -99,7 +100,7 @@ def test_an_unordered_range_too_large_to_buffer_is_split_and_read_whole(caplog):
 
 def _biggest_gap(out: dict) -> int:
     marks = [0, *out["checkpoints"]]
-    return max(b - a for a, b in zip(marks, marks[1:], strict=False))
+    return max(b - a for a, b in itertools.pairwise(marks))
 
 
 @pytest.mark.parametrize("shape", ["random, 50,000 over 90 days", "6,000 in one second",
