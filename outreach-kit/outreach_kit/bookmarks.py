@@ -4,9 +4,11 @@ A vendor record dated in the future (a typo'd year, a clock gone wrong) would, t
 bookmark, make every later run ask for changes after that date and get nothing, forever,
 with exit 0. So for every incremental stream:
 
-- a record newer than the sync's start is emitted as it came, counted, and moves the
-  bookmark only up to the sync start (the next run asks again from there, so records that
-  arrive in between are found);
+- a record newer than the sync's start is emitted as it came and counted, and does not move
+  the bookmark: it stays at the newest record dated before the sync start, so it never
+  passes the sync start. (Capping it *at* the sync start would skip records when the
+  vendor's clock runs behind ours: those it creates next are dated before our start.) The
+  record comes again on the next runs, while its date is ahead of theirs: one row, upserted;
 - a saved bookmark in the future (written by an older version, or by hand) is capped at the
   sync start, with a WARNING naming the stream, before anything reads it;
 - a record older than the bookmark does not move it back, and is not an error: the feeds
@@ -30,7 +32,7 @@ if t.TYPE_CHECKING:
 
     from outreach_kit.tally import WarningTally
 
-FUTURE_RECORDS = "record(s) dated after the sync start were emitted; the bookmark stopped at "
+FUTURE_RECORDS = "record(s) dated after the sync start: emitted, the bookmark not moved by them"
 _STATE_KEYS = ("replication_key_value", "starting_replication_value")
 
 
@@ -100,9 +102,10 @@ class BookmarkGuard:
         if not self.replication_key:  # type: ignore[attr-defined]
             return
         state = self.get_context_state(context)  # type: ignore[attr-defined]
+        partition = self.state_manager.get_state_partition_context(context)  # type: ignore[attr-defined]
         for key in _STATE_KEYS:
             if state.get(key) is not None:
-                state[key] = self.capped_saved_bookmark(state[key], context)
+                state[key] = self.capped_saved_bookmark(state[key], partition)
 
     def _increment_stream_state(
         self, latest_record: dict, *, context: Context | None = None
@@ -118,17 +121,16 @@ class BookmarkGuard:
         cap = self.bookmark_cap()
         if later(text, cap):
             tally: WarningTally = self._tap.tally  # type: ignore[attr-defined]
-            if tally.add(self.name, FUTURE_RECORDS + cap):  # type: ignore[attr-defined]
+            if tally.add(self.name, FUTURE_RECORDS):  # type: ignore[attr-defined]
                 self.logger.warning(  # type: ignore[attr-defined]
                     "%s: a record is dated %s, after this sync started (%s); it is emitted, "
-                    "and the bookmark stops at the sync start so that later records are not "
+                    "and the bookmark does not move to it, so that later records are not "
                     "skipped.",
                     self.name,  # type: ignore[attr-defined]
                     text,
                     cap,
                 )
-            latest_record = {**latest_record, key: cap}
-            text = cap
+            return
         if self.is_sorted:  # type: ignore[attr-defined]
             current = self.get_context_state(context).get("replication_key_value")  # type: ignore[attr-defined]
             if current is not None and later(str(current), text):
