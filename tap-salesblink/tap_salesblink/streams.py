@@ -106,6 +106,11 @@ class ActivityStream(PublicStream):
       `target_pages_per_window` pages: few windows, and their last page nearly full.
     Memory is bounded by a constant, not by the data: a window's buffer (at most
     `max_pages_per_window` pages) and the kept pages (at most two windows' worth).
+
+    None of this trusts the vendor blindly (see the README): every page is checked to be
+    newest first and within the range asked for, else that range is read whole and sorted
+    (`_read_unordered`); `to` is asked one ms higher, right whether it is inclusive or not;
+    kept pages are emitted with a STATE after every window's worth.
     """
 
     primary_keys = ("id",)

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from outreach_kit.bookmarks import later
 from outreach_kit.timestamps import MAX_EPOCH_MS, MIN_EPOCH_MS, ImpossibleTimestamp, to_utc_iso
 from tap_salesblink.tap import TapSalesBlink
 from tap_salesflow.tap import TapSalesflow
@@ -64,3 +65,17 @@ def test_the_dotnet_no_date_lands_null_not_as_year_1():
     assert row["ConnectedAt"] is None
     assert row["extra"]["ConnectedAt"] == "0001-01-01T00:00:00"
     assert row["LastModifiedAt"] == "2026-09-30T22:00:00.1234567Z"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("2026-11-01T00:00:01Z", "2026-11-01T00:00:00.999Z", True),
+        ("2026-11-01T00:00:00.5Z", "2026-11-01T00:00:00Z", True),  # text order would say no
+        ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00.5Z", False),
+        ("2099-01-01T00:00:00.0000000Z", "2026-11-27T10:00:00.000000Z", True),
+        ("2026-11-01T00:00:00.123Z", "2026-11-01T00:00:00.123000Z", False),
+    ],
+)
+def test_bookmark_comparison_within_and_across_seconds(a, b, expected):
+    assert later(a, b) is expected
