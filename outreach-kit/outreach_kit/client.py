@@ -386,9 +386,10 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
         if self.extra_property:
             row[self.extra_property] = {**(row.get(self.extra_property) or {}), name: raw}
         row[name] = None
-        kind = "impossible" if isinstance(exc, ImpossibleTimestamp) else "not timestamps"
+        kind = "impossible times" if isinstance(exc, ImpossibleTimestamp) else "not timestamps"
         what = (
-            f"'{name}' value(s) {kind} landed null, the raw value kept in '{self.extra_property}'"
+            f"'{name}' value(s) that are {kind}: landed null, the raw value kept in "
+            f"'{self.extra_property}'"
         )
         if self._tap.tally.add(self.name, what):  # type: ignore[attr-defined]
             self.logger.warning(

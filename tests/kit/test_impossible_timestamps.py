@@ -52,7 +52,10 @@ def test_a_feed_event_with_an_impossible_time_lands_null_with_the_raw_kept(caplo
     ]  # fmt: skip
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sum("is not a usable timestamp" in w for w in warnings) == 1  # the first, then a count
-    assert any(w.startswith("sent: 3 'time' value(s) impossible landed null") for w in warnings)
+    assert any(
+        w.startswith("sent: 3 'time' value(s) that are impossible times: landed null")
+        for w in warnings
+    )
 
 
 def test_the_dotnet_no_date_lands_null_not_as_year_1():
