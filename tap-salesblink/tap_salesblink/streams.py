@@ -256,8 +256,9 @@ class ActivityStream(PublicStream):
         or held an event outside the range asked for), oldest first by the times given.
 
         Every page of the range is read; a range with more events than a window may buffer
-        is split in two, each half read the same way, so memory stays bounded. Costs
-        requests only when the check failed.
+        is split in two at the median time read, each part read the same way, so memory
+        stays bounded. Costs requests only where the check failed (about 2.5 times the
+        minimum for a feed whose every read is disordered, nothing where none is).
         """
         self.logger.warning(
             "%s: reading %s..%s, %s; not trusting the feed's order there: reading that range "
@@ -284,8 +285,8 @@ class ActivityStream(PublicStream):
                     events.append(event)
             if len(batch) < MAX_PAGE_SIZE:
                 break
-            if len(events) > self._sizer.limit and top > low:  # too many to buffer: halve
-                middle = low + (top - low) // 2
+            if len(events) > self._sizer.limit and top > low:  # too many to buffer: split
+                middle = _split_point(events, low, top)
                 yield from self._read_whole(context, low, middle)
                 yield from self._read_whole(context, middle + 1, high)
                 return
@@ -357,6 +358,15 @@ def _check_page_order(
             )
         previous = ms
     return previous
+
+
+def _split_point(events: list[dict], low: int, top: int) -> int:
+    """Where to split [low, top] that holds more than a buffer: at the median time of the
+    events read (which, order untrusted, still show where the data is: a split in the
+    middle of the time span would halve empty decades first); in [low, top - 1]."""
+    times = sorted(ms for ms in _times(events) if low <= ms <= top)
+    middle = times[len(times) // 2] if times else low + (top - low) // 2
+    return min(max(middle, low), top - 1)
 
 
 def _to(high: int | None) -> int | None:

@@ -96,6 +96,8 @@ def test_an_unordered_range_too_large_to_buffer_is_split_and_read_whole(caplog):
         out = read(feed)
     assert _ids(out) == list(range(len(times)))
     assert out["buffer"] <= 60 * 100 + 100
+    # Split at the median time read, not the middle of 1970..now: ~2.5x the minimum.
+    assert len(feed.requests) <= 3 * minimum(len(times)), len(feed.requests)
 
 
 def _biggest_gap(out: dict) -> int:
