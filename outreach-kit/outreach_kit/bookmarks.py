@@ -114,11 +114,11 @@ class BookmarkGuard:
     def _increment_stream_state(
         self, latest_record: dict, *, context: Context | None = None
     ) -> None:
-        key = self.replication_key  # type: ignore[attr-defined]
-        if self.replication_method != "INCREMENTAL":  # type: ignore[attr-defined]
+        state, key, guarded = self._guard(context)
+        if not guarded:  # not incremental (e.g. forced full table by the catalog)
             super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
             return
-        value = latest_record.get(key) if key else None
+        value = latest_record.get(key)
         if value is None:  # nothing to move the bookmark with (the value was reported)
             return
         text = str(value)
@@ -135,19 +135,25 @@ class BookmarkGuard:
                     cap,
                 )
             return
-        if self.is_sorted:  # type: ignore[attr-defined]
-            current = self._partition_state(context).get("replication_key_value")
+        if state is not None:  # sorted: the bookmark is the value itself
+            current = state.get("replication_key_value")
             if current is not None and later(str(current), text):
                 return  # an older record never moves the bookmark back
         super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
 
-    def _partition_state(self, context: Context | None) -> dict:
-        """The partition's state dict, looked up once per partition read (the SDK passes
-        the same context object for each of its records; a lookup costs ~20 us)."""
-        cached = self.__dict__.get("_guard_state")
+    def _guard(self, context: Context | None) -> tuple[dict | None, str, bool]:
+        """(the partition's state if the stream is sorted, the replication key, whether the
+        stream is incremental), worked out once per partition read: the SDK passes the same
+        context object for each of its records, and these lookups cost ~20 us a record."""
+        cached = self.__dict__.get("_guard_cache")
         if cached is None or cached[0] is not context:
-            cached = (context, self.get_context_state(context))  # type: ignore[attr-defined]
-            self.__dict__["_guard_state"] = cached
+            key = self.replication_key  # type: ignore[attr-defined]
+            guarded = bool(key) and self.replication_method == "INCREMENTAL"  # type: ignore[attr-defined]
+            sorted_state = (
+                self.get_context_state(context) if guarded and self.is_sorted else None  # type: ignore[attr-defined]
+            )
+            cached = (context, (sorted_state, key or "", guarded))
+            self.__dict__["_guard_cache"] = cached
         return cached[1]  # type: ignore[no-any-return]
 
 
