@@ -38,6 +38,7 @@ from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
+from outreach_kit.bookmarks import BookmarkGuard
 from outreach_kit.concurrency import ChildPrefetcher, PartitionRead
 from outreach_kit.concurrency import take as take_fetched_ahead
 from outreach_kit.conformance import Conformance
@@ -51,7 +52,7 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
-from outreach_kit.timestamps import to_utc_iso
+from outreach_kit.timestamps import ImpossibleTimestamp, to_utc_iso
 from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
 from outreach_kit.waits import WaitBudget
 
@@ -71,7 +72,7 @@ _BODY_ATTR = "_outreach_body"
 _decoder = msgspec.json.Decoder()
 
 
-class OutreachStream(RESTStream[t.Any]):
+class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
     """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
 
     #: Vendor name used in messages ("SalesBlink").
@@ -425,23 +426,36 @@ class OutreachStream(RESTStream[t.Any]):
             if name in row:
                 try:
                     row[name] = to_utc_iso(row[name])
-                except ValueError:
-                    self.logger.warning(
-                        "%s: %s=%r is not a timestamp; kept as null and in '%s'",
-                        self.name,
-                        name,
-                        row[name],
-                        self.extra_property,
-                    )
-                    if self.extra_property:
-                        row.setdefault(self.extra_property, {})[name] = row[name]
-                    row[name] = None
+                except ValueError as exc:
+                    self._unusable_timestamp(row, name, exc)
         if self.extra_property:
             declared = self.schema["properties"]
             extras = {key: row.pop(key) for key in [k for k in row if k not in declared]}
             if extras:
                 row[self.extra_property] = {**(row.get(self.extra_property) or {}), **extras}
         return self.conform(row)
+
+    def _unusable_timestamp(self, row: dict, name: str, exc: ValueError) -> None:
+        """Land null, keep the raw value in ``extra_property``, count it (WARNING at the end)."""
+        raw = row[name]
+        if self.extra_property:
+            row[self.extra_property] = {**(row.get(self.extra_property) or {}), name: raw}
+        row[name] = None
+        kind = "impossible times" if isinstance(exc, ImpossibleTimestamp) else "not timestamps"
+        what = (
+            f"'{name}' value(s) that are {kind}: landed null, the raw value kept in "
+            f"'{self.extra_property}'"
+        )
+        if self._tap.tally.add(self.name, what):  # type: ignore[attr-defined]
+            self.logger.warning(
+                "%s: %s=%r is not a usable timestamp (%s); landed null, raw value kept in "
+                "'%s'. A count follows at the end of the run.",
+                self.name,
+                name,
+                raw,
+                exc,
+                self.extra_property,
+            )
 
     def generate_child_contexts(
         self, record: dict, context: Context | None

@@ -22,6 +22,7 @@ from singer_sdk.singerlib import Message, RecordMessage
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
+from outreach_kit.tally import WarningTally
 from outreach_kit.timestamps import parse_setting_datetime
 from outreach_kit.transport import check_url_settings
 from outreach_kit.waits import WaitBudget, check_wait_settings
@@ -134,6 +135,8 @@ class OutreachTap(Tap):
     message_writer_class = CheckpointFlushingWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        #: Tolerated anomalies (nulled timestamps, future-dated records), counted at the end.
+        self.tally = WarningTally()
         install_redaction()
         SECRETS.add_from_config(
             _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False)),
@@ -165,7 +168,10 @@ class OutreachTap(Tap):
     def sync_all(self) -> None:
         """Refuse a catalog that selects nothing or names streams this tap does not have."""
         self._check_catalog()
-        super().sync_all()
+        try:
+            super().sync_all()
+        finally:
+            self.tally.report(self.logger)
 
     def _check_catalog(self) -> None:
         catalog = self._given_catalog

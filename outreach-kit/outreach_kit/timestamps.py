@@ -4,6 +4,13 @@ The vendors send Unix milliseconds (as numbers or numeric strings), .NET timesta
 seven fractional digits and an offset, and naive ``YYYY-MM-DD HH:MM:SS`` strings in UTC.
 Warehouses want one shape: ``YYYY-MM-DDTHH:MM:SS[.fraction]Z``. Fractions are carried over
 digit for digit so that no instant is rounded away on the tap's side.
+
+One rule for epoch numbers: the APIs document milliseconds, so every number is milliseconds
+(no guessing seconds from the magnitude, which read a pre-1970 millisecond value as 1967).
+A value no vendor can mean is not a timestamp (:class:`ImpossibleTimestamp`): an epoch value
+before 1970-01-02 (zero, negatives, a seconds value sent by mistake) or after year 9999, a
+date outside 0001-9999, and .NET's "no date" ``0001-01-01T00:00:00``. Callers keep the raw
+value and land null; nothing here crashes on a number.
 """
 
 from __future__ import annotations
@@ -17,8 +24,16 @@ _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)"
     r"(?:\.(?P<fraction>\d+))?)?\s*(?P<tz>Z|z|[+-]\d{2}:?\d{2})?$"
 )
-#: Below this an epoch number is seconds, above it milliseconds (year 5138 in seconds).
-_MS_THRESHOLD = 100_000_000_000
+#: Epoch milliseconds below this are not a time any event had: 1970-01-02T00:00:00Z.
+MIN_EPOCH_MS = 86_400_000
+#: The first millisecond of year 10000: at and above it, not representable.
+MAX_EPOCH_MS = 253_402_300_800_000
+#: .NET's DateTime.MinValue, what .NET APIs send for "no date".
+_DOTNET_MIN = re.compile(r"^0001-01-01(?:[T ]00:00(?::00(?:\.0+)?)?)?\s*(?:Z|z|[+-]00:?00)?$")
+
+
+class ImpossibleTimestamp(ValueError):
+    """A value shaped like a timestamp that names no usable instant (see module docstring)."""
 
 
 def ms_to_datetime(value: int | float) -> datetime:
@@ -37,6 +52,7 @@ def to_utc_iso(value: object) -> str | None:
 
     Raises:
         ValueError: when the value is not a timestamp in any known shape.
+        ImpossibleTimestamp: when it is shaped like one but names no usable instant.
     """
     if value is None or value == "":
         return None
@@ -47,6 +63,8 @@ def to_utc_iso(value: object) -> str | None:
     if isinstance(value, datetime):
         return _format(value.astimezone(timezone.utc) if value.tzinfo else value, None)
     text = str(value).strip()
+    if _DOTNET_MIN.match(text):
+        raise ImpossibleTimestamp(f"the .NET 'no date' value: {value!r}")
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _epoch_to_iso(float(text) if "." in text else int(text))
     match = _ISO.match(text)
@@ -61,9 +79,13 @@ def to_utc_iso(value: object) -> str | None:
     elif ":" not in tz:
         tz = f"{tz[:3]}:{tz[3:]}"
     try:
-        moment = datetime.fromisoformat(f"{match['date']}T{clock}{tz}").astimezone(timezone.utc)
+        moment = datetime.fromisoformat(f"{match['date']}T{clock}{tz}")
     except ValueError:
         raise ValueError(f"not a timestamp: {value!r}") from None
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # an offset that moves it out of 0001-9999
+        raise ImpossibleTimestamp(f"outside years 0001-9999 in UTC: {value!r}") from None
     return _format(moment, match["fraction"])
 
 
@@ -71,10 +93,14 @@ _EPOCH = datetime(1970, 1, 1)
 
 
 def _epoch_to_iso(value: int | float) -> str:
-    if type(value) is int and value >= _MS_THRESHOLD:  # the common case, once per event
+    if not MIN_EPOCH_MS <= value < MAX_EPOCH_MS:  # NaN fails this too
+        raise ImpossibleTimestamp(
+            f"epoch milliseconds {value!r} are outside 1970-01-02 to 9999-12-31"
+        )
+    if type(value) is int:  # the common case, once per event
         seconds, millis = divmod(value, 1000)
         return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
-    millis = value if abs(value) >= _MS_THRESHOLD else value * 1000
+    millis = value
     whole = int(millis)
     moment = ms_to_datetime(whole)
     fraction = f"{whole % 1000:03d}"
@@ -85,7 +111,7 @@ def _epoch_to_iso(value: int | float) -> str:
 
 
 def _format(moment: datetime, fraction: str | None) -> str:
-    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    base = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"  # strftime's %Y drops zeros: "1-01-01"
     if fraction is None and moment.microsecond:
         fraction = f"{moment.microsecond:06d}"
     return f"{base}.{fraction}Z" if fraction else f"{base}Z"

@@ -10,16 +10,19 @@ import re
 import threading
 import typing as t
 
+from outreach_sandbox.hostile import HOSTILE_FAULTS
 from outreach_sandbox.http import Reply
 from outreach_sandbox.redirects import check_redirect_spec
 
 FAULT_KINDS = frozenset({
     "500", "502", "503", "401", "429", "429_no_retry_after", "reset", "reset_mid_body",
     "timeout", "truncated", "html_200", "success_false", "empty_page", "duplicate_boundary",
-    "expire_token", "shift_insert", "shift_delete", "redirect",
+    "expire_token", "shift_insert", "shift_delete", "redirect", *HOSTILE_FAULTS,
 })  # fmt: skip
 #: Faults the vendor handler applies itself (the server only passes them on).
-HANDLER_FAULTS = frozenset({"empty_page", "duplicate_boundary", "shift_insert", "shift_delete"})
+HANDLER_FAULTS = frozenset(
+    {"empty_page", "duplicate_boundary", "shift_insert", "shift_delete", *HOSTILE_FAULTS}
+)
 #: Handler faults whose response still carries genuine records (they count as served).
 RECORD_FAULTS = frozenset(HANDLER_FAULTS)
 HTML_ERROR = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"

@@ -25,6 +25,7 @@ from outreach_sandbox.common import (
     uuid_from,
 )
 from outreach_sandbox.feeds import EventSeries
+from outreach_sandbox.hostile import bend_feed_page, feed_upper_count
 from outreach_sandbox.http import ApiError, Reply, Request, int_param
 
 if t.TYPE_CHECKING:
@@ -349,7 +350,7 @@ class SalesBlink:
         if start is not None:
             lo = max(lo, series.count_before(start))  # time >= from
         if end is not None:
-            hi = min(hi, series.count_until(end))  # time <= to
+            hi = min(hi, feed_upper_count(series, end, req.flags))  # time <= to
         seq_filter = q.get("sequence_id")
         email_filter = q.get("recipient_email_address")
         offset = (page - 1) * per_page
@@ -378,6 +379,7 @@ class SalesBlink:
                     matched += 1
             else:
                 records = [self.event(feed, i) for i in indexes[offset : offset + per_page]]
+        records = bend_feed_page(records, req.flags)
         return _ok(records, [(feed, e["id"]) for e in records])
 
     def _sequence_position(self, sequence_id: str) -> int | None:

@@ -17,6 +17,7 @@ from outreach_sandbox.clock import (
 )
 from outreach_sandbox.common import COMPANIES, INDUSTRIES, email_for, person, rng, stable_hash
 from outreach_sandbox.feeds import EventSeries
+from outreach_sandbox.hostile import bend_listing
 from outreach_sandbox.http import ApiError, Reply, Request, to_json
 from outreach_sandbox.modes import MEMBER_STATUS_NAMES, RUN_ON_NUMBERS
 
@@ -380,6 +381,7 @@ class Salesflow:
             if q.get("updatedFromDate"):
                 since = _date_param(q, "updatedFromDate")
                 items = [m for m in items if parse_date(m["LastModifiedAt"]) > since]
+            items = bend_listing(items, req.flags, "LastModifiedAt")
             return listing(self._shown_members(items), "members", lambda x: (a, x["MemberId"]))
         if path == "/members/list-contacts-by-campaignid":
             cid = _int(q, "campaignId")

@@ -124,13 +124,18 @@ class ActivityStream(PublicStream):
       `target_pages_per_window` pages: few windows, and their last page nearly full.
     Memory is bounded by a constant, not by the data: a window's buffer (at most
     `max_pages_per_window` pages) and the kept pages (at most two windows' worth).
+
+    None of this trusts the vendor blindly (see the README): every page is checked to be
+    newest first and within the range asked for, else that range is read whole and sorted
+    (`_read_unordered`); `to` is asked one ms higher, right whether it is inclusive or not;
+    kept pages are emitted with a STATE after every window's worth.
     """
 
     primary_keys = ("id",)
     replication_key = "time"
     is_sorted = True
     page_size = MAX_PAGE_SIZE
-    timestamp_fields = ()
+    timestamp_fields = ("time",)  # the kit nulls impossible times, keeping them in `extra`
     #: Pages a window should hold. Each window is buffered and usually ends with a partial
     #: page: wider windows cost memory and save requests.
     target_pages_per_window = 30
@@ -175,7 +180,11 @@ class ActivityStream(PublicStream):
         events newer than their oldest millisecond are among them, so [low, that ms] is
         what remains. It is read first (see `_read_below`), then the kept events emitted.
         """
-        events, complete = self._read_pages(context, low, high, sized=sized)
+        try:
+            events, complete = self._read_pages(context, low, high, sized=sized)
+        except _Unordered as exc:
+            yield from self._read_unordered(context, low, high, str(exc))
+            return
         if complete:
             if high is not None and high > low:  # one millisecond says nothing of density
                 self._sizer.learn_window(len(events), low, high)
@@ -186,7 +195,10 @@ class ActivityStream(PublicStream):
         times = _times(events)
         self._sizer.learn_page(times)
         span = max(span, self._sizer.width)
-        floor = min(times)
+        # The second-to-last time, not the last: an ordered page proves every event newer
+        # than it is on the page even if its last event alone carries a wrong, older time
+        # (order cannot show that one); its own millisecond is read again below.
+        floor = times[-2] if len(times) > 1 else times[-1]
         if floor == high:  # a page or more share the last millisecond, which cannot be split
             yield from self._read_below(context, low, high - 1, span)
             yield from self._read_range(context, high, high, span=0)
@@ -236,25 +248,84 @@ class ActivityStream(PublicStream):
         seen: set[str] = set()
         splittable = high is None or high > low
         page = 0
+        previous: int | None = None  # the last time of the previous page
         while True:
             page += 1
-            batch = self._fetch(context, low, high, page)
-            for event in batch:
+            batch = self._fetch(context, low, _to(high), page)
+            previous = _check_page_order(batch, low, high, previous, page)
+            inside = _within(batch, high)
+            for event in inside:
                 if event.get("id") not in seen:  # a record repeated across a page boundary
                     seen.add(event.get("id"))
                     events.append(event)
             if len(batch) < MAX_PAGE_SIZE:
                 return events, True
             if page == 1:
-                times = _times(batch)
+                times = _times(inside)
                 splittable = splittable and bool(times)  # no times: nothing to split by
                 too_dense = high is None or not (sized or self._sizer.fits(times, low, high))
             if splittable and (too_dense or page >= self.max_pages_per_window):
                 return events, False
 
-    def _emit(self, events: list[dict]) -> t.Iterator[dict]:
-        yield from reversed(events)  # newest first on the wire; oldest first out
-        self._write_state_message()  # checkpoint: everything up to here is complete
+    def _read_unordered(
+        self, context: Context | None, low: int, high: int | None, why: str
+    ) -> t.Iterator[dict]:
+        """[low, high] read without trusting the feed's order (a page was not newest first,
+        or held an event outside the range asked for), oldest first by the times given.
+
+        Every page of the range is read; a range with more events than a window may buffer
+        is split in two at the median time read, each part read the same way, so memory
+        stays bounded. Costs requests only where the check failed (about 2.5 times the
+        minimum for a feed whose every read is disordered, nothing where none is).
+        """
+        self.logger.warning(
+            "%s: reading %s..%s, %s; not trusting the feed's order there: reading that range "
+            "whole and sorting it (slower, nothing lost)",
+            self.name,
+            _iso_ms(low),
+            "now" if high is None else _iso_ms(high),
+            why,
+        )
+        yield from self._read_whole(context, low, high)
+
+    def _read_whole(self, context: Context | None, low: int, high: int | None) -> t.Iterator[dict]:
+        top = self._now_ms() if high is None else high
+        self.reset_page_guard()
+        events: list[dict] = []
+        seen: set[str] = set()
+        page = 0
+        while True:
+            page += 1
+            batch = self._fetch(context, low, _to(high), page)
+            for event in _within(batch, high):
+                if event.get("id") not in seen:
+                    seen.add(event.get("id"))
+                    events.append(event)
+            if len(batch) < MAX_PAGE_SIZE:
+                break
+            if len(events) > self._sizer.limit and top > low:  # too many to buffer: split
+                middle = _split_point(events, low, top)
+                yield from self._read_whole(context, low, middle)
+                yield from self._read_whole(context, middle + 1, high)
+                return
+        # Oldest first by the time the API gave; events without one where they came.
+        events.reverse()
+        events.sort(key=lambda event: _time(event) or 0)
+        yield from self._emit(events, ascending=True)
+
+    def _now_ms(self) -> int:
+        return datetime_to_ms(self.sync_started_at())
+
+    def _emit(self, events: list[dict], *, ascending: bool = False) -> t.Iterator[dict]:
+        """Emit oldest first (the wire is newest first), a checkpoint after every window's
+        worth: kept pages can hold two windows, and a kill should cost at most one."""
+        ordered = events if ascending else events[::-1]
+        step = max(1, self._sizer.aim)
+        for start in range(0, len(ordered), step):
+            yield from ordered[start : start + step]
+            self._write_state_message()  # checkpoint: everything up to here is complete
+        if not ordered:
+            self._write_state_message()
 
     def _fetch(self, context: Context | None, low: int, high: int | None, page: int) -> list[dict]:
         params: dict[str, t.Any] = {"per_page": MAX_PAGE_SIZE, "page": page, "from": low}
@@ -271,7 +342,6 @@ class ActivityStream(PublicStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         raw = row.get("time")
         row["time_ms"] = int(raw) if raw is not None and str(raw).lstrip("-").isdigit() else None
-        row["time"] = to_utc_iso(raw)
         return super().post_process(row, context)
 
 
@@ -283,6 +353,60 @@ def _time(event: dict) -> int | None:
 
 def _times(events: list[dict]) -> list[int]:
     return [ms for ms in map(_time, events) if ms is not None]
+
+
+class _Unordered(Exception):
+    """A page broke the newest-first order or the range asked for (the message says how)."""
+
+
+def _check_page_order(
+    batch: list[dict], low: int, high: int | None, previous: int | None, page: int
+) -> int | None:
+    """Raise `_Unordered` unless the page is newest first, continues the previous page and
+    holds only times within [low, high + 1] (`to` is asked one ms higher); return its last
+    time. Events without a time are not judged (nothing to judge them by)."""
+    times = _times(batch)
+    top = None if high is None else high + 1
+    for ms in times:
+        if ms < low or (top is not None and ms > top):
+            raise _Unordered(f"page {page} held an event at {_iso_ms(ms)}, outside that range")
+        if previous is not None and ms > previous:
+            raise _Unordered(
+                f"page {page} was not newest first ({_iso_ms(ms)} after {_iso_ms(previous)})"
+            )
+        previous = ms
+    return previous
+
+
+def _split_point(events: list[dict], low: int, top: int) -> int:
+    """Where to split [low, top] that holds more than a buffer: at the median time of the
+    events read (which, order untrusted, still show where the data is: a split in the
+    middle of the time span would halve empty decades first); in [low, top - 1]."""
+    times = sorted(ms for ms in _times(events) if low <= ms <= top)
+    middle = times[len(times) // 2] if times else low + (top - low) // 2
+    return min(max(middle, low), top - 1)
+
+
+def _to(high: int | None) -> int | None:
+    """The `to` asked for a range ending at `high`: whether `to` is inclusive is not
+    documented, so one ms more is asked and what lies there dropped (`_within`): right
+    under either reading, where a window ending at `high` would lose `high` if exclusive."""
+    return None if high is None else high + 1
+
+
+def _within(batch: list[dict], high: int | None) -> list[dict]:
+    """The page without events at `high` + 1: asked for because `to` may be exclusive, they
+    belong to the range above, which reads them itself. Any other time is kept as given."""
+    if high is None:
+        return batch
+    return [event for event in batch if _time(event) != high + 1]
+
+
+def _iso_ms(ms: int) -> str:
+    try:
+        return to_utc_iso(ms) or str(ms)
+    except ValueError:
+        return f"{ms} (epoch ms)"
 
 
 def _newer(event: dict, floor: int) -> bool:

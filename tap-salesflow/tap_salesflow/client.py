@@ -192,7 +192,8 @@ class DateWindowStream(SalesflowStream):
                 partition.get("context") == {"account_id": account_id}
                 and partition.get("replication_key") == self.replication_key
             ):
-                return partition.get("replication_key_value") or None
+                value = partition.get("replication_key_value") or None
+                return self.capped_saved_bookmark(value, {"account_id": account_id})
         return None
 
     def prepare_partition(self, context: Context | None) -> None:
