@@ -509,9 +509,13 @@ class OutreachStream(RESTStream[t.Any]):
         None, with the row sent to ``rejected_records``, when a key field is null."""
         if self._conformance is None:
             schema = self.effective_schema
-            if not all(self.mask.values()):  # the catalog deselects properties
+            # Properties the catalog leaves out (or deselects) are dropped without a warning.
+            self._deselected = set(self.schema.get("properties") or {}) - set(
+                schema.get("properties") or {}
+            )
+            if not all(self.mask.values()):
                 schema = selected_schema(schema, self.mask)
-                self._deselected = {
+                self._deselected |= {
                     ".".join(crumb[1::2]) for crumb, on in self.mask.items() if crumb and not on
                 }
             self._conformance = Conformance(schema)
