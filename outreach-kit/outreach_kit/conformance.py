@@ -105,6 +105,25 @@ _SCALARS: dict[str, t.Callable[[t.Any], t.Any]] = {
 }
 
 
+#: Types that pass a rule unchanged, by rule kind: checked first, so the common case costs
+#: one set lookup and no call.
+_ANY_BUT_FLOAT = frozenset({str, int, bool, dict, list})
+
+
+def _passing(schema: dict) -> frozenset[type]:
+    """The value types ``_rule(schema)`` would return unchanged without looking further."""
+    types = _types(schema) - {"null"}
+    if "anyOf" in schema or len(types) != 1:
+        return _ANY_BUT_FLOAT
+    (kind,) = types
+    if kind == "object" and "properties" not in schema:
+        return frozenset({dict})
+    if kind == "array" and (not isinstance(schema.get("items"), dict) or "prefixItems" in schema):
+        return frozenset({list})
+    return {"boolean": frozenset({bool}), "integer": frozenset({int}),
+            "number": frozenset({int}), "string": frozenset({str})}.get(kind, frozenset())  # fmt: skip
+
+
 def _rule(schema: dict) -> t.Callable[[t.Any, str, list, list | None], t.Any]:
     """How one value of ``schema`` is conformed: returns the value, or _BAD."""
     types = _types(schema) - {"null"}
@@ -156,6 +175,7 @@ class Conformance:
         self.declared = frozenset(properties)
         self.keeps_undeclared = bool(schema.get("additionalProperties"))
         self.rules = {name: _rule(sub) for name, sub in properties.items()}
+        self.passing = {name: _passing(sub) for name, sub in properties.items()}
 
     def apply(
         self, record: dict[str, t.Any], extra: str | None = None
@@ -184,8 +204,9 @@ class Conformance:
                 if dropped is not None:
                     dropped.append(path + name)
         rules = self.rules
+        passing = self.passing
         for name, value in record.items():
-            if value is None:
+            if value is None or type(value) in passing.get(name, _ANY_BUT_FLOAT):
                 continue
             rule = rules.get(name)
             if rule is None:
