@@ -108,6 +108,12 @@ _SCALARS: dict[str, t.Callable[[t.Any], t.Any]] = {
 #: Types that pass a rule unchanged, by rule kind: checked first, so the common case costs
 #: one set lookup and no call.
 _ANY_BUT_FLOAT = frozenset({str, int, bool, dict, list})
+_PASSING_SCALARS = {
+    "boolean": frozenset({bool}),
+    "integer": frozenset({int}),
+    "number": frozenset({int}),  # a float is checked: non-finite becomes null
+    "string": frozenset({str}),
+}
 
 
 def _passing(schema: dict) -> frozenset[type]:
@@ -120,8 +126,7 @@ def _passing(schema: dict) -> frozenset[type]:
         return frozenset({dict})
     if kind == "array" and (not isinstance(schema.get("items"), dict) or "prefixItems" in schema):
         return frozenset({list})
-    return {"boolean": frozenset({bool}), "integer": frozenset({int}),
-            "number": frozenset({int}), "string": frozenset({str})}.get(kind, frozenset())  # fmt: skip
+    return _PASSING_SCALARS.get(kind, frozenset())
 
 
 def _rule(schema: dict) -> t.Callable[[t.Any, str, list, list | None], t.Any]:
