@@ -117,8 +117,14 @@ class Ledger:
 
     def log_summary(self, logger: logging.Logger) -> None:
         """One WARNING line per stream and cause of what was not used as sent."""
+        kept = self.tap.streams.get(STREAM_NAME)
+        if self.mode == FAIL:
+            where = "stopped the sync"
+        elif kept is not None and kept.selected:
+            where = f"kept in '{STREAM_NAME}'"
+        else:
+            where = f"not written: the catalog deselects '{STREAM_NAME}'"
         for (stream, reason), count in sorted(self.rejected.items()):
-            where = f"kept in '{STREAM_NAME}'" if self.mode == KEEP else "stopped the sync"
             logger.warning("%s: %d record(s) rejected (%s), %s", stream, count, reason, where)
         for (stream, path), count in sorted(self.nulled.items()):
             logger.warning(

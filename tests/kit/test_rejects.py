@@ -107,3 +107,17 @@ def test_the_summary_names_stream_reason_and_count(caplog):
 
 def test_raw_json_is_compact_text():
     assert raw_json({"a": [1, 2.5, None, "é"]}) == '{"a":[1,2.5,null,"é"]}'
+
+
+def test_a_deselected_rejected_records_stream_is_not_written_and_the_summary_says_so(caplog):
+    tap = FakeTap()
+    tap.streams["rejected_records"].selected = False
+    ledger = Ledger(tap, KEEP)  # type: ignore[arg-type]
+    reject(ledger, "V", "users", {"x": 1}, "missing primary key id")
+    assert tap.streams["rejected_records"].rows == []
+    with caplog.at_level(logging.WARNING):
+        ledger.log_summary(logging.getLogger("t"))
+    assert caplog.records[0].getMessage() == (
+        "users: 1 record(s) rejected (missing primary key id), not written: the catalog "
+        "deselects 'rejected_records'"
+    )
