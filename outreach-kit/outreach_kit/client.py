@@ -268,7 +268,9 @@ class OutreachStream(RESTStream[t.Any]):
         repeat within one read carries no new information.
         """
         keys = self.record_keys if self.record_keys is not None else tuple(self.primary_keys)
-        seen: dict[tuple, int] = {}
+        # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
+        # Salesflow lists hold a whole account in one read).
+        seen: dict[int, int] = {}
         for record in super().request_records(context):
             if not isinstance(record, dict):
                 self.reject(record, f"not a JSON object ({json_type(record)})")
@@ -283,9 +285,10 @@ class OutreachStream(RESTStream[t.Any]):
                 self.reject(record, f"{what} primary key {', '.join(missing)}")
                 continue
             digest = hash(_encode(record))
-            before = seen.get(key)
+            key_hash = hash(key)
+            before = seen.get(key_hash)
             if before is None:
-                seen[key] = digest
+                seen[key_hash] = digest
                 yield record
             elif before == digest:
                 self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
@@ -568,7 +571,10 @@ def records_at(path: str, body: t.Any) -> list:
 
 
 def _key_value(value: t.Any) -> t.Any:
-    return value.get("$oid", str(value)) if isinstance(value, dict) else value
+    """A key field as a hashable value: `{"$oid": ...}` as its id, other containers as text."""
+    if isinstance(value, dict):
+        return value.get("$oid", str(value))
+    return str(value) if isinstance(value, list) else value
 
 
 def parse_retry_after(response: requests.Response) -> float | None:
