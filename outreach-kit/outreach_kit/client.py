@@ -15,9 +15,10 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``request_records`` sends records that cannot be used to ``rejected_records``
   (:mod:`outreach_kit.rejects`): not an object, key missing or null, key repeated in one
   read with different content.
-- ``post_process`` ends with the effective schema's precomputed conformance (SDK level
-  NONE; values that do not fit are nulled and kept raw in ``extra_property``), and
-  ``_generate_record_messages`` skips the selection walk when nothing is deselected.
+- ``post_process`` ends with the schema's precomputed conformance (SDK level NONE; values
+  that do not fit are nulled and kept raw in ``extra_property``), and
+  ``_generate_record_messages`` writes only what the catalog selects (its schema, its
+  selection), at no cost when it narrows nothing.
 - Lone UTF-16 surrogates in a body are replaced by U+FFFD (:mod:`outreach_kit.text`).
 """
 
@@ -106,7 +107,8 @@ class OutreachStream(RESTStream[t.Any]):
         #: Partitions a parent's prefetcher is reading for this stream, by partition key.
         self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
-        self._deselected: set[str] = set()
+        #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
+        self._narrowed: Conformance | t.Literal[False] | None = None
 
     # -- settings -------------------------------------------------------------------------
 
@@ -486,17 +488,20 @@ class OutreachStream(RESTStream[t.Any]):
             yield from super().generate_child_contexts(record, context)
 
     def _generate_record_messages(self, record: dict) -> t.Iterator[RecordMessage]:
-        """RECORD messages (SDK method), without the SDK's per-record selection walk when
-        the catalog deselects no property (the common case).
+        """RECORD messages (SDK method) of the catalog's properties only.
 
         The SDK pops deselected properties by looking up every key of every record, nested
-        objects' keys too, in the selection mask: a fifth of the per-record cost measured on
-        Sales.Rocks rows. Conformance is done in ``post_process``; a catalog that deselects
-        properties takes the SDK's own path.
+        objects' keys too, in the selection mask (a fifth of the per-record cost measured on
+        Sales.Rocks rows), and leaves in properties a narrowed catalog schema lacks. Here a
+        catalog that narrows nothing costs nothing, and one that does (deselected
+        properties, or properties removed from its schema) is applied by a precomputed plan.
+        Dropping happens here, not in ``post_process``: child contexts and bookmarks are
+        taken from the whole record, as in the SDK.
         """
-        if not all(self.mask.values()):
-            yield from super()._generate_record_messages(record)
-            return
+        if self._narrowed is None:
+            self._narrowed = self._narrowed_plan() or False
+        if self._narrowed:
+            self._narrowed.conform(record, "", [])
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
@@ -507,27 +512,23 @@ class OutreachStream(RESTStream[t.Any]):
                     time_extracted=datetime.now(timezone.utc),
                 )
 
+    def _narrowed_plan(self) -> Conformance | None:
+        """The plan of the catalog's selected schema, or None when it is the whole schema."""
+        schema = self.effective_schema
+        if not all(self.mask.values()):
+            schema = selected_schema(schema, self.mask)
+        return None if schema == self.schema else Conformance(schema)
+
     def conform(self, row: dict) -> dict | None:
-        """Make ``row`` fit the effective schema (see :mod:`outreach_kit.conformance`);
-        None, with the row sent to ``rejected_records``, when a key field is null."""
+        """Make ``row`` fit the schema (see :mod:`outreach_kit.conformance`); None, with
+        the row sent to ``rejected_records``, when a key field is null."""
         if self._conformance is None:
-            schema = self.effective_schema
-            # Properties the catalog leaves out (or deselects) are dropped without a warning.
-            self._deselected = set(self.schema.get("properties") or {}) - set(
-                schema.get("properties") or {}
-            )
-            if not all(self.mask.values()):
-                schema = selected_schema(schema, self.mask)
-                self._deselected |= {
-                    ".".join(crumb[1::2]) for crumb, on in self.mask.items() if crumb and not on
-                }
-            self._conformance = Conformance(schema)
+            self._conformance = Conformance(self.schema)
         dropped, nulled = self._conformance.apply(row, self.extra_property)
         if nulled:
             ledger = getattr(self._tap, "ledger", None)
             if ledger is not None:
                 ledger.count_nulled(self.name, nulled)
-        dropped = [path for path in dropped if path not in self._deselected]
         if dropped:
             self.logger.warning(
                 "Properties %s were present in the '%s' stream but not found in catalog "
