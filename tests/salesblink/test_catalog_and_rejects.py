@@ -115,3 +115,22 @@ def test_rejections_read_ahead_on_workers_match_a_sequential_run(sandbox):
         ]  # fmt: skip
         assert "list_leads: 1 record(s) rejected (missing primary key id)" in run.stderr
     assert outputs[0] == outputs[1]
+
+
+def test_a_child_selected_without_its_parent_or_the_parents_properties_still_lands(sandbox):
+    """Deselecting every property of `lists` (its key included) must not stop its leads:
+    child contexts come from the whole record, as in the SDK."""
+    found = run_tap("tap-salesblink", config(sandbox.url), args=("--discover",))
+    catalog = json.loads(found.stdout)
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            meta["metadata"]["selected"] = entry["tap_stream_id"] == "list_leads"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "catalog.json"
+        path.write_text(json.dumps(catalog))
+        run = run_tap("tap-salesblink", config(sandbox.url), args=("--catalog", str(path)))
+    assert run.returncode == 0, run.stderr[-1500:]
+    assert set(run.by_stream()) == {"list_leads"}
+    leads = {r["id"] for r in run.records("list_leads")}
+    assert leads == set(sandbox.control.expected("salesblink", "list_leads")["keys"])
+    assert len(leads) == COUNTS["salesblink.lists"] * COUNTS["salesblink.leads_per_list"]
