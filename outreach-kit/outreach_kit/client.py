@@ -13,8 +13,16 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
 - ``get_records`` takes child partitions that workers read ahead (``concurrency``);
   streams override ``read_records`` (may run on a worker) and ``prepare_partition``.
-- ``post_process`` ends with the schema's precomputed conformance (SDK level NONE), and
-  ``_generate_record_messages`` skips the selection walk when nothing is deselected.
+- ``validate_response`` also checks the body's shape (:mod:`outreach_kit.shapes`): a body
+  the stream cannot read fails the run instead of reading as "no records".
+- ``request_records`` sends records that cannot be used to ``rejected_records``
+  (:mod:`outreach_kit.rejects`): not an object, key missing or null, key repeated in one
+  read with different content.
+- ``post_process`` ends with the schema's precomputed conformance (SDK level NONE; values
+  that do not fit are nulled and kept raw in ``extra_property``), and
+  ``_generate_record_messages`` writes only what the catalog selects (its schema, its
+  selection), at no cost when it narrows nothing.
+- Lone UTF-16 surrogates in a body are replaced by U+FFFD (:mod:`outreach_kit.text`).
 """
 
 from __future__ import annotations
@@ -38,10 +46,11 @@ from singer_sdk.helpers.jsonpath import extract_jsonpath
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
+from outreach_kit import rejects
 from outreach_kit.bookmarks import BookmarkGuard
 from outreach_kit.concurrency import ChildPrefetcher, PartitionRead
 from outreach_kit.concurrency import take as take_fetched_ahead
-from outreach_kit.conformance import Conformance
+from outreach_kit.conformance import Conformance, selected_schema
 from outreach_kit.errors import (
     AuthenticationError,
     ErrorEnvelopeError,
@@ -52,6 +61,8 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
+from outreach_kit.shapes import Shape, json_type, shape_error
+from outreach_kit.text import replace_lone_surrogates
 from outreach_kit.timestamps import ImpossibleTimestamp, to_utc_iso
 from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
 from outreach_kit.waits import WaitBudget
@@ -69,7 +80,10 @@ RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 _BODY_ATTR = "_outreach_body"
+#: A body that does not decode as JSON, even with lone surrogates replaced.
+_UNREADABLE = object()
 _decoder = msgspec.json.Decoder()
+_encode = msgspec.json.Encoder().encode
 
 
 class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
@@ -86,6 +100,11 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
     extra_property: str | None = None
     #: Records per full page, for paged streams: enables the empty-page and repeat guards.
     page_size: int | None = None
+    #: Primary key fields as they appear in the API's records (checked on arrival); None
+    #: means ``primary_keys``. Keys a stream derives later (from the context) are left out.
+    record_keys: tuple[str, ...] | None = None
+    #: What a 2xx body must look like; None: derived from ``records_jsonpath``.
+    response_shape: Shape | None = None
     #: The SDK's per-value conformance is replaced by a plan worked out once per schema,
     #: applied at the end of ``post_process`` (see :mod:`outreach_kit.conformance`).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -96,6 +115,8 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
         self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
+        #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
+        self._narrowed: Conformance | t.Literal[False] | None = None
 
     # -- settings -------------------------------------------------------------------------
 
@@ -296,32 +317,58 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
         self._empty_page_rechecked = False
 
     def request_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Pages of one read, with a record repeated across a page boundary dropped (SDK hook).
+        """The records of one read, checked one by one (SDK hook; may run on a worker).
 
-        Offset and page-number paging shifts when the data changes between requests; a
-        repeat within one read carries no new information and would be a duplicate row.
+        A record that cannot be used goes to ``rejected_records`` (see
+        :mod:`outreach_kit.rejects`): not an object, a key field missing or null, or a key
+        already read with different content. A repeat with the same content is dropped:
+        offset and page-number paging shift when the data changes between requests, and a
+        repeat within one read carries no new information.
         """
-        if not self.page_size or not self.primary_keys:
-            yield from super().request_records(context)
-            return
-        seen: set[tuple] = set()
-        keys = tuple(self.primary_keys)
+        keys = self.record_keys if self.record_keys is not None else tuple(self.primary_keys)
+        # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
+        # Salesflow lists hold a whole account in one read).
+        seen: dict[int, int] = {}
         for record in super().request_records(context):
-            key = tuple(_key_value(record.get(k)) for k in keys)
-            if None in key:  # keys the stream derives later (post_process): nothing to compare
+            if not isinstance(record, dict):
+                self.reject(record, f"not a JSON object ({json_type(record)})")
+                continue
+            if not keys:
                 yield record
                 continue
-            if key in seen:
-                self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
+            key = tuple(_key_value(record.get(k)) for k in keys)
+            if None in key or "" in key:
+                missing = [k for k, v in zip(keys, key, strict=True) if v is None or v == ""]
+                what = "missing" if any(k not in record for k in missing) else "null"
+                self.reject(record, f"{what} primary key {', '.join(missing)}")
                 continue
-            seen.add(key)
-            yield record
+            digest = hash(_encode(record))
+            key_hash = hash(key)
+            before = seen.get(key_hash)
+            if before is None:
+                seen[key_hash] = digest
+                yield record
+            elif before == digest:
+                self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
+            else:
+                self.reject(
+                    record, "primary key repeated in one read with different content",
+                    dict(zip(keys, key, strict=True)),
+                )  # fmt: skip
 
-    def _check_page(self, response: requests.Response, body: t.Any) -> None:
+    def reject(self, value: t.Any, reason: str, key: dict[str, t.Any] | None = None) -> None:
+        """Send a record that cannot be used to ``rejected_records`` (any thread)."""
+        ledger = getattr(self._tap, "ledger", None)
+        if ledger is None:  # a stream outside an OutreachTap: fail rather than drop
+            raise rejects.RejectedRecordError(f"{self.vendor} '{self.name}' record: {reason}")
+        rejects.reject(ledger, self.vendor, self.name, value, reason, key)
+
+    def _check_page(self, response: requests.Response, body: t.Any) -> bool:
         """An empty page right after a full one is asked again once before it ends the read:
-        some APIs answer a transient empty page, and taking it for the end loses the rest."""
+        some APIs answer a transient empty page, and taking it for the end loses the rest.
+        Returns True when this empty page, asked again, ends the read."""
         if not self.page_size:
-            return
+            return False
         count = len(records_at(self.records_jsonpath, body)) if body else 0
         previous_full = getattr(self, "_previous_page_full", False)
         if count == 0 and previous_full and not getattr(self, "_empty_page_rechecked", False):
@@ -331,8 +378,10 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
                 "right after a full one; asking again to be sure it is the end",
                 response,
             )
+        ended = count == 0 and previous_full
         self._empty_page_rechecked = False
         self._previous_page_full = count >= self.page_size
+        return ended
 
     # -- responses ------------------------------------------------------------------------
 
@@ -358,7 +407,27 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
                 f"{message}",
                 response,
             )
-        self._check_page(response, body)
+        ended = self._check_page(response, body)
+        self.check_shape(response, body, ended=ended)
+
+    def check_shape(self, response: requests.Response, body: t.Any, *, ended: bool) -> None:
+        """Fail on a 2xx body the stream cannot read (see :mod:`outreach_kit.shapes`); an
+        empty body passes only where paging already took it for the end (``ended``)."""
+        shape = self.response_shape or Shape.from_jsonpath(self.records_jsonpath)
+        if shape is None:
+            return
+        if body is None:
+            if ended:
+                return
+            found = "the body is empty"
+        else:
+            found = shape.mismatch(body)
+            if found is None:
+                return
+        raise shape_error(
+            vendor=self.vendor, stream=self.name, path=urlparse(response.url).path,
+            status=response.status_code, shape=shape, found=found, content=response.content,
+        )  # fmt: skip
 
     def decoded_body(self, response: requests.Response) -> t.Any:
         """The JSON body, decoded once; a non-JSON 2xx body is a retriable error."""
@@ -367,15 +436,34 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
         try:
             body = _decoder.decode(response.content) if response.content else None
         except msgspec.DecodeError:
-            kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "invalid JSON"
-            raise InvalidBodyError(
-                f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
-                f"{response.status_code} and {kind} ({len(response.content)} bytes) instead "
-                "of JSON",
-                response,
-            ) from None
-        setattr(response, _BODY_ATTR, body)
+            body = self._decode_repaired(response)
+        if body is not _UNREADABLE:
+            setattr(response, _BODY_ATTR, body)
+            return body
+        kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "invalid JSON"
+        raise InvalidBodyError(
+            f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
+            f"{response.status_code} and {kind} ({len(response.content)} bytes) instead of JSON",
+            response,
+        )
+
+    def _decode_repaired(self, response: requests.Response) -> t.Any:
+        """The body decoded after replacing lone surrogates, or _UNREADABLE."""
+        content, count = replace_lone_surrogates(response.content)
+        if not count:
+            return _UNREADABLE
+        try:
+            body = _decoder.decode(content)
+        except msgspec.DecodeError:
+            return _UNREADABLE
+        self.count_surrogates(count)
         return body
+
+    def count_surrogates(self, count: int) -> None:
+        """Count lone surrogates replaced in this stream's responses (any thread)."""
+        ledger = getattr(self._tap, "ledger", None)
+        if ledger is not None:
+            ledger.count_surrogates(self.name, count)
 
     def envelope_error(self, body: t.Any) -> str | None:
         """Override: the error message of a 2xx body that reports failure, else None."""
@@ -432,7 +520,10 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
             declared = self.schema["properties"]
             extras = {key: row.pop(key) for key in [k for k in row if k not in declared]}
             if extras:
-                row[self.extra_property] = {**(row.get(self.extra_property) or {}), **extras}
+                kept = row.get(self.extra_property)
+                if not isinstance(kept, dict):  # the API sent a value under that name
+                    kept = {} if kept is None else {self.extra_property: kept}
+                row[self.extra_property] = {**kept, **extras}
         return self.conform(row)
 
     def _unusable_timestamp(self, row: dict, name: str, exc: ValueError) -> None:
@@ -466,17 +557,20 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
             yield from super().generate_child_contexts(record, context)
 
     def _generate_record_messages(self, record: dict) -> t.Iterator[RecordMessage]:
-        """RECORD messages (SDK method), without the SDK's per-record selection walk when
-        the catalog deselects no property (the common case).
+        """RECORD messages (SDK method) of the catalog's properties only.
 
         The SDK pops deselected properties by looking up every key of every record, nested
-        objects' keys too, in the selection mask: a fifth of the per-record cost measured on
-        Sales.Rocks rows. Conformance is done in ``post_process``; a catalog that deselects
-        properties takes the SDK's own path.
+        objects' keys too, in the selection mask (a fifth of the per-record cost measured on
+        Sales.Rocks rows), and leaves in properties a narrowed catalog schema lacks. Here a
+        catalog that narrows nothing costs nothing, and one that does (deselected
+        properties, or properties removed from its schema) is applied by a precomputed plan.
+        Dropping happens here, not in ``post_process``: child contexts and bookmarks are
+        taken from the whole record, as in the SDK.
         """
-        if not all(self.mask.values()):
-            yield from super()._generate_record_messages(record)
-            return
+        if self._narrowed is None:
+            self._narrowed = self._narrowed_plan() or False
+        if self._narrowed:
+            self._narrowed.conform(record, "", [])
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
@@ -487,11 +581,23 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
                     time_extracted=datetime.now(timezone.utc),
                 )
 
-    def conform(self, row: dict) -> dict:
-        """Make ``row`` fit the schema as singer-sdk's recursive conformance would."""
+    def _narrowed_plan(self) -> Conformance | None:
+        """The plan of the catalog's selected schema, or None when it is the whole schema."""
+        schema = self.effective_schema
+        if not all(self.mask.values()):
+            schema = selected_schema(schema, self.mask)
+        return None if schema == self.schema else Conformance(schema)
+
+    def conform(self, row: dict) -> dict | None:
+        """Make ``row`` fit the schema (see :mod:`outreach_kit.conformance`); None, with
+        the row sent to ``rejected_records``, when a key field is null."""
         if self._conformance is None:
             self._conformance = Conformance(self.schema)
-        dropped = self._conformance.apply(row)
+        dropped, nulled = self._conformance.apply(row, self.extra_property)
+        if nulled:
+            ledger = getattr(self._tap, "ledger", None)
+            if ledger is not None:
+                ledger.count_nulled(self.name, nulled)
         if dropped:
             self.logger.warning(
                 "Properties %s were present in the '%s' stream but not found in catalog "
@@ -499,6 +605,10 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
                 tuple(dropped),
                 self.name,
             )
+        for name in self.primary_keys:
+            if row.get(name) is None or row.get(name) == "":
+                self.reject(row, f"null primary key {name}")
+                return None
         return row
 
 
@@ -531,7 +641,10 @@ def records_at(path: str, body: t.Any) -> list:
 
 
 def _key_value(value: t.Any) -> t.Any:
-    return value.get("$oid", str(value)) if isinstance(value, dict) else value
+    """A key field as a hashable value: `{"$oid": ...}` as its id, other containers as text."""
+    if isinstance(value, dict):
+        return value.get("$oid", str(value))
+    return str(value) if isinstance(value, list) else value
 
 
 def parse_retry_after(response: requests.Response) -> float | None:

@@ -34,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from outreach_kit.rejects import Rejected, diverted
+
 if t.TYPE_CHECKING:
     from outreach_kit.client import OutreachStream
 
@@ -120,14 +122,16 @@ class PartitionRead:
         self._cancelled = threading.Event()
 
     def run(self, read: t.Callable[[], t.Iterable[dict]]) -> None:
-        """On a worker: pass the records on in chunks, then the end or the error."""
-        chunk: list[dict] = []
+        """On a worker: pass the records on in chunks, then the end or the error. Records
+        rejected during the read travel in their place among them (see outreach_kit.rejects)."""
+        chunk: list[t.Any] = []
         try:
-            for record in read():
-                chunk.append(record)
-                if len(chunk) >= CHUNK_RECORDS:
-                    self._put(("records", chunk))
-                    chunk = []
+            with diverted(lambda rejected: chunk.append(rejected)):
+                for record in read():
+                    chunk.append(record)
+                    if len(chunk) >= CHUNK_RECORDS:
+                        self._put(("records", chunk))
+                        chunk = []
             self._put(("records", chunk))
             self._put(("end", None))
         except _Cancelled:
@@ -142,7 +146,11 @@ class PartitionRead:
         while True:
             kind, value = self._queue.get()
             if kind == "records":
-                yield from value
+                for record in value:
+                    if type(record) is Rejected:
+                        record.ledger.deliver(record)  # written here, on the main thread
+                    else:
+                        yield record
             elif kind == "error":
                 raise value
             else:

@@ -16,6 +16,9 @@ Decoding such a body in one go costs memory in proportion to the data. Instead:
 The check costs one parse that builds no records, about 8 ms per MB (1.6 s per million
 Salesflow messages); the lazy parse costs about 10 ms per MB, against 7 ms per MB for
 decoding the whole body at once with msgspec.
+Lone UTF-16 surrogate escapes (which ijson's C backend would turn into ``?``) are replaced
+by U+FFFD before parsing and counted in ``replaced``; a body holding any is repaired in
+memory, the rare case (:mod:`outreach_kit.text`).
 Parsing uses ijson's C backend (``yajl2_c``); :data:`BACKEND` names the backend in use.
 """
 
@@ -26,6 +29,8 @@ import tempfile
 import typing as t
 
 import ijson
+
+from outreach_kit.text import SURROGATE_ESCAPE, replace_lone_surrogates
 
 if t.TYPE_CHECKING:
     import requests
@@ -62,11 +67,14 @@ class SpooledJSON:
     to delete the file.
     """
 
-    def __init__(self, file: t.IO[bytes], size: int, kind: str | None, error: str | None):
+    def __init__(self, file: t.IO[bytes], size: int, kind: str | None, error: str | None,
+                 replaced: int = 0):  # fmt: skip
         self.file = file
         self.size = size
         self.kind = kind
         self.error = error
+        #: Lone surrogate escapes replaced by U+FFFD.
+        self.replaced = replaced
 
     @property
     def complete(self) -> bool:
@@ -115,19 +123,32 @@ def spool_json(response: requests.Response, *, chunk_size: int = CHUNK_SIZE,
     file = tempfile.SpooledTemporaryFile(max_size=max_memory)  # noqa: SIM115 - returned open
     size = 0
     first = b""
+    tail = b""  # the end of the previous chunk: an escape may straddle two chunks
+    surrogates = False
+    replaced = 0
     try:
         for chunk in response.iter_content(chunk_size):
             file.write(chunk)
             size += len(chunk)
             if not first:
                 first = chunk.lstrip(_WHITESPACE)[:1]
+            surrogates = surrogates or bool(SURROGATE_ESCAPE.search(tail + chunk))
+            tail = chunk[-8:]
+        if surrogates:
+            file.seek(0)
+            content, replaced = replace_lone_surrogates(file.read())
+            if replaced:
+                file.seek(0)
+                file.truncate()
+                file.write(content)
+                size = len(content)
         file.seek(0)
         kind = _KINDS.get(first[0]) if first else None
         error = _check(file, chunk_size) if kind else "not JSON" if first else "no body"
     except BaseException:
         file.close()
         raise
-    return SpooledJSON(file, size, kind, error)
+    return SpooledJSON(file, size, kind, error, replaced)
 
 
 def _check(file: t.IO[bytes], chunk_size: int) -> str | None:

@@ -22,6 +22,7 @@ from singer_sdk.singerlib import Message, RecordMessage
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
+from outreach_kit.rejects import FAIL, KEEP, STREAM_NAME, Ledger, RejectedRecordsStream
 from outreach_kit.tally import WarningTally
 from outreach_kit.timestamps import parse_setting_datetime
 from outreach_kit.transport import check_url_settings
@@ -98,6 +99,15 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             default=60.0,
             description="Length of the rate-limit window in seconds.",
         ),
+        th.Property(
+            "on_rejected_record",
+            th.StringType(allowed_values=[KEEP, FAIL]),
+            default=KEEP,
+            description="What to do with a record that cannot be used (not an object, "
+            "missing or null primary key, same key twice with different content): 'keep' "
+            "lands it in the 'rejected_records' stream with the reason and its raw JSON; "
+            "'fail' stops the sync with an error.",
+        ),
     ]
 
 
@@ -161,9 +171,15 @@ class OutreachTap(Tap):
             float(self.config.get("rate_limit_window_seconds") or 60.0),
         )
         self._wait_budget = WaitBudget.from_config(self.config)
+        #: What the run could not use as sent (rejected records, nulled values), counted.
+        self.ledger = Ledger(self, str(self.config.get("on_rejected_record") or KEEP))
         if kwargs.get("validate_config", True):
             self.check_settings()
         self._check_state_streams()
+
+    def load_streams(self) -> list:
+        """The tap's streams plus ``rejected_records`` (see :mod:`outreach_kit.rejects`)."""
+        return [*super().load_streams(), RejectedRecordsStream(tap=self)]
 
     def sync_all(self) -> None:
         """Refuse a catalog that selects nothing or names streams this tap does not have."""
@@ -172,6 +188,7 @@ class OutreachTap(Tap):
             super().sync_all()
         finally:
             self.tally.report(self.logger)
+            self.ledger.log_summary(self.logger)
 
     def _check_catalog(self) -> None:
         catalog = self._given_catalog
@@ -192,7 +209,8 @@ class OutreachTap(Tap):
                 f"The catalog names streams {self.name} does not have: {', '.join(unknown)}. "
                 f"Its streams are: {', '.join(sorted(self.streams))}. Re-run discovery."
             )
-        if not any(s.selected or s.has_selected_descendents for s in self.streams.values()):
+        data_streams = [s for n, s in self.streams.items() if n != STREAM_NAME]
+        if not any(s.selected or s.has_selected_descendents for s in data_streams):
             raise ConfigurationError(
                 f"The catalog selects no stream of {self.name}, so there is nothing to sync. "
                 "Select streams (meltano select, or 'selected': true in the catalog metadata)."

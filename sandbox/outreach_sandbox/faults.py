@@ -10,6 +10,7 @@ import re
 import threading
 import typing as t
 
+from outreach_sandbox.bends import BEND_KINDS
 from outreach_sandbox.hostile import HOSTILE_FAULTS
 from outreach_sandbox.http import Reply
 from outreach_sandbox.redirects import check_redirect_spec
@@ -18,7 +19,7 @@ FAULT_KINDS = frozenset({
     "500", "502", "503", "401", "429", "429_no_retry_after", "reset", "reset_mid_body",
     "timeout", "truncated", "html_200", "success_false", "empty_page", "duplicate_boundary",
     "expire_token", "shift_insert", "shift_delete", "redirect", *HOSTILE_FAULTS,
-})  # fmt: skip
+}) | BEND_KINDS  # fmt: skip
 #: Faults the vendor handler applies itself (the server only passes them on).
 HANDLER_FAULTS = frozenset(
     {"empty_page", "duplicate_boundary", "shift_insert", "shift_delete", *HOSTILE_FAULTS}

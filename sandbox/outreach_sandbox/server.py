@@ -13,6 +13,7 @@ import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from outreach_sandbox.bends import BEND_KINDS, bend
 from outreach_sandbox.control import handle_control
 from outreach_sandbox.faults import HANDLER_FAULTS, RECORD_FAULTS, Fault, simple_reply
 from outreach_sandbox.http import ApiError, Reply, Request, to_json
@@ -117,6 +118,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 fault = None
         if fault is None:
             return self._handle(state, request, api)
+        if fault.kind in BEND_KINDS:  # a genuine reply, bent (see bends.py)
+            return bend(self._handle(state, request, api), fault.spec)
         return self._fault(state, request, fault, api)
 
     def _rate_limit(self, state: SandboxState, request: Request, api: t.Any) -> Reply | None:

@@ -71,8 +71,8 @@ class LimitSkipPaginator(OffsetPaginator):
 
     def has_more(self, response: requests.Response) -> bool:
         body = getattr(response, "_outreach_body", None)
-        if body is None:
-            body = response.json()
+        if body is None:  # an empty body that paging took for the end (see the kit)
+            return False
         return len(records_at(self.records_jsonpath, body)) >= self._page_size
 
 

@@ -70,6 +70,7 @@ class SequenceStatsStream(PublicStream):
     name = "sequence_stats"
     path = "/sequences/{sequence_id}/stats"
     primary_keys = ("sequence_id",)
+    record_keys = ()  # the id comes from the parent sequence
     records_jsonpath = "$.data"
     parent_stream_type = SequencesStream
     state_partitioning_keys: t.ClassVar[list[str]] = []

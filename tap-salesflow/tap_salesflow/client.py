@@ -50,6 +50,13 @@ class SalesflowStream(OutreachStream):
     #: Read the body in bounded memory (see the module docstring): for unpaged lists whose
     #: one response grows with the account's data.
     stream_body = False
+    #: Key fields set from the context in `post_process`, absent from the API's records.
+    context_keys: tuple[str, ...] = ("account_id",)
+
+    @property
+    def record_keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The primary key fields the API's records carry themselves."""
+        return tuple(k for k in self.primary_keys if k not in self.context_keys)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,7 +125,9 @@ class SalesflowStream(OutreachStream):
                 response,
             )
         # A complete array: the kit's checks of a decoded 2xx body (error envelope, page
-        # guards) do not apply to a bare list of an unpaged endpoint.
+        # guards, shape) do not apply to a bare list of an unpaged endpoint.
+        if body.replaced:
+            self.count_surrogates(body.replaced)
         setattr(response, _SPOOLED, body)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:

@@ -112,6 +112,7 @@ class CampaignStatisticsStream(SalesflowStream):
     name = "campaign_statistics"
     path = "/statistics/GetCampaignStatistics"
     primary_keys = ("account_id", "CampaignId")
+    context_keys = ("account_id", "CampaignId")
     parent_stream_type = CampaignsStream
     state_partitioning_keys: t.ClassVar[list[str]] = []
     records_jsonpath = "$"
@@ -141,6 +142,7 @@ class CampaignAnalyticsStream(DateWindowStream):
     name = "campaign_analytics"
     path = "/analytics/by-campaignid"
     primary_keys = ("account_id", "CampaignId", "Date")
+    context_keys = ("account_id", "CampaignId")
     parent_stream_type = CampaignsStream
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:

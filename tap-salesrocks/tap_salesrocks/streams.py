@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import typing as t
 
+import msgspec
+
 from outreach_kit.errors import VendorAPIError
 from tap_salesrocks.client import PagedStream, SalesRocksStream
 
@@ -34,6 +36,8 @@ class ListDataStream(PagedStream):
     are inserted or deleted during the read: rows are de-duplicated by id within the sync,
     and a list read over several pages is re-checked at the end (its first page re-read);
     if the list moved, it is read again until a pass sees it still, so nothing is lost.
+    A row without an `_id`, or with the `_id` of a different row read in the same pass, is
+    not a shift: it goes to `rejected_records` (once per sync) and the read goes on.
     """
 
     name = "list_data"
@@ -41,7 +45,11 @@ class ListDataStream(PagedStream):
     primary_keys = ("id",)
     parent_stream_type = ListsStream
     state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no state per list
-    extra_property = None
+    #: The raw rows are kept whole in `columns`, which also takes values that do not fit.
+    extra_property = "columns"
+    #: Rows are checked here (`_id`, see `read_records`), not by the kit: a repeated id
+    #: means the list moved, which the passes below handle.
+    record_keys = ()
     #: Passes over a list that keeps changing before giving up with an error.
     max_passes = 5
 
@@ -51,15 +59,24 @@ class ListDataStream(PagedStream):
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         emitted: set[str] = set()
+        rejected: set[int] = set()  # rows already sent to rejected_records, by content
         for attempt in range(1, self.max_passes + 1):
-            self._page_ids: list[list[str]] = []
+            self._page_ids: list[list[str | None]] = []
             self.reset_page_guard()
-            read_in_pass: set[str] = set()
+            read_in_pass: dict[str, int] = {}  # id -> digest of the row's content
             shifted = False
             for row in self.request_records(context):
                 oid = _plain_id(row.get("_id"))
+                digest = hash(_encode(row))
+                if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
+                    if digest not in rejected:
+                        rejected.add(digest)
+                        self.reject(row, "missing primary key _id" if oid is None else
+                                    "primary key repeated in one read with different content",
+                                    None if oid is None else {"_id": oid})  # fmt: skip
+                    continue
                 shifted |= oid in read_in_pass  # rows moved forward: something was inserted
-                read_in_pass.add(oid)
+                read_in_pass[oid] = digest
                 if oid not in emitted:
                     emitted.add(oid)
                     yield row  # the SDK applies post_process
@@ -79,10 +96,11 @@ class ListDataStream(PagedStream):
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         rows = list(super().parse_response(response))
-        self._page_ids.append([_plain_id(r.get("_id")) for r in rows])
+        self._page_ids.append([_plain_id(r.get("_id")) if isinstance(r, dict) else None
+                               for r in rows])  # fmt: skip
         return rows
 
-    def _read_first_page(self, context: Context | None) -> list[str]:
+    def _read_first_page(self, context: Context | None) -> list[str | None]:
         """Ids on page 1 now (one request), to tell whether the list moved during the read."""
         page_ids = self._page_ids
         self._page_ids = []
@@ -101,8 +119,8 @@ class ListDataStream(PagedStream):
         return self.conform({
             "id": oid,
             "list_id": list_id,
-            "name": _text(row.get("name")),
-            "email": _text(row.get("email")),
+            "name": row.get("name"),  # conformance makes text of anything else
+            "email": row.get("email"),
             "columns": row,
         })  # fmt: skip
 
@@ -115,6 +133,7 @@ class CampaignStatisticsStream(SalesRocksStream):
     name = "campaign_statistics"
     path = "/drip-campaign/getCampaignStatistics"
     primary_keys = ("campaign_id",)
+    record_keys = ()  # the id comes from the settings, not the response
     records_jsonpath = "$.data"
     state_partitioning_keys: t.ClassVar[list[str]] = []
     timestamp_fields = ("campaign_created_at",)
@@ -149,15 +168,14 @@ class CampaignStatisticsStream(SalesRocksStream):
         return super().post_process(row, context)
 
 
-def _plain_id(value: t.Any) -> str:
-    """`{"$oid": "..."}` (or a bare string) to the plain id string."""
+def _plain_id(value: t.Any) -> str | None:
+    """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
     if isinstance(value, dict):
         value = value.get("$oid")
-    return str(value) if value is not None else ""
+    return str(value) if value is not None and value != "" else None
 
 
-def _text(value: t.Any) -> str | None:
-    return None if value is None else str(value)
+_encode = msgspec.json.Encoder().encode
 
 
 STREAM_TYPES = [ListsStream, ListDataStream, CampaignStatisticsStream]

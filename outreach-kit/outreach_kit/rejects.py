@@ -1,0 +1,196 @@
+"""Records that cannot be used are kept in a ``rejected_records`` stream, never dropped.
+
+A record that is not an object, lacks its primary key (or has it null), or repeats a key
+already read in the same read with different content cannot be loaded: the target would
+refuse it, or merge two different records into one. Each goes, with a reason and its raw
+JSON text, to the tap's ``rejected_records`` stream (setting ``on_rejected_record: keep``),
+or stops the sync with one paragraph (``fail``). The :class:`Ledger` counts them, and the
+values conformance had to null and the lone surrogates replaced, for one WARNING summary
+at the end of the run.
+
+Only the main thread writes messages. :func:`reject` on a worker thread (a child partition
+read ahead, see :mod:`outreach_kit.concurrency`) hands the rejected record to the
+partition's queue through :func:`diverted`, in its place among the records, and the main
+thread delivers it when the sync reaches it; on the main thread it is delivered at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import threading
+import typing as t
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import msgspec
+from singer_sdk import Stream
+from singer_sdk import typing as th
+from singer_sdk.exceptions import FatalAPIError
+
+from outreach_kit.redaction import SECRETS
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from singer_sdk import Tap
+
+#: Name of the stream every tap keeps rejected records in.
+STREAM_NAME = "rejected_records"
+#: Values of the ``on_rejected_record`` setting.
+KEEP, FAIL = "keep", "fail"
+_encode = msgspec.json.Encoder(decimal_format="number").encode
+_local = threading.local()
+
+
+def raw_json(value: t.Any) -> str:
+    """A decoded JSON value as compact JSON text again."""
+    try:
+        return _encode(value).decode()
+    except (TypeError, msgspec.EncodeError):
+        return repr(value)
+
+
+@dataclass
+class Rejected:
+    """One record that cannot be used, on its way to the main thread."""
+
+    ledger: Ledger
+    vendor: str
+    stream: str
+    reason: str
+    key: dict[str, t.Any] | None
+    raw: str
+
+    def row(self) -> dict[str, t.Any]:
+        return {
+            "stream": self.stream,
+            "reason": self.reason,
+            "primary_key": raw_json(self.key) if self.key else None,
+            "raw_json": self.raw,
+            "extracted_at": datetime.now(timezone.utc).isoformat(),
+        }
+
+
+class RejectedRecordError(FatalAPIError):
+    """A record could not be used and ``on_rejected_record`` is ``fail``."""
+
+
+class Ledger:
+    """What a run could not use as is, counted per stream; owned by the tap."""
+
+    def __init__(self, tap: Tap, mode: str = KEEP) -> None:
+        self.tap = tap
+        self.mode = mode
+        self.rejected: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.nulled: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.surrogates: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()  # surrogates are counted on worker threads too
+        self._schema_written = False
+
+    def deliver(self, rejected: Rejected) -> None:
+        """On the main thread: count it, then write it, or stop the sync (``fail``)."""
+        self.rejected[rejected.stream, rejected.reason] += 1
+        if self.mode == FAIL:
+            raise RejectedRecordError(
+                f"{rejected.vendor} sent a '{rejected.stream}' record that cannot be used "
+                f"({rejected.reason}): {SECRETS.redact(rejected.raw[:200])}. Setting "
+                "'on_rejected_record' is 'fail', so the sync stopped here; the state saved so "
+                "far is kept. Set it to 'keep' (the default) to land such records in the "
+                f"'{STREAM_NAME}' stream and carry on."
+            )
+        stream = self.tap.streams.get(STREAM_NAME)
+        if stream is None or not stream.selected:
+            return
+        if not self._schema_written:
+            stream._write_schema_message()
+            self._schema_written = True
+        stream._write_record_message(rejected.row())
+
+    def count_nulled(self, stream: str, paths: t.Iterable[str]) -> None:
+        for path in paths:
+            self.nulled[stream, path] += 1
+
+    def count_surrogates(self, stream: str, count: int) -> None:
+        with self._lock:
+            self.surrogates[stream] += count
+
+    def log_summary(self, logger: logging.Logger) -> None:
+        """One WARNING line per stream and cause of what was not used as sent."""
+        kept = self.tap.streams.get(STREAM_NAME)
+        if self.mode == FAIL:
+            where = "stopped the sync"
+        elif kept is not None and kept.selected:
+            where = f"kept in '{STREAM_NAME}'"
+        else:
+            where = f"not written: the catalog deselects '{STREAM_NAME}'"
+        for (stream, reason), count in sorted(self.rejected.items()):
+            logger.warning("%s: %d record(s) rejected (%s), %s", stream, count, reason, where)
+        for (stream, path), count in sorted(self.nulled.items()):
+            logger.warning(
+                "%s: %d value(s) of '%s' did not fit the declared type: null in the column, "
+                "raw value kept in the record's extra object",
+                stream, count, path,
+            )  # fmt: skip
+        for stream, count in sorted(self.surrogates.items()):
+            logger.warning(
+                "%s: %d lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD",
+                stream, count,
+            )  # fmt: skip
+
+
+def reject(
+    ledger: Ledger, vendor: str, stream: str, value: t.Any, reason: str,
+    key: dict[str, t.Any] | None = None,
+) -> None:  # fmt: skip
+    """Send one unusable record to ``rejected_records`` (see the module docstring)."""
+    rejected = Rejected(ledger, vendor, stream, reason, key, raw_json(value))
+    sink = getattr(_local, "sink", None)
+    if sink is not None:
+        sink(rejected)
+    else:
+        ledger.deliver(rejected)
+
+
+@contextlib.contextmanager
+def diverted(sink: t.Callable[[Rejected], None]) -> t.Iterator[None]:
+    """On a worker thread: rejected records go to ``sink`` instead of being written."""
+    _local.sink = sink
+    try:
+        yield
+    finally:
+        _local.sink = None
+
+
+class RejectedRecordsStream(Stream):
+    """Records the tap could not use, with why and their raw JSON (append-only: no key)."""
+
+    name = STREAM_NAME
+    primary_keys: t.ClassVar[list[str]] = []
+    selected_by_default = True
+    schema = th.PropertiesList(
+        th.Property("stream", th.StringType, required=True,
+                    description="Stream the record was read for."),
+        th.Property("reason", th.StringType, required=True,
+                    description="Why it could not be used."),
+        th.Property("primary_key", th.StringType,
+                    description="Its primary key as a JSON object, when it has one."),
+        th.Property("raw_json", th.StringType, required=True,
+                    description="The record as the API sent it (JSON text)."),
+        th.Property("extracted_at", th.DateTimeType, required=True),
+    ).to_dict()  # fmt: skip
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        """Never: its rows are written while other streams sync, before its own turn."""
+        return False
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        """Nothing of its own: rows arrive through :class:`Ledger` as other streams sync."""
+        return iter(())
+
+
+__all__ = [
+    "FAIL", "KEEP", "STREAM_NAME", "Ledger", "Rejected", "RejectedRecordError",
+    "RejectedRecordsStream", "diverted", "raw_json", "reject",
+]  # fmt: skip

@@ -1,0 +1,50 @@
+"""An empty 200 body ends a paged read only where paging says so: after a full page, once
+asked again; on a first page it is a failure, never "no lists"."""
+
+from __future__ import annotations
+
+import pytest
+from support import run_tap
+
+from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+
+KEY = DEFAULT_SALESBLINK_KEYS[0]
+QUIET = {"salesblink.leads_per_list": 0, "salesblink.sequences": 0, "salesblink.users": 1,
+         "salesblink.sent": 0, "salesblink.opens": 0, "salesblink.clicks": 0,
+         "salesblink.replies": 0}  # fmt: skip
+
+
+def config(url: str) -> dict:
+    return {"api_key": KEY, "api_url": f"{url}/salesblink/api", "rate_limit_requests": None,
+            "retry_base_seconds": 0.01}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lists", "times", "landed"),
+    [
+        (150, 1, 150),  # page 2 comes empty once: asked again, it has the other 50
+        (100, 2, 100),  # after a full page, empty twice: that is the end, nothing is missing
+    ],
+)
+def test_an_empty_body_after_a_full_page_is_asked_again_then_ends_the_read(lists, times, landed):
+    with SandboxServer(seed=91, scale=0.05, counts={"salesblink.lists": lists, **QUIET}) as server:
+        server.control.add_faults([{"vendor": "salesblink", "path": "/lists$",
+                                    "kind": "empty_body", "after": 1, "times": times}])  # fmt: skip
+        run = run_tap("tap-salesblink", config(server.url))
+        truth = set(server.control.expected("salesblink", "lists")["keys"])
+        remaining = [f["remaining"] for f in server.control.faults()]
+    assert run.returncode == 0, run.stderr[-1500:]
+    assert remaining == [0]
+    ids = [r["id"] for r in run.records("lists")]
+    assert len(ids) == len(set(ids)) == landed
+    assert set(ids) == truth
+
+
+def test_an_empty_first_page_fails():
+    with SandboxServer(seed=91, scale=0.05, counts={"salesblink.lists": 150, **QUIET}) as server:
+        server.control.add_faults([{"vendor": "salesblink", "path": "/lists$",
+                                    "kind": "empty_body"}])  # fmt: skip
+        run = run_tap("tap-salesblink", config(server.url))
+    assert run.returncode == 1
+    assert "the body is empty" in run.stderr.strip().splitlines()[-1]
+    assert not run.records("lists")
