@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
-PACKAGES := outreach-kit sandbox $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
+PACKAGES := outreach-kit sandbox loader-duckdb $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
 PACKAGE_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 export UV_CACHE_DIR ?= $(CURDIR)/.venv/.uv-cache
