@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 import typing as t
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import duckdb
 import pytest
+
 from outreach_target_duckdb import TargetDuckDB
 
 SCHEMA = "tap_test"
@@ -46,8 +48,6 @@ class Warehouse:
         )
         out = io.StringIO()
         try:
-            from contextlib import redirect_stdout
-
             with redirect_stdout(out):
                 target.listen(io.StringIO(lines))
         finally:

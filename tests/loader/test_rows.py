@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from conftest import record, schema
 
-TEXTS = ["plain", "Gerne – nächste Woche?", "👍", "Łukasz 雷", 'quote " and \\ backslash',
+TEXTS = ["plain", "Gerne \u2013 nächste Woche?", "👍", "Łukasz 雷", 'quote " and \\ backslash',
          "line\nbreak", "", None]  # fmt: skip
 
 
