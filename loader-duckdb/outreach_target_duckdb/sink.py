@@ -44,6 +44,15 @@ def _utc(tz_value: str) -> str:
     return f"make_timestamp(epoch_us({tz_value}))"
 
 
+def _integer(value: str, stream: str, prop: str) -> str:
+    """BIGINT of a DECIMAL read value, or an error naming the property if it has a fraction."""
+    where = f"stream '{stream}', property '{prop}'".replace("'", "''")
+    return (
+        f"CASE WHEN {value} = trunc({value}) THEN {value}::BIGINT"
+        f" ELSE error('{where}: ' || {value}::VARCHAR || ' is not an integer') END"
+    )
+
+
 def _literal(moment: dt.datetime) -> str:
     return f"TIMESTAMP '{moment.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()}'"
 
@@ -179,6 +188,8 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 out[column] = metadata[column]
             elif kind == "TIMESTAMP":
                 out[column] = _utc(f"r.{quote(source)}")
+            elif kind == "BIGINT":
+                out[column] = _integer(f"r.{quote(source)}", self.stream_name, source)
             else:
                 out[column] = f"r.{quote(source)}"
         return out

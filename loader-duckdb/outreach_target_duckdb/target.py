@@ -9,7 +9,6 @@ import typing as t
 from pathlib import Path
 
 from singer_sdk import typing as th
-from singer_sdk.helpers.capabilities import TargetLoadMethods
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.sql import SQLTarget
 
@@ -35,9 +34,8 @@ class TargetDuckDB(SQLTarget):
         th.Property("default_target_schema", th.StringType,
                     description="Schema of the tables (default: `main`, or the stream name's "
                     "prefix for `schema-table` stream names)."),
-        th.Property("load_method", th.StringType, default=TargetLoadMethods.UPSERT,
-                    allowed_values=[TargetLoadMethods.UPSERT, TargetLoadMethods.APPEND_ONLY,
-                                    TargetLoadMethods.OVERWRITE],
+        th.Property("load_method", th.StringType, default="upsert",
+                    allowed_values=["upsert", "append-only", "overwrite"],
                     description="upsert: one row per key (streams without keys append); "
                     "append-only: every record a row; overwrite: tables replaced each run."),
         th.Property("add_record_metadata", th.BooleanType, default=True,

@@ -96,8 +96,14 @@ def read_type(column_type: str) -> str:
 
     Date-times are read with their UTC offset (TIMESTAMPTZ) and stored as UTC TIMESTAMP:
     a plain TIMESTAMP cast would drop the offset.
+    Integers are read as DECIMAL(38,9): read as BIGINT, 1.5 would be rounded to 2 without a
+    word; `sink` rejects a fraction instead (see `_integer`).
     """
-    return "TIMESTAMPTZ" if column_type == "TIMESTAMP" else column_type
+    if column_type == "TIMESTAMP":
+        return "TIMESTAMPTZ"
+    if column_type == "BIGINT":
+        return "DECIMAL(38,9)"
+    return column_type
 
 
 def widen(current: str, wanted: str) -> str:
