@@ -62,9 +62,14 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
 
     connector_class = DuckDBConnector
 
-    def __init__(self, target: Target, stream_name: str, schema: dict,
-                 key_properties: t.Sequence[str] | None,
-                 connector: DuckDBConnector | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        target: Target,
+        stream_name: str,
+        schema: dict,
+        key_properties: t.Sequence[str] | None,
+        connector: DuckDBConnector | None = None,
+    ) -> None:
         self._target = target
         self._staging: StagingFile | None = None
         super().__init__(target, stream_name, schema, key_properties, connector)
@@ -120,10 +125,15 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """The JSON Schema of the table's columns (properties conformed, metadata chosen)."""
         properties = {}
         for column, (source, kind) in self.columns.items():
-            properties[column] = self.schema["properties"][source] if source else (
-                {"type": ["integer", "null"]} if kind == "BIGINT"
-                else {"type": ["string", "null"], "format": "date-time"}
-            )  # fmt: skip
+            properties[column] = (
+                self.schema["properties"][source]
+                if source
+                else (
+                    {"type": ["integer", "null"]}
+                    if kind == "BIGINT"
+                    else {"type": ["string", "null"], "format": "date-time"}
+                )
+            )
         return {"type": "object", "properties": properties}
 
     def setup(self) -> None:
@@ -257,8 +267,11 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self.tally_duplicate_merged(staging.count - loaded)
         self.logger.info(
             "Loaded %d records of '%s' into %s (%d rows after merging duplicate keys).",
-            staging.count, self.stream_name, table, loaded,
-        )  # fmt: skip
+            staging.count,
+            self.stream_name,
+            table,
+            loaded,
+        )
 
     def _check_keys(self, con: duckdb.DuckDBPyConnection) -> None:
         if not self.key_properties:
@@ -313,8 +326,11 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             how = "marked deleted (_sdc_deleted_at)"
         self.logger.info(
             "Version %d of '%s' activated: %d row(s) of older versions %s.",
-            new_version, self.stream_name, done, how,
-        )  # fmt: skip
+            new_version,
+            self.stream_name,
+            done,
+            how,
+        )
 
     def clean_up(self) -> None:
         if self._staging is not None:

@@ -29,33 +29,67 @@ class TargetDuckDB(SQLTarget):
     message_reader_class = FastRecordReader
 
     config_jsonschema = th.PropertiesList(
-        th.Property("filepath", th.StringType, required=True,
-                    description="DuckDB database file (created if missing)."),
-        th.Property("default_target_schema", th.StringType,
-                    description="Schema of the tables (default: `main`, or the stream name's "
-                    "prefix for `schema-table` stream names)."),
-        th.Property("load_method", th.StringType, default="upsert",
-                    allowed_values=["upsert", "append-only", "overwrite"],
-                    description="upsert: one row per key (streams without keys append); "
-                    "append-only: every record a row; overwrite: tables replaced each run."),
-        th.Property("add_record_metadata", th.BooleanType, default=True,
-                    description="Add the _sdc_* metadata columns (extracted, received, batched "
-                    "and deleted times, sequence, table version, sync start)."),
-        th.Property("activate_version", th.BooleanType, default=True,
-                    description="Honour ACTIVATE_VERSION: rows of older table versions are "
-                    "retired (needs _sdc_table_version and _sdc_deleted_at, always added)."),
-        th.Property("hard_delete", th.BooleanType, default=False,
-                    description="Retired rows are deleted; off, they keep a _sdc_deleted_at "
-                    "time (soft delete)."),
-        th.Property("validate_records", th.BooleanType, default=False,
-                    description="Validate each record against its JSON Schema in Python first "
-                    "(several times slower). Off, DuckDB's typed reader still rejects a value "
-                    "that does not fit its column."),
-        th.Property("batch_size_rows", th.IntegerType, default=100_000,
-                    description="Records per batch file (one transaction each)."),
-        th.Property("staging_dir", th.StringType,
-                    description="Folder for the batch files (default: the system temp folder)."),
-    ).to_dict()  # fmt: skip
+        th.Property(
+            "filepath",
+            th.StringType,
+            required=True,
+            description="DuckDB database file (created if missing).",
+        ),
+        th.Property(
+            "default_target_schema",
+            th.StringType,
+            description="Schema of the tables (default: `main`, or the stream name's "
+            "prefix for `schema-table` stream names).",
+        ),
+        th.Property(
+            "load_method",
+            th.StringType,
+            default="upsert",
+            allowed_values=["upsert", "append-only", "overwrite"],
+            description="upsert: one row per key (streams without keys append); "
+            "append-only: every record a row; overwrite: tables replaced each run.",
+        ),
+        th.Property(
+            "add_record_metadata",
+            th.BooleanType,
+            default=True,
+            description="Add the _sdc_* metadata columns (extracted, received, batched "
+            "and deleted times, sequence, table version, sync start).",
+        ),
+        th.Property(
+            "activate_version",
+            th.BooleanType,
+            default=True,
+            description="Honour ACTIVATE_VERSION: rows of older table versions are "
+            "retired (needs _sdc_table_version and _sdc_deleted_at, always added).",
+        ),
+        th.Property(
+            "hard_delete",
+            th.BooleanType,
+            default=False,
+            description="Retired rows are deleted; off, they keep a _sdc_deleted_at "
+            "time (soft delete).",
+        ),
+        th.Property(
+            "validate_records",
+            th.BooleanType,
+            default=False,
+            description="Validate each record against its JSON Schema in Python first "
+            "(several times slower). Off, DuckDB's typed reader still rejects a value "
+            "that does not fit its column.",
+        ),
+        th.Property(
+            "batch_size_rows",
+            th.IntegerType,
+            default=100_000,
+            description="Records per batch file (one transaction each).",
+        ),
+        th.Property(
+            "staging_dir",
+            th.StringType,
+            description="Folder for the batch files (default: the system temp folder).",
+        ),
+    ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,8 +122,9 @@ class TargetDuckDB(SQLTarget):
         if sink.is_full:
             self.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
-                sink.stream_name, sink.current_size,
-            )  # fmt: skip
+                sink.stream_name,
+                sink.current_size,
+            )
             self.drain_one(sink)
         self._handle_max_record_age()
         return True
@@ -105,9 +140,14 @@ class TargetDuckDB(SQLTarget):
             and not maps[0].flattening_enabled
         )
 
-    def get_sink(self, stream_name: str, *, record: dict | None = None,
-                 schema: dict | None = None, key_properties: t.Sequence[str] | None = None,
-                 ) -> Sink:  # fmt: skip
+    def get_sink(
+        self,
+        stream_name: str,
+        *,
+        record: dict | None = None,
+        schema: dict | None = None,
+        key_properties: t.Sequence[str] | None = None,
+    ) -> Sink:
         """singer-sdk's sink lookup; a sink replaced by a new schema is loaded at once, so
         its (older) records land before the new sink's."""
         retired = len(self._sinks_to_clear)

@@ -17,16 +17,24 @@ SCHEMA = "tap_test"
 
 
 def record(stream: str, data: dict, *, version: int | None = None) -> dict:
-    message = {"type": "RECORD", "stream": stream, "record": data,
-               "time_extracted": "2026-11-01T10:00:00+00:00"}  # fmt: skip
+    message = {
+        "type": "RECORD",
+        "stream": stream,
+        "record": data,
+        "time_extracted": "2026-11-01T10:00:00+00:00",
+    }
     if version is not None:
         message["version"] = version
     return message
 
 
 def schema(stream: str, properties: dict, keys: list[str] | None = None) -> dict:
-    return {"type": "SCHEMA", "stream": stream, "key_properties": keys or [],
-            "schema": {"type": "object", "properties": properties}}  # fmt: skip
+    return {
+        "type": "SCHEMA",
+        "stream": stream,
+        "key_properties": keys or [],
+        "schema": {"type": "object", "properties": properties},
+    }
 
 
 def activate(stream: str, version: int) -> dict:
@@ -41,8 +49,9 @@ class Warehouse:
 
     def load(self, messages: t.Iterable[dict], **config: t.Any) -> str:
         """Run the loader on `messages` (as the tap would print them); return its stdout."""
-        lines = "".join(json.dumps(m, separators=(",", ":"), ensure_ascii=False) + "\n"
-                        for m in messages)  # fmt: skip
+        lines = "".join(
+            json.dumps(m, separators=(",", ":"), ensure_ascii=False) + "\n" for m in messages
+        )
         target = TargetDuckDB(
             config={"filepath": str(self.path), "default_target_schema": SCHEMA, **config}
         )

@@ -8,8 +8,16 @@ import datetime as dt
 import pytest
 from conftest import record, schema
 
-TEXTS = ["plain", "Gerne \u2013 nächste Woche?", "👍", "Łukasz 雷", 'quote " and \\ backslash',
-         "line\nbreak", "", None]  # fmt: skip
+TEXTS = [
+    "plain",
+    "Gerne \u2013 nächste Woche?",
+    "👍",
+    "Łukasz 雷",
+    'quote " and \\ backslash',
+    "line\nbreak",
+    "",
+    None,
+]
 
 
 def _messages(n: int, *, wide: int = 0) -> tuple[list[dict], list[tuple]]:
@@ -29,12 +37,25 @@ def _messages(n: int, *, wide: int = 0) -> tuple[list[dict], list[tuple]]:
         score = None if i % 5 == 0 else i / 4
         seen = None if i % 7 == 0 else i % 2 == 0
         at = None if i % 11 == 0 else base + dt.timedelta(seconds=i, microseconds=i % 1000)
-        data = {"id": i, "name": text, "score": score, "seen": seen,
-                "happened_at": at.isoformat().replace("+00:00", "Z") if at else None,
-                **{f"c{c}": f"{c}-{i}" if (i + c) % 3 else None for c in range(wide)}}  # fmt: skip
+        data = {
+            "id": i,
+            "name": text,
+            "score": score,
+            "seen": seen,
+            "happened_at": at.isoformat().replace("+00:00", "Z") if at else None,
+            **{f"c{c}": f"{c}-{i}" if (i + c) % 3 else None for c in range(wide)},
+        }
         messages.append(record("events", data))
-        expected.append((i, text, score, seen, at.replace(tzinfo=None) if at else None,
-                         *[data[f"c{c}"] for c in range(wide)]))  # fmt: skip
+        expected.append(
+            (
+                i,
+                text,
+                score,
+                seen,
+                at.replace(tzinfo=None) if at else None,
+                *[data[f"c{c}"] for c in range(wide)],
+            )
+        )
     return messages, expected
 
 
@@ -88,7 +109,8 @@ def test_last_line_without_newline_still_lands(warehouse, tmp_path):
 
     messages, expected = _messages(3)
     text = "\n".join(json.dumps(m, separators=(",", ":")) for m in messages)  # no final \n
-    target = TargetDuckDB(config={"filepath": str(warehouse.path),
-                                  "default_target_schema": "tap_test"})  # fmt: skip
+    target = TargetDuckDB(
+        config={"filepath": str(warehouse.path), "default_target_schema": "tap_test"}
+    )
     target.listen(io.StringIO(text))
     assert warehouse.rows("events", "id, name, score, seen, happened_at") == expected

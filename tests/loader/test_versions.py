@@ -11,9 +11,11 @@ PROPS = {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}
 
 def _sync(version: int, ids: list[int]) -> list[dict]:
     """A full-table sync as singer-sdk taps emit it: records of the version, then activation."""
-    return [schema("lists", PROPS, ["id"]),
-            *[record("lists", {"id": i, "name": f"v{version}-{i}"}, version=version) for i in ids],
-            activate("lists", version)]  # fmt: skip
+    return [
+        schema("lists", PROPS, ["id"]),
+        *[record("lists", {"id": i, "name": f"v{version}-{i}"}, version=version) for i in ids],
+        activate("lists", version),
+    ]
 
 
 def _live_and_retired(warehouse) -> tuple[list[int], list[int]]:
@@ -28,16 +30,20 @@ def test_soft_delete_marks_rows_missing_from_the_new_version(warehouse):
     warehouse.load(_sync(2, [1, 2]))
     assert _live_and_retired(warehouse) == ([1, 2], [3, 4])
     assert warehouse.rows("lists", "id, name, _sdc_table_version") == [
-        (1, "v2-1", 2), (2, "v2-2", 2), (3, "v1-3", 1), (4, "v1-4", 1)
-    ]  # fmt: skip
+        (1, "v2-1", 2),
+        (2, "v2-2", 2),
+        (3, "v1-3", 1),
+        (4, "v1-4", 1),
+    ]
 
 
 def test_hard_delete_removes_them(warehouse):
     warehouse.load(_sync(1, [1, 2, 3, 4]), hard_delete=True)
     warehouse.load(_sync(2, [2, 4]), hard_delete=True)
     assert warehouse.rows("lists", "id, name, _sdc_deleted_at") == [
-        (2, "v2-2", None), (4, "v2-4", None)
-    ]  # fmt: skip
+        (2, "v2-2", None),
+        (4, "v2-4", None),
+    ]
 
 
 def test_a_row_back_in_a_newer_version_is_live_again(warehouse):
@@ -58,8 +64,12 @@ def test_records_still_batched_load_before_retiring(warehouse):
 
 
 def test_rows_loaded_without_a_version_are_retired_by_the_first_activation(warehouse):
-    warehouse.load([schema("lists", PROPS, ["id"]),
-                    *[record("lists", {"id": i, "name": "old"}) for i in (1, 2)]])  # fmt: skip
+    warehouse.load(
+        [
+            schema("lists", PROPS, ["id"]),
+            *[record("lists", {"id": i, "name": "old"}) for i in (1, 2)],
+        ]
+    )
     warehouse.load(_sync(5, [2]))
     assert _live_and_retired(warehouse) == ([2], [1])
 

@@ -25,20 +25,32 @@ def _run(config: dict, messages: list[dict], tmp_path: Path, timeout: float = 60
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     lines = "".join(json.dumps(m, separators=(",", ":")) + "\n" for m in messages)
-    return subprocess.run([str(LOADER), "--config", str(path)], input=lines,
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [str(LOADER), "--config", str(path)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _messages() -> list[dict]:
     props = {"id": {"type": "integer"}, "note": {"type": "string"}}
-    return [schema("notes", props, ["id"]), record("notes", {"id": 1, "note": SECRET_ISH}),
-            {"type": "STATE", "value": {"bookmarks": {"notes": {"n": 1}}}}]  # fmt: skip
+    return [
+        schema("notes", props, ["id"]),
+        record("notes", {"id": 1, "note": SECRET_ISH}),
+        {"type": "STATE", "value": {"bookmarks": {"notes": {"n": 1}}}},
+    ]
 
 
 def test_second_writer_gets_a_clear_error_at_once(tmp_path):
     db = tmp_path / "w.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.monotonic()
