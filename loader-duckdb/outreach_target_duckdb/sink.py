@@ -44,15 +44,6 @@ def _utc(tz_value: str) -> str:
     return f"make_timestamp(epoch_us({tz_value}))"
 
 
-def _integer(value: str, stream: str, prop: str) -> str:
-    """BIGINT of a DECIMAL read value, or an error naming the property if it has a fraction."""
-    where = f"stream '{stream}', property '{prop}'".replace("'", "''")
-    return (
-        f"CASE WHEN {value} = trunc({value}) THEN {value}::BIGINT"
-        f" ELSE error('{where}: ' || {value}::VARCHAR || ' is not an integer') END"
-    )
-
-
 def _literal(moment: dt.datetime) -> str:
     return f"TIMESTAMP '{moment.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat()}'"
 
@@ -72,6 +63,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
     ) -> None:
         self._target = target
         self._staging: StagingFile | None = None
+        self._fast_records = 0  # counted into singer-sdk's record_count metric per batch
         super().__init__(target, stream_name, schema, key_properties, connector)
         self._check_conformed_names_not_duplicated(
             {name: self.conform_name(name, "column") for name in self.schema["properties"]}
@@ -81,6 +73,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         for name, prop in self.schema["properties"].items():
             if name not in METADATA:
                 self.columns[self.conform_name(name, "column")] = (name, duckdb_type(prop))
+        self._max_rows = self.max_size
         unknown = [k for k in self.key_properties if k not in self.columns]
         if unknown:
             raise LoaderError(
@@ -153,10 +146,13 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self._staging = StagingFile(self._target.staging_dir, self.stream_name)
         return self._staging
 
-    def stage_message(self, line: str) -> None:
-        """The fast path: a raw RECORD line of this stream, identity-mapped."""
-        self._staging_file().write_message(line)
+    def stage_message(self, line: str) -> bool:
+        """The fast path: a raw RECORD line of this stream, identity-mapped; True when the
+        batch is full."""
+        (self._staging or self._staging_file()).write_message(line)
         self.tally_record_read()
+        self._fast_records += 1
+        return self._batch_records_read >= self._max_rows
 
     def process_record(self, record: dict, context: dict) -> None:
         """The mapped path: a record after singer-sdk's maps, validation and metadata."""
@@ -169,16 +165,19 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
 
     # -- loading ------------------------------------------------------------------------
 
-    def _read_columns(self) -> dict[str, str]:
-        fields = {source: read_type(kind) for source, kind in self.columns.values() if source}
-        fields.setdefault("_sdc_deleted_at", "TIMESTAMPTZ")
+    def _source(self, path: Path, fields: dict[str, str]) -> str:
+        """`read_json` of the staged file, record properties typed as `fields`."""
         record = ", ".join(f"{quote(name)} {kind}" for name, kind in fields.items())
-        return {
+        columns = {
             "_sdc_seq": "BIGINT",
             "record": f"STRUCT({record})",
             "time_extracted": "TIMESTAMPTZ",
             "version": "BIGINT",
         }
+        return (
+            f"read_json('{str(path).replace(chr(39), chr(39) * 2)}', format = 'newline_delimited',"
+            f" columns = {columns!r}, maximum_object_size = 268435456)"
+        )
 
     def _expressions(self, staging: StagingFile, batched_at: dt.datetime) -> dict[str, str]:
         """Column -> SQL expression over one staged line (`r` is its record)."""
@@ -198,27 +197,69 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 out[column] = metadata[column]
             elif kind == "TIMESTAMP":
                 out[column] = _utc(f"r.{quote(source)}")
-            elif kind == "BIGINT":
-                out[column] = _integer(f"r.{quote(source)}", self.stream_name, source)
             else:
                 out[column] = f"r.{quote(source)}"
         return out
 
-    def load_query(self, path: Path, staging: StagingFile, batched_at: dt.datetime) -> str:
-        """SELECT of the batch's rows, typed, deduplicated on the key (last arrival wins)."""
+    def load_query(
+        self, path: Path, staging: StagingFile, batched_at: dt.datetime, *, dedupe: bool
+    ) -> str:
+        """SELECT of the batch's rows, typed; with `dedupe`, the last arrival of a key only.
+
+        Integers are read as BIGINT here: `_check` has already refused fractions.
+        """
         columns = ",\n  ".join(
             f"{expr} AS {quote(col)}"
             for col, expr in self._expressions(staging, batched_at).items()
         )
-        source = (
-            f"read_json('{str(path).replace(chr(39), chr(39) * 2)}', format = 'newline_delimited',"
-            f" columns = {self._read_columns()!r}, maximum_object_size = 268435456)"
-        )
+        fields = {source: kind for source, kind in self.columns.values() if source}
+        fields = {
+            name: read_type(kind) if kind != "BIGINT" else kind for name, kind in fields.items()
+        }
+        fields.setdefault("_sdc_deleted_at", "TIMESTAMPTZ")
+        source = self._source(path, fields)
         query = f"SELECT\n  {columns}\nFROM (SELECT record AS r, * FROM {source})"
-        if self.upsert:
+        if dedupe:
             keys = ", ".join(f"r.{quote(self.columns[k][0] or k)}" for k in self.key_properties)
             query += f"\nQUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _sdc_seq DESC) = 1"
         return query
+
+    def _check(self, con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+        """One pass over keys and integers: refuse rows without a key, or with a fraction in
+        an integer column; True if a key comes more than once (the batch needs dedupe)."""
+        keys = [self.columns[k][0] or k for k in self.key_properties]
+        integers = [src for src, kind in self.columns.values() if src and kind == "BIGINT"]
+        fields = {name: read_type("BIGINT") for name in integers}
+        for key in self.key_properties:
+            fields.setdefault(self.columns[key][0] or key, read_type(self.columns[key][1]))
+        if not fields:
+            return False
+        ref = {name: f"r.{quote(name)}" for name in fields}
+        parts = ["count(*)", "0", "0"]
+        if keys:
+            parts[1] = f"count(DISTINCT ({', '.join(ref[k] for k in keys)}))"
+            parts[2] = f"count(*) FILTER (WHERE {' OR '.join(f'{ref[k]} IS NULL' for k in keys)})"
+        parts += [f"count(*) FILTER (WHERE {ref[i]} <> trunc({ref[i]}))" for i in integers]
+        source = self._source(path, fields)
+        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT record AS r FROM {source})")
+        total, distinct, keyless, *fractions = row.fetchone()
+        if keyless:
+            raise LoaderError(
+                f"{keyless} record(s) of stream '{self.stream_name}' have no value for a key "
+                f"property ({', '.join(keys)}); a row without its key cannot be merged. Fix the "
+                "tap's output (or its key properties in the catalog); this batch was not loaded "
+                "and nothing already loaded changed."
+            )
+        counts = zip(integers, fractions, strict=True)
+        bad = [f"'{name}' ({n} record(s))" for name, n in counts if n]
+        if bad:
+            raise LoaderError(
+                f"a batch of stream '{self.stream_name}' has numbers with a fraction in integer "
+                f"properties {', '.join(bad)}; storing them would round them. Fix the tap's "
+                "schema (type number) or output; this batch was not loaded and nothing already "
+                "loaded changed."
+            )
+        return bool(keys) and distinct < total
 
     def process_batch(self, context: dict) -> None:
         staging, self._staging = self._staging, None
@@ -229,17 +270,22 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self._load(path, staging)
         finally:
             staging.discard()
+        if self._fast_records:
+            self.record_counter_metric.increment(self._fast_records)
+            self._fast_records = 0
 
     def _load(self, path: Path, staging: StagingFile) -> None:
         con = self.connector.raw()
         table = self.connector.table_ref(self.full_table_name)
         names = ", ".join(quote(c) for c in self.columns)
-        batched_at = dt.datetime.now(dt.timezone.utc)
+        try:
+            duplicates = self._check(con, path)
+        except duckdb.Error as exc:
+            raise self._load_error(exc) from None
+        now = dt.datetime.now(dt.timezone.utc)
+        query = self.load_query(path, staging, now, dedupe=self.upsert and duplicates)
         con.execute("BEGIN TRANSACTION")
         try:
-            query = self.load_query(path, staging, batched_at)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {query}")
-            self._check_keys(con)
             empty = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
             if self.upsert and not empty:
                 match = " AND ".join(
@@ -247,15 +293,14 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 )
                 updates = ", ".join(f"{quote(c)} = b.{quote(c)}" for c in self.columns)
                 values = ", ".join(f"b.{quote(c)}" for c in self.columns)
-                con.execute(
-                    f"MERGE INTO {table} AS t USING batch AS b ON ({match})"
+                statement = (
+                    f"MERGE INTO {table} AS t USING ({query}) AS b ON ({match})"
                     f" WHEN MATCHED THEN UPDATE SET {updates}"
                     f" WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})"
                 )
             else:
-                con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM batch")
-            loaded = con.execute("SELECT count(*) FROM batch").fetchone()[0]
-            con.execute("DROP TABLE batch")
+                statement = f"INSERT INTO {table} ({names}) {query}"
+            loaded = con.execute(statement).fetchone()[0]
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")
@@ -272,19 +317,6 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             table,
             loaded,
         )
-
-    def _check_keys(self, con: duckdb.DuckDBPyConnection) -> None:
-        if not self.key_properties:
-            return
-        missing = " OR ".join(f"{quote(k)} IS NULL" for k in self.key_properties)
-        count = con.execute(f"SELECT count(*) FROM batch WHERE {missing}").fetchone()[0]
-        if count:
-            raise LoaderError(
-                f"{count} record(s) of stream '{self.stream_name}' have no value for a key "
-                f"property ({', '.join(self.key_properties)}); a row without its key cannot be "
-                "merged. Fix the tap's output (or its key properties in the catalog); this "
-                "batch was not loaded and nothing already loaded changed."
-            )
 
     def _load_error(self, exc: duckdb.Error) -> LoaderError:
         text = str(exc).split("\n")[0]
