@@ -23,6 +23,7 @@ from outreach_target_duckdb.errors import LoaderError
 from outreach_target_duckdb.types import duckdb_type, sql_type, widen
 
 _LOCK_HOLDER = re.compile(r"PID (\d+)")
+_BASE_MEMORY_MB = 100
 
 
 def quote(name: str) -> str:
@@ -49,6 +50,7 @@ class DuckDBConnector(SQLConnector):
     def __init__(self, config: dict | None = None, sqlalchemy_url: str | None = None) -> None:
         super().__init__(config, sqlalchemy_url)
         self._raw: duckdb.DuckDBPyConnection | None = None
+        self._memory_mb = 0
 
     @property
     def filepath(self) -> Path:
@@ -76,6 +78,20 @@ class DuckDBConnector(SQLConnector):
         except duckdb.Error as exc:
             raise self._open_error(exc) from None
         self._raw.execute("SET TimeZone = 'UTC'")
+        if self.config.get("memory_limit"):
+            self._raw.execute("SET memory_limit = ?", [self.config["memory_limit"]])
+        else:
+            self.fit_memory(0)
+
+    def fit_memory(self, columns: int) -> None:
+        """Without a `memory_limit` setting: 100MB plus 1MB per column of the widest table
+        (DuckDB's buffers grow with the columns of a load, not with its rows)."""
+        if self.config.get("memory_limit"):
+            return
+        wanted = _BASE_MEMORY_MB + columns
+        if wanted > self._memory_mb:
+            self.raw().execute(f"SET memory_limit = '{wanted}MB'")
+            self._memory_mb = wanted
 
     def _open_error(self, exc: Exception) -> LoaderError:
         text = str(exc).strip()

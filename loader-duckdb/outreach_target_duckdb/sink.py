@@ -130,6 +130,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         return {"type": "object", "properties": properties}
 
     def setup(self) -> None:
+        self.connector.fit_memory(len(self.columns))
         if self.schema_name:
             self.connector.prepare_schema(self.schema_name)
         self.connector.prepare_table(
@@ -176,7 +177,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         }
         return (
             f"read_json('{str(path).replace(chr(39), chr(39) * 2)}', format = 'newline_delimited',"
-            f" columns = {columns!r}, maximum_object_size = 268435456)"
+            f" columns = {columns!r}, maximum_object_size = 8388608)"
         )
 
     def _expressions(self, staging: StagingFile, batched_at: dt.datetime) -> dict[str, str]:
@@ -320,13 +321,20 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
 
     def _load_error(self, exc: duckdb.Error) -> LoaderError:
         text = str(exc).split("\n")[0]
+        where = (
+            f"a batch of stream '{self.stream_name}' could not be loaded into "
+            f"{self.connector.table_ref(self.full_table_name)}: {text}."
+        )
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return LoaderError(
+                f"{where} Raise the `memory_limit` setting or lower `batch_size_rows`; this "
+                "batch was not loaded and nothing already loaded changed."
+            )
+        columns = ", ".join(f"{c} {k}" for c, (_, k) in self.columns.items())
         return LoaderError(
-            f"a batch of stream '{self.stream_name}' does not fit table "
-            f"{self.connector.table_ref(self.full_table_name)}: {text}. A value does not match "
-            "the type its SCHEMA message declares (columns: "
-            + ", ".join(f"{c} {k}" for c, (_, k) in self.columns.items())
-            + "). Fix the tap's schema or output; this batch was not loaded and nothing already "
-            "loaded changed."
+            f"{where} A value does not fit the type its SCHEMA message declares (columns: "
+            f"{columns}). Fix the tap's schema or output; this batch was not loaded and nothing "
+            "already loaded changed."
         )
 
     # -- ACTIVATE_VERSION -----------------------------------------------------------------

@@ -81,8 +81,15 @@ class TargetDuckDB(SQLTarget):
         th.Property(
             "batch_size_rows",
             th.IntegerType,
-            default=100_000,
+            default=20_000,
             description="Records per batch file (one transaction each).",
+        ),
+        th.Property(
+            "memory_limit",
+            th.StringType,
+            description="DuckDB's memory limit (e.g. 512MB, 2GB); beyond it DuckDB spills to "
+            "disk. Default: 100MB plus 1MB per column of the widest table loaded, so memory "
+            "stays flat however many rows a run loads.",
         ),
         th.Property(
             "staging_dir",
