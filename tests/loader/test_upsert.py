@@ -83,3 +83,11 @@ def test_append_only_setting_keeps_every_record(warehouse):
     messages = [schema("lists", PROPS, ["id"]), *[record("lists", {"id": 1, "name": "x"})] * 2]
     warehouse.load(messages, load_method="append-only")
     assert warehouse.rows("lists", "id, name") == [(1, "x"), (1, "x")]
+
+
+def test_overwrite_replaces_the_table_each_run(warehouse):
+    first = [schema("lists", PROPS, ["id"]), *[record("lists", {"id": i}) for i in (1, 2, 3)]]
+    warehouse.load(first, load_method="overwrite")
+    second = [schema("lists", PROPS, ["id"]), record("lists", {"id": 9, "name": "only"})]
+    warehouse.load(second, load_method="overwrite")
+    assert warehouse.rows("lists", "id, name") == [(9, "only")]
