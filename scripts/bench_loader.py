@@ -189,7 +189,7 @@ def measure(url: str, client, workdir: Path) -> list[tuple[str, str, str, str, s
             verdict(rate >= 50_000, f"{rate:,.0f} rows/s"),
         ),
         (
-            f"`tap-salesflow | outreach-target-duckdb`, {expected:,} rows",
+            f"tap-salesflow \\| outreach-target-duckdb, {expected:,} rows",
             f"{piped:.1f} s ({expected / piped:,.0f} rows/s)",
             f"tap alone {tap.seconds:.1f} s",
             ">= 0.8x the tap alone",
