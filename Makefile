@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
-PACKAGES := outreach-kit sandbox $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
+PACKAGES := outreach-kit sandbox loader-duckdb $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
 PACKAGE_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 export UV_CACHE_DIR ?= $(CURDIR)/.venv/.uv-cache
@@ -20,7 +20,7 @@ export UV_COMPILE_BYTECODE := 1
 help:
 	@echo "make demo   - run all three taps through Meltano into DuckDB against the sandbox"
 	@echo "make test   - install what the tests need and run the whole suite"
-	@echo "make bench  - benchmark the three taps against the sandbox (docs/benchmarks.md)"
+	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make clean  - remove virtual environments, Meltano state and outputs"
 
@@ -57,5 +57,7 @@ clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse .pytest_cache
 
 # BENCH_ARGS, e.g. "--taps salesflow --report /tmp/bench.md", re-runs one tap's section.
+# The pipeline part (tap | DuckDB loader) writes docs/benchmarks-pipeline.md.
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench_loader.py $(LOADER_BENCH_ARGS)

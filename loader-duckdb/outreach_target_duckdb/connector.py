@@ -1,0 +1,218 @@
+"""singer-sdk's SQL connector for one DuckDB file, held open (and locked) for the whole run.
+
+DuckDB lets one process write a file. The connector opens it once, before any input is read,
+so a second writer fails at start with a message naming the file, never half-way. Table
+shapes are read from `information_schema` rather than SQLAlchemy reflection, which
+duckdb-engine only partly supports.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+from duckdb_engine import ConnectionWrapper
+from singer_sdk.sql import SQLConnector
+from singer_sdk.sql.connector import FullyQualifiedName, JSONSchemaToSQL
+from sqlalchemy.pool import StaticPool
+
+from outreach_target_duckdb.errors import LoaderError
+from outreach_target_duckdb.types import duckdb_type, sql_type, widen
+
+_LOCK_HOLDER = re.compile(r"PID (\d+)")
+_BASE_MEMORY_MB = 100
+
+
+def quote(name: str) -> str:
+    """A DuckDB identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckDBTypes(JSONSchemaToSQL):
+    """singer-sdk's type mapper answering with `types.duckdb_type`."""
+
+    def to_sql_type(self, schema: dict) -> sa.types.TypeEngine:
+        return sql_type(duckdb_type(schema))
+
+
+class DuckDBConnector(SQLConnector):
+    """Connector to the DuckDB file of the `filepath` setting."""
+
+    allow_column_add = True
+    allow_column_alter = True
+    allow_merge_upsert = True
+    allow_temp_tables = True
+    jsonschema_to_sql_converter = DuckDBTypes
+
+    def __init__(self, config: dict | None = None, sqlalchemy_url: str | None = None) -> None:
+        super().__init__(config, sqlalchemy_url)
+        self._raw: duckdb.DuckDBPyConnection | None = None
+        self._memory_mb = 0
+
+    @property
+    def filepath(self) -> Path:
+        return Path(self.config["filepath"]).expanduser()
+
+    def get_sqlalchemy_url(self, config: dict[str, t.Any]) -> str:
+        return f"duckdb:///{Path(config['filepath']).expanduser()}"
+
+    def create_engine(self) -> sa.Engine:
+        """SQLAlchemy on a cursor of the held connection: the SDK's DDL and the bulk loads
+        share one open database (and its lock)."""
+        return sa.create_engine(
+            self.sqlalchemy_url,
+            creator=lambda: ConnectionWrapper(self.raw().cursor()),
+            poolclass=StaticPool,
+        )
+
+    def open(self) -> None:
+        """Open (and lock) the file now, or raise a `LoaderError` naming who holds it."""
+        if self._raw is not None:
+            return
+        self.filepath.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._raw = duckdb.connect(str(self.filepath))
+        except duckdb.Error as exc:
+            raise self._open_error(exc) from None
+        self._raw.execute("SET TimeZone = 'UTC'")
+        if self.config.get("memory_limit"):
+            self._raw.execute("SET memory_limit = ?", [self.config["memory_limit"]])
+        else:
+            self.fit_memory(0)
+
+    def fit_memory(self, columns: int) -> None:
+        """Without a `memory_limit` setting: 100MB plus 1MB per column of the widest table
+        (DuckDB's buffers grow with the columns of a load, not with its rows)."""
+        if self.config.get("memory_limit"):
+            return
+        wanted = _BASE_MEMORY_MB + columns
+        if wanted > self._memory_mb:
+            self.raw().execute(f"SET memory_limit = '{wanted}MB'")
+            self._memory_mb = wanted
+
+    def _open_error(self, exc: Exception) -> LoaderError:
+        text = str(exc).strip()
+        if "lock" in text.lower():
+            holder = _LOCK_HOLDER.search(text)
+            who = f"process {holder.group(1)}" if holder else "another process"
+            return LoaderError(
+                f"the DuckDB file {self.filepath} (setting `filepath`) is open for writing by "
+                f"{who}; DuckDB allows one writer per file. Wait until that run ends (e.g. "
+                "another `meltano run` into the same warehouse, or a client holding it open), "
+                "or point `filepath` at another file. Nothing was loaded."
+            )
+        return LoaderError(
+            f"cannot open the DuckDB file {self.filepath} (setting `filepath`): {text}"
+        )
+
+    def raw(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection itself, for bulk statements SQLAlchemy has no words for."""
+        self.open()
+        assert self._raw is not None
+        return self._raw
+
+    def close(self) -> None:
+        """Checkpoint and release the file (and its lock)."""
+        if self._raw is None:
+            return
+        try:
+            self._raw.execute("CHECKPOINT")
+        finally:
+            self._engine.dispose()
+            self._raw.close()
+            self._raw = None
+
+    def table_ref(self, full_table_name: str | FullyQualifiedName) -> str:
+        """`"schema"."table"`, quoted for raw SQL."""
+        _, schema_name, table_name = self.parse_full_table_name(full_table_name)
+        return f"{quote(schema_name or 'main')}.{quote(table_name)}"
+
+    # -- reading the catalog (information_schema, not reflection) ---------------------------
+
+    def schema_exists(self, schema_name: str) -> bool:
+        found = self.raw().execute(
+            "SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database()"
+            " AND schema_name = ?",
+            [schema_name],
+        )
+        return found.fetchone() is not None
+
+    def table_exists(self, full_table_name: str | FullyQualifiedName) -> bool:
+        _, schema_name, table_name = self.parse_full_table_name(full_table_name)
+        found = self.raw().execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database()"
+            " AND table_schema = ? AND table_name = ?",
+            [schema_name or "main", table_name],
+        )
+        return found.fetchone() is not None
+
+    def column_types(self, full_table_name: str | FullyQualifiedName) -> dict[str, str]:
+        """Column name -> DuckDB type name, in table order."""
+        _, schema_name, table_name = self.parse_full_table_name(full_table_name)
+        rows = self.raw().execute(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?"
+            " ORDER BY ordinal_position",
+            [schema_name or "main", table_name],
+        )
+        return {name: kind.upper() for name, kind in rows.fetchall()}
+
+    def get_table_columns(
+        self,
+        full_table_name: str | FullyQualifiedName,
+        column_names: list[str] | None = None,
+    ) -> dict[str, sa.Column]:
+        wanted = {c.casefold() for c in column_names or []}
+        return {
+            name: sa.Column(name, sql_type(kind))
+            for name, kind in self.column_types(full_table_name).items()
+            if not wanted or name.casefold() in wanted
+        }
+
+    # -- changing the catalog ---------------------------------------------------------------
+
+    def create_schema(self, schema_name: str) -> None:
+        self.raw().execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema_name)}")
+
+    def create_empty_table(
+        self,
+        full_table_name: str | FullyQualifiedName,
+        schema: dict,
+        primary_keys: t.Sequence[str] | None = None,
+        partition_keys: list[str] | None = None,
+        as_temp_table: bool = False,
+    ) -> None:
+        """Tables get no PRIMARY KEY constraint: its in-memory index grows with the table,
+        and the merge already keeps one row per key."""
+        del primary_keys, partition_keys, as_temp_table
+        columns = ", ".join(
+            f"{quote(name)} {duckdb_type(prop)}" for name, prop in schema["properties"].items()
+        )
+        target = self.table_ref(full_table_name)
+        self.raw().execute(f"CREATE TABLE IF NOT EXISTS {target} ({columns})")
+
+    def merge_sql_types(self, sql_types: t.Sequence[sa.types.TypeEngine]) -> sa.types.TypeEngine:
+        """Widen only (integer -> double, date -> timestamp, anything else -> text), so no
+        stored value is ever cut."""
+        merged = str(sql_types[0])
+        for other in sql_types[1:]:
+            merged = widen(merged, str(other))
+        return sql_type(merged)
+
+    @staticmethod
+    def get_column_alter_ddl(
+        table_name: str | FullyQualifiedName,
+        column_name: str,
+        column_type: sa.types.TypeEngine,
+    ) -> sa.DDL:
+        return sa.DDL(
+            "ALTER TABLE %(table)s ALTER COLUMN %(column)s TYPE %(type)s",
+            {"table": str(table_name), "column": quote(column_name), "type": str(column_type)},
+        )
+
+    def add_column(self, full_table_name: str | FullyQualifiedName, name: str, kind: str) -> None:
+        table = self.table_ref(full_table_name)
+        self.raw().execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote(name)} {kind}")
