@@ -80,7 +80,9 @@ def read_marts(con, schema: str = "analytics") -> Marts:
         "contacts_replied": int(people["contacts_replied"]),
     }
     sums = ", ".join(f"sum({s}) as {s}" for s in STAGES)
-    for row in _rows(con, f"select tool, {sums} from {schema}.campaign_performance group by tool"):
+    for row in _rows(
+        con, f"select tool, {sums} from {schema}.campaign_performance group by tool order by tool"
+    ):
         sent = row["sent"]
         for order, stage in enumerate(STAGES):
             if row[stage] is None:
@@ -241,7 +243,8 @@ def daily_chart(marts: Marts) -> alt.Chart:
             height=220,
             title=alt.Title(
                 "Daily activity by tool",
-                subtitle=f"{fmt_int(total)} events from {marts.first_day} to {marts.last_day}",
+                subtitle=f"{fmt_int(total)} events from {marts.first_day} to {marts.last_day}"
+                + ("" if "Sales.Rocks" in tools else " (Sales.Rocks reports campaign totals only)"),
                 anchor="start",
             ),
         )
@@ -320,7 +323,11 @@ def write_report(marts: Marts, out_dir: Path, source: str) -> tuple[Path, Path]:
     )
     html_path = out_dir / "outreach.html"
     html_path.write_text(page, encoding="utf-8")
-    picture = alt.vconcat(*built.values(), spacing=36).configure_view(stroke=None)
+    picture = (
+        alt.vconcat(*built.values(), spacing=36)
+        .resolve_scale(color="independent")  # each chart keeps the legend it has on the page
+        .configure_view(stroke=None)
+    )
     png_path = out_dir / "outreach.png"
     picture.save(str(png_path), format="png", scale_factor=1.5)
     return html_path, png_path

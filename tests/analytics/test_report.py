@@ -145,3 +145,14 @@ def test_page_renders_every_chart_with_the_marts_numbers(report, expected, tmp_p
         assert marks > 0, f"{chart}: no marks drawn"
         missing = [number for number in expected[chart] if number not in text]
         assert not missing, f"{chart} does not show {missing}"
+
+
+def test_the_report_reads_the_same_numbers_from_postgresql(warehouses):
+    from report import read_marts
+
+    with warehouses.duckdb() as con:
+        from_duckdb = read_marts(con)
+    with warehouses.postgres() as con:
+        from_postgres = read_marts(con)
+    assert from_duckdb.campaigns and from_duckdb.daily
+    assert from_postgres == from_duckdb
