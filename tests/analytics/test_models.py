@@ -272,3 +272,19 @@ def test_source_freshness_reads_the_newest_loaded_rows(warehouses, tmp_path):
     # `dbt source freshness` exits non-zero exactly when a source is past its error threshold.
     assert (result.returncode != 0) == ("error" in statuses), result.stdout[-3000:]
     assert os.path.getsize(target / "sources.json") > 0
+
+
+def test_a_missing_source_table_fails_with_what_to_do(warehouses, tmp_path):
+    """Models run before a tap ever loaded: a clear error naming the table and the fix."""
+    copy = tmp_path / "partial.duckdb"
+    shutil.copy(warehouses.project.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table tap_salesrocks.list_data")
+    result = _dbt_duckdb(
+        warehouses, copy, tmp_path / "target", "run", "--select", "stg_salesrocks__list_data"
+    )
+    assert result.returncode != 0
+    output = " ".join(result.stdout.split())
+    assert '"tap_salesrocks"."list_data" does not exist' in output, result.stdout[-3000:]
+    assert "meltano run tap-salesrocks <loader>" in output
+    assert "salesrocks_schema" in output
