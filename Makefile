@@ -18,7 +18,7 @@ export UV_COMPILE_BYTECODE := 1
 .PHONY: help install demo test lint format bench clean
 
 help:
-	@echo "make demo   - run all three taps through Meltano into DuckDB against the sandbox"
+	@echo "make demo   - all three taps into DuckDB against the sandbox, the dbt models, reports/outreach.html"
 	@echo "make test   - install what the tests need and run the whole suite"
 	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
 	@echo "make lint   - ruff check and format check"
@@ -54,7 +54,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse .pytest_cache
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse reports .pytest_cache
 
 # BENCH_ARGS, e.g. "--taps salesflow --report /tmp/bench.md", re-runs one tap's section.
 # The pipeline part (tap | DuckDB loader) writes docs/benchmarks-pipeline.md.

@@ -1,9 +1,11 @@
 """`make demo`: the main job end to end, against the sandbox, into DuckDB.
 
 Starts the vendor sandbox on loopback, installs the Meltano plugins, runs all three taps
-through `meltano run` into a fresh DuckDB file with their logs streaming by, prints a
-per-table summary of rows landed against rows the sandbox served, and stops the sandbox.
-Exit code 1 if any table differs from what the sandbox served.
+through `meltano run` into a fresh DuckDB file with their logs streaming by, then the dbt
+models and their tests (`dbt-duckdb:build`), prints a per-table summary of rows landed
+against rows the sandbox served, stops the sandbox and writes the report from the marts
+(reports/outreach.html and reports/outreach.png). Exit code 1 if any table differs from
+what the sandbox served.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import report
 from pipeline import (
     MELTANO,
     ROOT,
@@ -29,7 +32,7 @@ WAREHOUSE = ROOT / "warehouse" / "outreach.duckdb"
 
 
 def main() -> int:
-    print("==> Installing Meltano plugins (taps, target-duckdb, target-jsonl)", flush=True)
+    print("==> Installing Meltano plugins (taps, loaders, dbt utilities)", flush=True)
     subprocess.run([str(MELTANO), "install"], cwd=ROOT, check=True)
     WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
     for stale in (WAREHOUSE, WAREHOUSE.with_suffix(".duckdb.wal")):
@@ -40,6 +43,7 @@ def main() -> int:
         tasks: list[str] = []
         for tap in TAPS:
             tasks += [tap, "target-duckdb"]
+        tasks.append("dbt-duckdb:build")  # the models and their tests, on what was just loaded
         command = [str(MELTANO), "--environment=dev", "run", "--full-refresh", *tasks]
         print(f"==> {' '.join(['meltano', *command[1:]])}", flush=True)
         result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env})
@@ -48,7 +52,10 @@ def main() -> int:
             return result.returncode
         rows = compare_warehouse(WAREHOUSE, sandbox.client)
     ok = print_summary(rows, title=f"Rows landed in {WAREHOUSE.relative_to(ROOT)}")
-    return 0 if ok else 1
+    if not ok:
+        return 1
+    print("\n==> Writing the report from the marts in `analytics`", flush=True)
+    return report.main(["--duckdb", str(WAREHOUSE), "--out", str(ROOT / "reports")])
 
 
 if __name__ == "__main__":

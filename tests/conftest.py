@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,3 +29,26 @@ def meltano_installed() -> Path:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server installed and started by the project's own script (one per session,
+    shared by tests/e2e and tests/analytics, each in its own database or schemas)."""
+    workdir = Path(tempfile.mkdtemp(prefix="outreach-pg-"))
+    workdir.chmod(0o755)  # the server runs as the `postgres` user when tests run as root
+    port = _free_port()
+    script = ROOT / "scripts" / "postgres.sh"
+    result = subprocess.run(
+        [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    yield result.stdout.strip().splitlines()[-1]
+    subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -1,44 +1,20 @@
 """End-to-end fixtures: the sandbox and PostgreSQL as real servers, Meltano as the runner.
 
 The module gets its own sandbox process and Meltano system database (so stored state never
-leaks into the developer's `.meltano/meltano.db`); PostgreSQL is started once per session by
-`scripts/postgres.sh` on a free loopback port and stopped afterwards.
+leaks into the developer's `.meltano/meltano.db`); PostgreSQL (`postgres_url`, in
+tests/conftest.py) is started once per session and shared with tests/analytics.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 from pipeline import MELTANO, ROOT, SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess, meltano_env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A PostgreSQL server installed and started by the project's own script."""
-    workdir = Path(tempfile.mkdtemp(prefix="outreach-pg-"))
-    workdir.chmod(0o755)  # the server runs as the `postgres` user when tests run as root
-    port = _free_port()
-    script = ROOT / "scripts" / "postgres.sh"
-    result = subprocess.run(
-        [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    yield result.stdout.strip().splitlines()[-1]
-    subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 class MeltanoProject:

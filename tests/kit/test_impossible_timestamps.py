@@ -37,7 +37,7 @@ def test_impossible_values_raise_impossible_timestamp(raw):
 
 
 def test_a_feed_event_with_an_impossible_time_lands_null_with_the_raw_kept(caplog):
-    tap = TapSalesBlink(config={"api_key": "k", "api_url": "http://sandbox.invalid/api"})
+    tap = TapSalesBlink(config={"api_key": "k", "api_url": "https://sandbox.invalid/api"})
     stream = tap.streams["sent"]
     with caplog.at_level(logging.WARNING):
         rows = [
@@ -60,7 +60,7 @@ def test_a_feed_event_with_an_impossible_time_lands_null_with_the_raw_kept(caplo
 
 def test_the_dotnet_no_date_lands_null_not_as_year_1():
     tap = TapSalesflow(config={"accounts": [{"account_id": "1", "token": "t"}],
-                               "api_url": "http://sandbox.invalid/api"})  # fmt: skip
+                               "api_url": "https://sandbox.invalid/api"})  # fmt: skip
     stream = tap.streams["members"]
     row = stream.post_process({"MemberId": 1, "ConnectedAt": "0001-01-01T00:00:00",
                                "LastModifiedAt": "2026-10-01T00:00:00.1234567+02:00"},

@@ -1,0 +1,9 @@
+-- One row per Salesflow campaign (LinkedIn), per LinkedIn account.
+select
+    'salesflow' as tool,
+    {{ as_text('account_id') }} as account_id,
+    {{ as_text('"Id"') }} as campaign_id,
+    "Name" as campaign_name,
+    lower("Status") as campaign_status,
+    cast("CreatedAt" as timestamp) as created_at
+from {{ latest_per_key(live_source('tap_salesflow', 'campaigns'), ['account_id', '"Id"'], '"LastModifiedAt" desc') }} as campaigns
