@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import CREDENTIALS
 from recorder import Recorder
+from report_tables import CREDENTIALS
 from support import TapRun, run_tap, secret_forms
 from taps import TAPS, TapSpec
 

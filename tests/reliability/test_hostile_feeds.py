@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import HOSTILE
+from report_tables import HOSTILE
 from support import TapRun, run_tap, run_until_killed
 from taps import SALESBLINK, SALESFLOW, TapSpec
 from test_reliability import DEBUG, _leaks, _score

@@ -19,7 +19,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import HOSTILE
+from report_tables import HOSTILE
 from support import TapRun, run_tap, secret_forms
 from taps import SALESBLINK, SALESFLOW, SALESROCKS, TapSpec
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from conftest import HOSTILE
+from report_tables import HOSTILE
 from support import TapRun, run_tap
 from taps import SALESBLINK, SALESFLOW, SALESROCKS, TapSpec
 from test_reliability import DEBUG, _leaks, _score
