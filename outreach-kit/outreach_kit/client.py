@@ -10,6 +10,8 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
 - ``get_records`` takes child partitions that workers read ahead (``concurrency``);
   streams override ``read_records`` (may run on a worker) and ``prepare_partition``.
+- ``sync`` (:mod:`outreach_kit.versions`): full-table records carry the run's table version;
+  ACTIVATE_VERSION follows only a complete read of the stream.
 - ``post_process`` ends with the schema's precomputed conformance (SDK level NONE), and
   ``_generate_record_messages`` skips the selection walk when nothing is deselected.
 """
@@ -48,6 +50,7 @@ from outreach_kit.errors import (
 )
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.timestamps import to_utc_iso
+from outreach_kit.versions import TableVersions
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -65,7 +68,7 @@ _BODY_ATTR = "_outreach_body"
 _decoder = msgspec.json.Decoder()
 
 
-class OutreachStream(RESTStream[t.Any]):
+class OutreachStream(TableVersions, RESTStream[t.Any]):
     """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
 
     #: Vendor name used in messages ("SalesBlink").

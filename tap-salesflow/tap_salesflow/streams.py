@@ -63,8 +63,13 @@ class MembersStream(SalesflowStream):
     is_sorted = False
     timestamp_fields = ("DateAdded", "AddedAt", "LastModifiedAt", "ConnectedAt")
     stream_body = True  # one response holds every member: read in bounded memory
+    #: Without `updatedFromDate` the endpoint lists every member: a run without a bookmark
+    #: (`--full-refresh`) retires members the account no longer has (outreach_kit.versions).
+    full_read_without_bookmark = True
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
+        if self.sweeping:  # every member, whatever start_date says, so deletes show
+            return {}
         since = self.get_starting_replication_key_value(context)
         return {"updatedFromDate": since} if since else {}
 
