@@ -255,8 +255,8 @@ class SalesBlink:
         return {
             "lists": lambda: [x["id"] for x in self.lists],
             "list_leads": lambda: [lead["id"] for leads in self.leads.values() for lead in leads],
-            "sequences": lambda: [s["id"] for s in self.sequences],
-            "sequence_stats": lambda: [s["id"] for s in self.sequences],
+            "sequences": lambda: [s["id"] for s in self.live_sequences()],
+            "sequence_stats": lambda: [s["id"] for s in self.live_sequences()],
             "users": lambda: [u["id"] for u in self.users],
             "campaigns": lambda: [c["campaignID"] for c in self.campaigns],
             "prospects": lambda: [p["prospectID"] for ps in self.prospects.values() for p in ps],
@@ -305,11 +305,11 @@ class SalesBlink:
         if path == "/sequences":
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
-            page = [] if empty else page_slice(self.sequences, skip, limit, dup)
+            page = [] if empty else page_slice(self.live_sequences(), skip, limit, dup)
             return _ok({"success": True, "data": page, "message": ""},
                        [("sequences", x["id"]) for x in page])  # fmt: skip
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
-            seq = next((s for s in self.sequences if s["id"] == m[1]), None)
+            seq = next((s for s in self.live_sequences() if s["id"] == m[1]), None)
             if seq is None:
                 raise ApiError(404, "Not found")
             return _ok({"success": True, "data": self._stats(seq)}, [("sequence_stats", seq["id"])])
@@ -367,6 +367,11 @@ class SalesBlink:
             else:
                 records = [self.event(feed, i) for i in indexes[offset : offset + per_page]]
         return _ok(records, [(feed, e["id"]) for e in records])
+
+    def live_sequences(self) -> list[dict]:
+        """Sequences not deleted (deleted ones stay in place: events refer to positions)."""
+        hidden = self.state.deletions.hidden_sequences
+        return [s for s in self.sequences if s["id"] not in hidden] if hidden else self.sequences
 
     def _sequence_position(self, sequence_id: str) -> int | None:
         for position, seq in enumerate(self.sequences):
