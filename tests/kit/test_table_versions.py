@@ -187,3 +187,20 @@ def test_members_are_swept_on_a_run_without_their_bookmark(sandbox):
     assert all(m.get("version") is None for m in members)
     queries = [r["query"] for r in sandbox.control.requests() if "list-contacts" in r["path"]]
     assert queries and all("updatedFromDate" in q for q in queries)
+
+
+def test_an_aborted_read_activates_nothing():
+    """`--test records` stops every stream after one record (the SDK aborts the sync and,
+    for a child, goes on with the next partition): only streams read whole are activated.
+    One list with several leads: the list is read whole, its leads are cut short."""
+    with SandboxServer(seed=23, scale=0.2, counts={**COUNTS, "salesblink.lists": 1}) as server:
+        run = run_tap("tap-salesblink", configs(server.url)["tap-salesblink"],
+                      args=("--test", "records"))  # fmt: skip
+        expected = {s: len(server.control.expected("salesblink", s)["keys"])
+                    for s in ("lists", "users", "team_members")}  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    records = run.by_stream()
+    for stream in ("list_leads", "sequences", "campaigns", "prospects"):
+        assert len(records[stream]) == 1, stream  # cut short: more than one at the source
+    assert all(len(records[s]) == n == 1 for s, n in expected.items())  # read whole
+    assert set(activations(run)) == set(expected)
