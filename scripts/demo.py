@@ -2,8 +2,9 @@
 
 Starts the vendor sandbox on loopback, installs the Meltano plugins, runs all three taps
 through `meltano run` into a fresh DuckDB file with their logs streaming by, prints a
-per-table summary of rows landed against rows the sandbox served, and stops the sandbox.
-Exit code 1 if any table differs from what the sandbox served.
+per-table summary of rows live and retired (deleted at the source; 0 with a loader that
+ignores ACTIVATE_VERSION) against rows the sandbox served, and stops the sandbox.
+Exit code 1 if any table's live rows differ from what the sandbox served.
 """
 
 from __future__ import annotations
