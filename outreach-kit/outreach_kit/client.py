@@ -241,6 +241,7 @@ class OutreachStream(TableVersions, RESTStream[t.Any]):
         """Call before reading a sequence of pages from the first one."""
         self._previous_page_full = False
         self._empty_page_rechecked = False
+        self._first_page = True
 
     def request_records(self, context: Context | None) -> t.Iterable[dict]:
         """Pages of one read, with a record repeated across a page boundary dropped (SDK hook).
@@ -266,16 +267,25 @@ class OutreachStream(TableVersions, RESTStream[t.Any]):
 
     def _check_page(self, response: requests.Response, body: t.Any) -> None:
         """An empty page right after a full one is asked again once before it ends the read:
-        some APIs answer a transient empty page, and taking it for the end loses the rest."""
+        some APIs answer a transient empty page, and taking it for the end loses the rest.
+        So is an empty first page of a full-table read: taken as "nothing there", it would
+        retire every row of the partition (see :mod:`outreach_kit.versions`)."""
         if not self.page_size:
             return
         count = len(records_at(self.records_jsonpath, body)) if body else 0
         previous_full = getattr(self, "_previous_page_full", False)
-        if count == 0 and previous_full and not getattr(self, "_empty_page_rechecked", False):
+        first = getattr(self, "_first_page", False) and self.versioned
+        self._first_page = False
+        if (
+            count == 0
+            and (previous_full or first)
+            and not getattr(self, "_empty_page_rechecked", False)
+        ):
             self._empty_page_rechecked = True
+            where = "right after a full one" if previous_full else "as the first page"
             raise RetriableAPIError(
                 f"{self.vendor} answered an empty page on {urlparse(response.url).path} "
-                "right after a full one; asking again to be sure it is the end",
+                f"{where}; asking again to be sure there is nothing more",
                 response,
             )
         self._empty_page_rechecked = False

@@ -204,3 +204,24 @@ def test_an_aborted_read_activates_nothing():
         assert len(records[stream]) == 1, stream  # cut short: more than one at the source
     assert all(len(records[s]) == n == 1 for s, n in expected.items())  # read whole
     assert set(activations(run)) == set(expected)
+
+
+@pytest.mark.parametrize(
+    ("tap", "vendor", "path", "stream"),
+    [("tap-salesrocks", "salesrocks", "getListData", "list_data"),
+     ("tap-salesblink", "salesblink", "/leads", "list_leads")],
+)  # fmt: skip
+def test_an_empty_first_page_is_asked_again_before_it_retires_a_partition(
+    tap, vendor, path, stream
+):
+    """A transient empty first page of a list taken as "the list is empty" would retire
+    every row of that list at ACTIVATE_VERSION: it is asked again once."""
+    with SandboxServer(seed=24, scale=0.2, counts=COUNTS) as server:
+        server.control.add_faults([{"vendor": vendor, "path": path, "kind": "empty_page"}])
+        run = run_tap(tap, {**configs(server.url)[tap], "concurrency": 1})
+        expected = {str(k) for k in server.control.expected(vendor, stream)["keys"]}
+        assert all(f["remaining"] == 0 for f in server.control.faults())
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert {str(r["id"]) for r in run.records(stream)} == expected
+    assert stream in activations(run)
+    assert "as the first page; asking again" in run.stderr
