@@ -2,10 +2,10 @@
 
 Starts the vendor sandbox on loopback, installs the Meltano plugins, runs all three taps
 through `meltano run` into a fresh DuckDB file with their logs streaming by, then the dbt
-models and their tests (`dbt-duckdb:build`), prints a per-table summary of rows landed
-against rows the sandbox served, stops the sandbox and writes the report from the marts
-(reports/outreach.html and reports/outreach.png). Exit code 1 if any table differs from
-what the sandbox served.
+models and their tests (`dbt-duckdb:build`), prints a per-table summary of rows live and
+retired (deleted at the source) against rows the sandbox served, stops the sandbox and
+writes the report from the marts (reports/outreach.html and reports/outreach.png). Exit
+code 1 if any table's live rows differ from what the sandbox served.
 """
 
 from __future__ import annotations

@@ -102,10 +102,11 @@ class SandboxProcess:
 class TableCheck:
     vendor: str
     stream: str
-    landed: int
+    landed: int  # live rows
     distinct: int
     served: int
     expected: int
+    retired: int = 0  # rows a loader retired (`_sdc_deleted_at` set): the source deleted them
 
     @property
     def ok(self) -> bool:
@@ -113,7 +114,11 @@ class TableCheck:
 
 
 def compare_warehouse(path: Path, client, primary_keys: dict | None = None) -> list[TableCheck]:
-    """Rows per table in DuckDB against what the sandbox served and expects."""
+    """Live and retired rows per table in DuckDB against what the sandbox served and expects.
+
+    A row is retired when a loader honouring ACTIVATE_VERSION set its `_sdc_deleted_at`; a
+    table without that column (a loader that ignores deletes) has every row live.
+    """
     import duckdb
 
     served = client.served()
@@ -122,15 +127,22 @@ def compare_warehouse(path: Path, client, primary_keys: dict | None = None) -> l
         for vendor, streams in DEFAULT_STREAMS.items():
             schema = f"tap_{vendor}"
             for stream in streams:
-                landed = distinct = 0
+                landed = distinct = retired = 0
                 try:
                     table = f'"{schema}"."{stream}"'
-                    landed = con.execute(f"select count(*) from {table}").fetchone()[0]
+                    live = "true"
+                    if _has_column(con, schema, stream, "_sdc_deleted_at"):
+                        live = '"_sdc_deleted_at" is null'
+                        retired = con.execute(
+                            f"select count(*) from {table} where not ({live})"
+                        ).fetchone()[0]
+                    landed = con.execute(f"select count(*) from {table} where {live}").fetchone()[0]
                     keys = (primary_keys or {}).get((vendor, stream))
                     if keys:
                         cols = ", ".join(f'"{k}"' for k in keys)
                         distinct = con.execute(
-                            f"select count(*) from (select distinct {cols} from {table})"
+                            f"select count(*) from (select distinct {cols} from {table} "
+                            f"where {live})"
                         ).fetchone()[0]
                     else:
                         distinct = landed
@@ -138,22 +150,39 @@ def compare_warehouse(path: Path, client, primary_keys: dict | None = None) -> l
                     pass
                 expected = client.expected(vendor, stream)["count"]
                 served_count = served.get(vendor, {}).get(stream, 0)
-                checks.append(TableCheck(vendor, stream, landed, distinct, served_count, expected))
+                checks.append(
+                    TableCheck(vendor, stream, landed, distinct, served_count, expected, retired)
+                )
     return checks
+
+
+def _has_column(con, schema: str, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name = ?",
+            [schema, table, column],
+        ).fetchone()[0]
+    )
 
 
 def print_summary(checks: list[TableCheck], title: str) -> bool:
     """Print one line per table; return True when every table matches."""
     print(f"\n{title}")
-    header = f"{'table':<34} {'landed':>8} {'served':>8} {'expected':>9}  status"
+    header = f"{'table':<34} {'live':>8} {'retired':>8} {'served':>8} {'expected':>9}  status"
     print(header)
     print("-" * len(header))
     for c in checks:
         status = "ok" if c.ok else "MISMATCH"
         name = f"tap_{c.vendor}.{c.stream}"
-        print(f"{name:<34} {c.landed:>8} {c.served:>8} {c.expected:>9}  {status}")
+        print(f"{name:<34} {c.landed:>8} {c.retired:>8} {c.served:>8} {c.expected:>9}  {status}")
     total = sum(c.landed for c in checks)
     bad = [c for c in checks if not c.ok]
     print("-" * len(header))
-    print(f"{len(checks)} tables, {total} rows landed, {len(bad)} mismatched", flush=True)
+    retired = sum(c.retired for c in checks)
+    print(
+        f"{len(checks)} tables, {total} rows live, {retired} retired (deleted at the source), "
+        f"{len(bad)} mismatched",
+        flush=True,
+    )
     return not bad

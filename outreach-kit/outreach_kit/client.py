@@ -13,6 +13,8 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
 - ``get_records`` takes child partitions that workers read ahead (``concurrency``);
   streams override ``read_records`` (may run on a worker) and ``prepare_partition``.
+- ``sync`` (:mod:`outreach_kit.versions`): full-table records carry the run's table version;
+  ACTIVATE_VERSION follows only a complete read of the stream.
 - ``validate_response`` also checks the body's shape (:mod:`outreach_kit.shapes`): a body
   the stream cannot read fails the run instead of reading as "no records".
 - ``request_records`` sends records that cannot be used to ``rejected_records``
@@ -65,6 +67,7 @@ from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.text import replace_lone_surrogates
 from outreach_kit.timestamps import ImpossibleTimestamp, to_utc_iso
 from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
+from outreach_kit.versions import TableVersions
 from outreach_kit.waits import WaitBudget
 
 if t.TYPE_CHECKING:
@@ -86,7 +89,7 @@ _decoder = msgspec.json.Decoder()
 _encode = msgspec.json.Encoder().encode
 
 
-class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
+class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
     """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
 
     #: Vendor name used in messages ("SalesBlink").
@@ -315,6 +318,7 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
         """Call before reading a sequence of pages from the first one."""
         self._previous_page_full = False
         self._empty_page_rechecked = False
+        self._first_page = True
 
     def request_records(self, context: Context | None) -> t.Iterable[dict]:
         """The records of one read, checked one by one (SDK hook; may run on a worker).
@@ -366,16 +370,25 @@ class OutreachStream(BookmarkGuard, RESTStream[t.Any]):
     def _check_page(self, response: requests.Response, body: t.Any) -> bool:
         """An empty page right after a full one is asked again once before it ends the read:
         some APIs answer a transient empty page, and taking it for the end loses the rest.
+        So is an empty first page of a full-table read: taken as "nothing there", it would
+        retire every row of the partition (see :mod:`outreach_kit.versions`).
         Returns True when this empty page, asked again, ends the read."""
         if not self.page_size:
             return False
         count = len(records_at(self.records_jsonpath, body)) if body else 0
         previous_full = getattr(self, "_previous_page_full", False)
-        if count == 0 and previous_full and not getattr(self, "_empty_page_rechecked", False):
+        first = getattr(self, "_first_page", False) and self.versioned
+        self._first_page = False
+        if (
+            count == 0
+            and (previous_full or first)
+            and not getattr(self, "_empty_page_rechecked", False)
+        ):
             self._empty_page_rechecked = True
+            where = "right after a full one" if previous_full else "as the first page"
             raise RetriableAPIError(
                 f"{self.vendor} answered an empty page on {urlparse(response.url).path} "
-                "right after a full one; asking again to be sure it is the end",
+                f"{where}; asking again to be sure there is nothing more",
                 response,
             )
         ended = count == 0 and previous_full

@@ -62,8 +62,10 @@ class SandboxClient:
     def faults(self) -> list[dict]:
         return self._call("GET", "faults")["faults"]
 
-    def advance(self, seconds: float) -> str:
-        return self._call("POST", "clock/advance", {"seconds": seconds})["now"]
+    def advance(self, seconds: float, *, restore: bool = False) -> str:
+        """Move the clock; ``restore`` first brings back every record deleted so far."""
+        body: dict = {"seconds": seconds, **({"restore": True} if restore else {})}
+        return self._call("POST", "clock/advance", body)["now"]
 
     def requests(self) -> list[dict]:
         return self._call("GET", "requests")
@@ -85,6 +87,10 @@ class SandboxClient:
 
     def expected(self, vendor: str, stream: str) -> dict:
         return self._call("GET", f"expected/{vendor}/{stream}")
+
+    def deleted(self, vendor: str, stream: str) -> dict:
+        """Keys deleted by clock advances (``deletions`` setting) and not restored."""
+        return self._call("GET", f"deleted/{vendor}/{stream}")
 
     def issued_tokens(self) -> list[str]:
         """Sales.Rocks bearer tokens issued so far (for secret-leak scans)."""

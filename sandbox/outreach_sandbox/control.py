@@ -46,7 +46,7 @@ def _route(state: SandboxState, method: str, path: str, body: dict) -> Reply:
             state.faults.add(faults)
         return Reply(200, {"faults": state.faults.describe()})
     if route == "clock/advance" and method == "POST":
-        state.advance(float(body.get("seconds", 0)))
+        state.advance(float(body.get("seconds", 0)), restore=bool(body.get("restore", False)))
         return Reply(200, {"now": state.clock.now().isoformat()})
     if route == "requests":
         with state.lock:
@@ -67,12 +67,12 @@ def _route(state: SandboxState, method: str, path: str, body: dict) -> Reply:
     if route == "tokens":
         with state.lock:
             return Reply(200, list(state.tokens))
-    if len(parts) == 3 and parts[0] == "expected":
+    if len(parts) == 3 and parts[0] in ("expected", "deleted"):
         vendor, stream = parts[1], parts[2]
         if vendor not in VENDORS:
             return Reply(404, {"error": f"unknown vendor {vendor!r}"})
         try:
-            keys = state.expected(vendor, stream)
+            keys = (state.expected if parts[0] == "expected" else state.deleted)(vendor, stream)
         except KeyError:
             return Reply(404, {"error": f"unknown stream {vendor}/{stream}"})
         return Reply(200, {"count": len(keys), "keys": keys})
@@ -88,5 +88,6 @@ def _settings(state: SandboxState) -> dict[str, t.Any]:
             "time_scale": state.time_scale, "token_lifetime_s": state.token_lifetime_s,
             "salesrocks_token_field": state.salesrocks_token_field,
             "limits_per_min": state.limits, "modes": state.modes,
+            "deletions": state.deletions_per_advance,
             "now": state.clock.now().isoformat(),
         }  # fmt: skip

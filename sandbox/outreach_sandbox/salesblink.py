@@ -256,8 +256,8 @@ class SalesBlink:
         return {
             "lists": lambda: [x["id"] for x in self.lists],
             "list_leads": lambda: [lead["id"] for leads in self.leads.values() for lead in leads],
-            "sequences": lambda: [s["id"] for s in self.sequences],
-            "sequence_stats": lambda: [s["id"] for s in self.sequences],
+            "sequences": lambda: [s["id"] for s in self.live_sequences()],
+            "sequence_stats": lambda: [s["id"] for s in self.live_sequences()],
             "users": lambda: (
                 [u["id"] for u in self.users]
                 if self.state.modes["salesblink_key_role"] == "admin"
@@ -313,15 +313,15 @@ class SalesBlink:
             # Spec: `sendAll` "Include both archived and active sequences"; without it the
             # archived ones are left out.
             listed = (
-                self.sequences
+                self.live_sequences()
                 if _truthy(q.get("sendAll"))
-                else [s for s in self.sequences if not s["archived"]]
+                else [s for s in self.live_sequences() if not s["archived"]]
             )
             page = [] if empty else page_slice(listed, skip, limit, dup)
             return _ok({"success": True, "data": page, "message": ""},
                        [("sequences", x["id"]) for x in page])  # fmt: skip
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
-            seq = next((s for s in self.sequences if s["id"] == m[1]), None)
+            seq = next((s for s in self.live_sequences() if s["id"] == m[1]), None)
             if seq is None:
                 raise ApiError(404, "Not found")
             return _ok({"success": True, "data": self._stats(seq)}, [("sequence_stats", seq["id"])])
@@ -381,6 +381,11 @@ class SalesBlink:
                 records = [self.event(feed, i) for i in indexes[offset : offset + per_page]]
         records = bend_feed_page(records, req.flags)
         return _ok(records, [(feed, e["id"]) for e in records])
+
+    def live_sequences(self) -> list[dict]:
+        """Sequences not deleted (deleted ones stay in place: events refer to positions)."""
+        hidden = self.state.deletions.hidden_sequences
+        return [s for s in self.sequences if s["id"] not in hidden] if hidden else self.sequences
 
     def _sequence_position(self, sequence_id: str) -> int | None:
         for position, seq in enumerate(self.sequences):

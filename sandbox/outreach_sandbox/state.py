@@ -7,6 +7,7 @@ import typing as t
 from collections import Counter, defaultdict
 
 from outreach_sandbox.clock import Clock
+from outreach_sandbox.deletions import Deletions, check_plan, delete_some, refresh_counts
 from outreach_sandbox.faults import FaultPlan
 from outreach_sandbox.modes import defaults as default_modes
 from outreach_sandbox.modes import merged as merged_modes
@@ -30,7 +31,7 @@ COUNT_KEYS = frozenset({
 SETTINGS = frozenset({
     "latency_ms", "rate_limits", "time_scale", "token_lifetime_s", "salesrocks_token_field",
     "salesblink_keys", "salesflow_accounts", "salesrocks_users", "salesblink_per_min",
-    "salesflow_per_min", "salesrocks_per_min", "counts", "modes",
+    "salesflow_per_min", "salesrocks_per_min", "counts", "modes", "deletions",
 })  # fmt: skip
 STAT_GROUPS = ("requests", "by_status", "rate_limited", "by_endpoint")
 
@@ -56,6 +57,8 @@ class SandboxState:
         #: survive a data reset, like a real vendor's, and stay listed for leak scans.
         self.tokens: dict[str, dict] = {}
         self.counts: dict[str, int] = {}
+        #: Records each clock advance deletes, by kind (see outreach_sandbox.deletions).
+        self.deletions_per_advance: dict[str, int] = {}
         self.seed = int(seed)
         self.scale = float(scale)
         self.reset(seed, scale, counts)
@@ -79,6 +82,7 @@ class SandboxState:
                 self.counts = {k: int(v) for k, v in counts.items()}
             self.clock = Clock()
             self.advances = 0
+            self.deletions = Deletions()
             self.faults = FaultPlan()
             self.limiter = FixedWindowLimiter()
             self.log: list[dict] = []
@@ -114,6 +118,9 @@ class SandboxState:
                 if name == "modes":
                     self.modes = merged_modes(self.modes, value)
                     continue
+                if name == "deletions":
+                    self.deletions_per_advance = check_plan(value)
+                    continue
                 if name == "salesflow_accounts":
                     value = {str(k): str(v) for k, v in value.items()}
                 elif name == "salesblink_keys":
@@ -140,11 +147,16 @@ class SandboxState:
             if "salesflow_accounts" in settings or "counts" in settings:
                 self.reset(counts=settings.get("counts"))
 
-    def advance(self, seconds: float) -> None:
-        """Move the clock: feeds grow by themselves, vendors change some mutable records."""
+    def advance(self, seconds: float, restore: bool = False) -> None:
+        """Move the clock: feeds grow by themselves, vendors change some mutable records
+        and delete some (``deletions``); ``restore`` first brings back every deleted one."""
         with self.lock:
+            if restore:
+                self.deletions.restore()
+                refresh_counts(self)
             self.clock.advance(float(seconds))
             self.advances += 1
+            delete_some(self, self.advances)  # first: only records that existed are deleted
             for name in VENDORS:
                 self.vendors[name].advance(float(seconds), self.advances)
 
@@ -158,6 +170,12 @@ class SandboxState:
     def expected(self, vendor: str, stream: str) -> list:
         with self.lock:
             return self.vendors[vendor].expected(stream)
+
+    def deleted(self, vendor: str, stream: str) -> list:
+        """Keys of ``stream`` deleted by clock advances and not restored."""
+        with self.lock:
+            self.vendors[vendor].expected(stream)  # KeyError for an unknown stream
+            return self.deletions.deleted(vendor, stream)
 
 
 class Vendors(dict):

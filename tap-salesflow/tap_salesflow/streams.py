@@ -81,6 +81,9 @@ class MembersStream(SalesflowStream):
     is_sorted = False
     timestamp_fields = ("DateAdded", "AddedAt", "LastModifiedAt", "ConnectedAt")
     stream_body = True  # one response holds every member: read in bounded memory
+    #: Without `updatedFromDate` the endpoint lists every member: a run without a bookmark
+    #: (`--full-refresh`) retires members the account no longer has (outreach_kit.versions).
+    full_read_without_bookmark = True
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,13 +92,17 @@ class MembersStream(SalesflowStream):
 
     def prepare_partition(self, context: Context | None) -> None:
         account_id = (context or {})["account_id"]
-        self._bounds.start(account_id, self.get_starting_replication_key_value(context))
+        # A sweep reads every member: no lower bound, whatever start_date says.
+        since = None if self.sweeping else self.get_starting_replication_key_value(context)
+        self._bounds.start(account_id, since)
 
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
         yield from super().get_records(context)
         self._bounds.report((context or {})["account_id"])
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
+        if self.sweeping:  # every member, whatever start_date says, so deletes show
+            return {}
         bookmark = self._bounds.get((context or {})["account_id"])
         return {"updatedFromDate": bounds.updated_from_date(bookmark)} if bookmark else {}
 

@@ -137,6 +137,8 @@ class CampaignStatisticsStream(SalesRocksStream):
     records_jsonpath = "$.data"
     state_partitioning_keys: t.ClassVar[list[str]] = []
     timestamp_fields = ("campaign_created_at",)
+    #: The API cannot list campaigns: the run reads those chosen, so it retires nothing.
+    partition_filter_settings = ("campaign_ids",)
 
     @property
     def partitions(self) -> list[dict] | None:
