@@ -51,6 +51,7 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
+from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.timestamps import to_utc_iso
 from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
 from outreach_kit.waits import WaitBudget
@@ -95,6 +96,9 @@ class OutreachStream(RESTStream[t.Any]):
         self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
+        #: The ``tenant`` setting (see :mod:`outreach_kit.tenants`); None: single account.
+        self.tenant = configured_tenant(self.config)
+        apply_to_stream(self, self.tenant)
 
     # -- settings -------------------------------------------------------------------------
 
@@ -304,7 +308,7 @@ class OutreachStream(RESTStream[t.Any]):
             yield from super().request_records(context)
             return
         seen: set[tuple] = set()
-        keys = tuple(self.primary_keys)
+        keys = source_keys(self.primary_keys)  # records get `tenant` in post_process
         for record in super().request_records(context):
             key = tuple(_key_value(record.get(k)) for k in keys)
             if None in key:  # keys the stream derives later (post_process): nothing to compare
@@ -474,7 +478,10 @@ class OutreachStream(RESTStream[t.Any]):
                 )
 
     def conform(self, row: dict) -> dict:
-        """Make ``row`` fit the schema as singer-sdk's recursive conformance would."""
+        """Tag ``row`` with the tenant (when set) and make it fit the schema as singer-sdk's
+        recursive conformance would."""
+        if self.tenant is not None:
+            row[TENANT] = self.tenant
         if self._conformance is None:
             self._conformance = Conformance(self.schema)
         dropped = self._conformance.apply(row)

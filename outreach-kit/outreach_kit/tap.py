@@ -22,6 +22,7 @@ from singer_sdk.singerlib import Message, RecordMessage
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
+from outreach_kit.tenants import catalog_with_tenant, configured_tenant, tenant_property
 from outreach_kit.timestamps import parse_setting_datetime
 from outreach_kit.transport import check_url_settings
 from outreach_kit.waits import WaitBudget, check_wait_settings
@@ -97,6 +98,7 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             default=60.0,
             description="Length of the rate-limit window in seconds.",
         ),
+        tenant_property(),
     ]
 
 
@@ -135,11 +137,14 @@ class OutreachTap(Tap):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         install_redaction()
-        SECRETS.add_from_config(
-            _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False)),
-            self.secret_setting_names(),
-        )
+        raw = _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False))
+        SECRETS.add_from_config(raw, self.secret_setting_names())
         self._given_catalog = _load(kwargs.get("catalog"))
+        tenant = configured_tenant(raw)
+        if tenant is not None and self._given_catalog is not None:
+            self._given_catalog = kwargs["catalog"] = catalog_with_tenant(
+                self._given_catalog, tenant
+            )
         self._given_state = _load(kwargs.get("state"))
         _check_state_shape(self._given_state, self.name)
         try:
@@ -241,6 +246,7 @@ class OutreachTap(Tap):
             )
         check_url_settings(self.config)
         check_wait_settings(self.config)
+        configured_tenant(self.config)
 
     @property
     def pacer(self) -> RequestPacer:
