@@ -7,6 +7,7 @@ import typing as t
 
 from outreach_sandbox.http import Reply
 from outreach_sandbox.state import VENDORS, SandboxState
+from outreach_sandbox.workspaces import expected_in
 
 
 def handle_control(state: SandboxState, method: str, path: str, raw: bytes) -> Reply:
@@ -67,12 +68,15 @@ def _route(state: SandboxState, method: str, path: str, body: dict) -> Reply:
     if route == "tokens":
         with state.lock:
             return Reply(200, list(state.tokens))
-    if len(parts) == 3 and parts[0] == "expected":
+    if len(parts) in (3, 4) and parts[0] == "expected":
         vendor, stream = parts[1], parts[2]
         if vendor not in VENDORS:
             return Reply(404, {"error": f"unknown vendor {vendor!r}"})
         try:
-            keys = state.expected(vendor, stream)
+            if len(parts) == 4:  # one workspace's (credential's) data: see workspaces.py
+                keys = expected_in(state, vendor, stream, parts[3])
+            else:
+                keys = state.expected(vendor, stream)
         except KeyError:
             return Reply(404, {"error": f"unknown stream {vendor}/{stream}"})
         return Reply(200, {"count": len(keys), "keys": keys})
