@@ -84,8 +84,8 @@ def catalog_with_tenant(catalog: t.Any, tenant: str | None) -> t.Any:
             if isinstance(item, dict) and item.get("breadcrumb") == []:
                 meta = item.setdefault("metadata", {})
                 meta["table-key-properties"] = _with_key(meta.get("table-key-properties"))
-        if not any(isinstance(i, dict) and i.get("breadcrumb") == ["properties", TENANT]
-                   for i in metadata):  # fmt: skip
+        crumb = ["properties", TENANT]
+        if not any(isinstance(i, dict) and i.get("breadcrumb") == crumb for i in metadata):
             metadata.append(
                 {"breadcrumb": ["properties", TENANT], "metadata": {"inclusion": "automatic"}}
             )

@@ -166,8 +166,9 @@ class Vendors(dict):
     def __missing__(self, name: str) -> t.Any:
         vendor, _, index = name.partition("#")
         kind = {"salesblink": SalesBlink, "salesflow": Salesflow, "salesrocks": SalesRocks}[vendor]
-        seen = self.state if not index else WorkspaceState(self.state, workspace_seed(
-            self.state.seed, int(index)))  # fmt: skip
+        seen: t.Any = self.state
+        if index:  # a further credential's workspace: its own seed
+            seen = WorkspaceState(self.state, workspace_seed(self.state.seed, int(index)))
         with self.state.lock:
             if name not in self:  # another thread may have generated it meanwhile
                 self[name] = kind(seen)
@@ -183,5 +184,8 @@ class Vendors(dict):
 
     def every_workspace(self) -> list[t.Any]:
         """Every vendor's data, for each configured credential, generated if need be."""
-        return [self.workspace(vendor, i) for vendor in VENDORS
-                for i in range(max(1, len(credentials(self.state, vendor))))]  # fmt: skip
+        found = []
+        for vendor in VENDORS:
+            for i in range(max(1, len(credentials(self.state, vendor)))):
+                found.append(self.workspace(vendor, i))
+        return found

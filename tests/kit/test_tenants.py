@@ -23,26 +23,49 @@ from outreach_sandbox import (
 )
 
 SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
-COUNTS = {"salesblink.lists": 3, "salesblink.leads_per_list": 4, "salesblink.sequences": 3,
-          "salesblink.users": 2, "salesblink.sent": 20, "salesblink.opens": 10,
-          "salesblink.clicks": 5, "salesblink.replies": 5, "salesflow.campaigns": 2,
-          "salesflow.members": 5, "salesflow.webhooks": 2, "salesflow.messages": 10,
-          "salesrocks.lists": 2, "salesrocks.rows_per_list": 5}  # fmt: skip
+COUNTS = {
+    "salesblink.lists": 3,
+    "salesblink.leads_per_list": 4,
+    "salesblink.sequences": 3,
+    "salesblink.users": 2,
+    "salesblink.sent": 20,
+    "salesblink.opens": 10,
+    "salesblink.clicks": 5,
+    "salesblink.replies": 5,
+    "salesflow.campaigns": 2,
+    "salesflow.members": 5,
+    "salesflow.webhooks": 2,
+    "salesflow.messages": 10,
+    "salesrocks.lists": 2,
+    "salesrocks.rows_per_list": 5,
+}
 
 
 def configs(url: str) -> dict[str, dict]:
     accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
     return {
-        "tap-salesblink": {"api_key": DEFAULT_SALESBLINK_KEYS[0],
-                           "api_url": f"{url}/salesblink/api", "start_date": "2026-08-01",
-                           "rate_limit_requests": None, "retry_base_seconds": 0.01},
-        "tap-salesflow": {"accounts": accounts, "api_url": f"{url}/salesflow/api",
-                          "statistics_api_url": f"{url}/salesflow/api",
-                          "start_date": "2026-10-20", "retry_base_seconds": 0.01},
-        "tap-salesrocks": {"username": SR_USER, "password": SR_PASSWORD,
-                           "api_url": f"{url}/salesrocks", "campaign_ids": [101],
-                           "retry_base_seconds": 0.01},
-    }  # fmt: skip
+        "tap-salesblink": {
+            "api_key": DEFAULT_SALESBLINK_KEYS[0],
+            "api_url": f"{url}/salesblink/api",
+            "start_date": "2026-08-01",
+            "rate_limit_requests": None,
+            "retry_base_seconds": 0.01,
+        },
+        "tap-salesflow": {
+            "accounts": accounts,
+            "api_url": f"{url}/salesflow/api",
+            "statistics_api_url": f"{url}/salesflow/api",
+            "start_date": "2026-10-20",
+            "retry_base_seconds": 0.01,
+        },
+        "tap-salesrocks": {
+            "username": SR_USER,
+            "password": SR_PASSWORD,
+            "api_url": f"{url}/salesrocks",
+            "campaign_ids": [101],
+            "retry_base_seconds": 0.01,
+        },
+    }
 
 
 @pytest.fixture(scope="module")

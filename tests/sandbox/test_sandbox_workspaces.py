@@ -56,10 +56,15 @@ def test_salesblink_keys_see_their_own_lists(sandbox):
 
 def test_salesrocks_logins_see_their_own_lists(sandbox):
     def uuids(user: str, password: str) -> set[str]:
-        token = _get(f"{sandbox.url}/salesrocks/auth/accessToken", body={
-            "username": user, "password": password})["access_token"]  # fmt: skip
-        body = _get(f"{sandbox.url}/salesrocks/editable-lists/getLists",
-                    {"Authorization": f"Bearer {token}"}, {"page": 1, "per_page": 100})  # fmt: skip
+        token = _get(
+            f"{sandbox.url}/salesrocks/auth/accessToken",
+            body={"username": user, "password": password},
+        )["access_token"]
+        body = _get(
+            f"{sandbox.url}/salesrocks/editable-lists/getLists",
+            {"Authorization": f"Bearer {token}"},
+            {"page": 1, "per_page": 100},
+        )
         return {x["uuid"] for x in body["data"]}
 
     user, password = next(iter(DEFAULT_SALESROCKS_USERS.items()))
@@ -75,7 +80,7 @@ def test_salesflow_truth_per_account_and_bad_workspace(sandbox):
         control.expected("salesflow", "campaigns", a)["keys"] for a in DEFAULT_SALESFLOW_ACCOUNTS
     ]
     assert sorted(map(tuple, everything)) == sorted(tuple(k) for p in parts for k in p)
-    assert all(k[0] == a for a, p in zip(DEFAULT_SALESFLOW_ACCOUNTS, parts) for k in p)
+    assert all(k[0] == a for a, p in zip(DEFAULT_SALESFLOW_ACCOUNTS, parts, strict=True) for k in p)
     with pytest.raises(SandboxError):
         control.expected("salesblink", "lists", 5)
     with pytest.raises(SandboxError):
