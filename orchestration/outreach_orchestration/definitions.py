@@ -66,7 +66,11 @@ def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
     @dg.job(
         name=f"{tool}_tenants",
         description=f"Every {tool} tenant through Meltano into {policy.loader}.",
-        executor_def=dg.multiprocess_executor.configured({"max_concurrent": policy.max_concurrent}),
+        # forkserver: each tenant step forks from a process that has Dagster imported
+        # already, instead of starting a fresh interpreter per step.
+        executor_def=dg.multiprocess_executor.configured(
+            {"max_concurrent": policy.max_concurrent, "start_method": {"forkserver": {}}}
+        ),
         tags={"tool": tool},
     )
     def job() -> None:

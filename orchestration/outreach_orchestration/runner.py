@@ -6,6 +6,12 @@ names for any tenant are removed, then the tenant's are mapped onto the tap's se
 run never uses `--force`: Meltano refuses a second run of the same state id while one is
 recorded as running in its system database (PostgreSQL when several machines run tenants).
 Output is returned with the tenant's credential values masked.
+
+Each tenant gets its own Meltano system directory (`.meltano/tenants/<name>`, see
+`tenant_sys_dir`): Meltano writes a tap's discovered catalog to `.meltano/run/<plugin>/`,
+one file per plugin, and tenants of one tap running at once on one machine would write
+and read it at the same time ("Invalid catalog"). The installed plugins are shared through
+symlinks, and the system database stays the shared one.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from outreach_orchestration.tenants import TOOLS, RunPolicy, Tenant, TenantsFile
 #: What Meltano prints when the state id already has a running run (its guard).
 ALREADY_RUNNING = "pipeline is already running"
 _GRACE_SECONDS = 20.0
+#: Folders of `.meltano` holding installed plugins, shared by every tenant's system dir.
+_SHARED_DIRS = ("extractors", "loaders", "mappers", "utilities", "transformers", "files")
 
 
 def project_root() -> Path:
@@ -62,6 +70,22 @@ def tenant_environment(
     env = {k: v for k, v in environ.items() if not k.startswith(prefixes) and k not in foreign}
     env.update(tenant.tap_env(environ))
     env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
+
+
+def tenant_sys_dir(root: Path, tenant: Tenant, environ: t.Mapping[str, str]) -> dict[str, str]:
+    """Environment giving the tenant a Meltano system directory of its own (run files,
+    logs) that shares the project's installed plugins and system database."""
+    shared = Path(environ.get("MELTANO_SYS_DIR_ROOT") or root / ".meltano")
+    own = shared / "tenants" / tenant.name
+    own.mkdir(parents=True, exist_ok=True)
+    for name in _SHARED_DIRS:
+        link = own / name
+        if (shared / name).is_dir() and not link.is_symlink():
+            link.symlink_to(Path("..", "..", name), target_is_directory=True)
+    env = {"MELTANO_SYS_DIR_ROOT": str(own)}
+    if not environ.get("MELTANO_DATABASE_URI"):  # the default database is in the system dir
+        env["MELTANO_DATABASE_URI"] = f"sqlite:///{shared / 'meltano.db'}"
     return env
 
 
@@ -111,6 +135,7 @@ def run_tenant(
     root = root or project_root()
     source = os.environ if environ is None else environ
     env = tenant_environment(tenant, tenants, source)
+    env.update(tenant_sys_dir(root, tenant, source))
     secrets = [
         env[k]
         for k in env
