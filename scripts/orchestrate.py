@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +35,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop `dagster dev` and everything it started (webserver, daemon, code server): SIGINT,
+    then SIGKILL if it has not exited within 20 s (its shutdown can wait on a child)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # whatever of the group is left
+    process.wait(timeout=10)
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up on SIGTERM too
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="UI port on 127.0.0.1")
     parser.add_argument("--tenants", type=Path, default=ROOT / "tenants.yml")
@@ -92,22 +106,13 @@ def main() -> int:
                 f"{port}; {len(registry.tenants)} tenants from {args.tenants}"
             )
             print(f"Dagster UI: http://127.0.0.1:{args.port} (Ctrl-C stops everything)")
-            with contextlib.suppress(KeyboardInterrupt):
-                subprocess.run(
-                    [
-                        str(DAGSTER),
-                        "dev",
-                        "-m",
-                        "outreach_orchestration.definitions",
-                        "-h",
-                        "127.0.0.1",
-                        "-p",
-                        str(args.port),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    check=False,
-                )
+            command = [str(DAGSTER), "dev", "-m", "outreach_orchestration.definitions"]
+            command += ["-h", "127.0.0.1", "-p", str(args.port)]
+            dagster = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+            try:
+                dagster.wait()
+            except KeyboardInterrupt:
+                _stop_group(dagster)
     finally:
         subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)
         shutil.rmtree(workdir, ignore_errors=True)
