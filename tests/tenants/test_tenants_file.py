@@ -6,6 +6,8 @@ tenant's; schedules come from meltano.yml.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +163,57 @@ def test_schedules_come_from_meltano_yml(tmp_path):
         schedules.ToolSchedule("hourly-flow", "salesflow", "0 * * * *"),
         schedules.ToolSchedule("rocks", "salesrocks", "15 3 * * 1"),
     ]
+
+
+def _fake_meltano(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "meltano"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def test_run_sees_own_credentials_masked_in_output(tmp_path, monkeypatch):
+    registry = tenants.load(write(tmp_path, GOOD))
+    fake = _fake_meltano(
+        tmp_path,
+        'echo "key=$TAP_SALESBLINK_API_KEY tenant=$TAP_SALESBLINK_TENANT '
+        'sys=$MELTANO_SYS_DIR_ROOT args=$*"\n',
+    )
+    monkeypatch.setenv("OUTREACH_MELTANO", str(fake))
+    environ = {"ACME_KEY": "key-of-acme-123", "PATH": os.environ["PATH"]}
+    result = runner.run_tenant(registry.get("acme"), registry, environ=environ, root=tmp_path)
+    assert result.ok, result.output
+    assert "key=*** tenant=acme" in result.output
+    assert "key-of-acme-123" not in result.output + result.summary()
+    assert f"sys={tmp_path / '.meltano' / 'tenants' / 'acme'}" in result.output
+    assert "args=--environment=dev run --state-id-suffix=acme tap-salesblink target-postgres" in (
+        result.output
+    )
+
+
+def test_run_is_stopped_at_its_timeout(tmp_path, monkeypatch):
+    content = {**GOOD, "defaults": {**GOOD["defaults"], "timeout_seconds": 1}}
+    registry = tenants.load(write(tmp_path, content))
+    pid_file = tmp_path / "child.pid"
+    # Meltano's children (tap, loader) are stopped with it: the whole process group.
+    fake = _fake_meltano(tmp_path, f'sleep 30 &\necho $! > "{pid_file}"\nwait\n')
+    monkeypatch.setenv("OUTREACH_MELTANO", str(fake))
+    environ = {"ACME_KEY": "k", "PATH": os.environ["PATH"]}
+    result = runner.run_tenant(registry.get("acme"), registry, environ=environ, root=tmp_path)
+    assert result.returncode is None and not result.ok
+    assert result.seconds < 20
+    assert "did not finish within 1s and was stopped (timeout_seconds)" in result.summary()
+    assert not _running(int(pid_file.read_text()))  # the child went with it
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
+    for _ in range(20):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.1)
+    return True
