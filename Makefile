@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
+# Dagster (tenant pipelines) in its own venv, so the taps' .venv is never disturbed.
+DAGSTER_VENV := .venv-dagster
 PACKAGES := outreach-kit sandbox loader-duckdb $(wildcard tap-salesblink tap-salesflow tap-salesrocks)
 PACKAGE_FILES := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
@@ -15,13 +17,14 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 # Precompile bytecode at install: every tap process then starts without compiling its imports.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install demo test lint format bench clean
+.PHONY: help install demo test lint format bench clean orchestrate
 
 help:
 	@echo "make demo   - all three taps into DuckDB against the sandbox, the dbt models, reports/outreach.html"
 	@echo "make test   - install what the tests need and run the whole suite"
 	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
 	@echo "make lint   - ruff check and format check"
+	@echo "make orchestrate - Dagster UI (127.0.0.1:3000) running tenants.yml against the sandbox"
 	@echo "make clean  - remove virtual environments, Meltano state and outputs"
 
 $(BIN)/python:
@@ -37,7 +40,17 @@ $(MELTANO_VENV)/.installed: $(BIN)/python
 	$(UV) pip install -q --python $(MELTANO_VENV)/bin/python meltano==4.4.1 uv==0.13.9
 	touch $@
 
-install: $(VENV)/.installed $(MELTANO_VENV)/.installed
+# Meltano's system database on PostgreSQL (MELTANO_DATABASE_URI) needs its driver.
+$(MELTANO_VENV)/.postgres: $(MELTANO_VENV)/.installed
+	$(UV) pip install -q --python $(MELTANO_VENV)/bin/python 'psycopg[binary]==3.3.9'
+	touch $@
+
+$(DAGSTER_VENV)/.installed: $(BIN)/python orchestration/pyproject.toml
+	$(UV) venv -q --clear --python $(PYTHON) $(DAGSTER_VENV)
+	$(UV) pip install -q --python $(DAGSTER_VENV)/bin/python -e ./orchestration
+	touch $@
+
+install: $(VENV)/.installed $(MELTANO_VENV)/.installed $(MELTANO_VENV)/.postgres $(DAGSTER_VENV)/.installed
 
 demo: install
 	$(BIN)/python scripts/demo.py
@@ -54,10 +67,15 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(MELTANO_VENV) .meltano output warehouse reports .pytest_cache
+	rm -rf $(VENV) $(MELTANO_VENV) $(DAGSTER_VENV) .dagster .meltano output warehouse reports .pytest_cache
 
 # BENCH_ARGS, e.g. "--taps salesflow --report /tmp/bench.md", re-runs one tap's section.
 # The pipeline part (tap | DuckDB loader) writes docs/benchmarks-pipeline.md.
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 	$(BIN)/python scripts/bench_loader.py $(LOADER_BENCH_ARGS)
+
+# Dagster's UI and daemon on 127.0.0.1:3000 with tenants.yml's tenants against the sandbox
+# (and a throwaway PostgreSQL for the warehouse and Meltano's system database).
+orchestrate: install
+	$(BIN)/python scripts/orchestrate.py $(ORCHESTRATE_ARGS)

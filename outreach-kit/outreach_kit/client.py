@@ -64,6 +64,7 @@ from outreach_kit.errors import (
 )
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.shapes import Shape, json_type, shape_error
+from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.text import replace_lone_surrogates
 from outreach_kit.timestamps import ImpossibleTimestamp, to_utc_iso
 from outreach_kit.transport import GuardedSession, is_certificate_error, show_origin
@@ -120,6 +121,9 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
         #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
         self._narrowed: Conformance | t.Literal[False] | None = None
+        #: The ``tenant`` setting (see :mod:`outreach_kit.tenants`); None: single account.
+        self.tenant = configured_tenant(self.config)
+        apply_to_stream(self, self.tenant)
 
     # -- settings -------------------------------------------------------------------------
 
@@ -329,7 +333,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         offset and page-number paging shift when the data changes between requests, and a
         repeat within one read carries no new information.
         """
-        keys = self.record_keys if self.record_keys is not None else tuple(self.primary_keys)
+        keys = self.record_keys if self.record_keys is not None else source_keys(self.primary_keys)
         # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
         # Salesflow lists hold a whole account in one read).
         seen: dict[int, int] = {}
@@ -603,7 +607,10 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
 
     def conform(self, row: dict) -> dict | None:
         """Make ``row`` fit the schema (see :mod:`outreach_kit.conformance`); None, with
-        the row sent to ``rejected_records``, when a key field is null."""
+        the row sent to ``rejected_records``, when a key field is null. The row is tagged
+        with the tenant first, when one is set (see :mod:`outreach_kit.tenants`)."""
+        if self.tenant is not None:
+            row[TENANT] = self.tenant
         if self._conformance is None:
             self._conformance = Conformance(self.schema)
         dropped, nulled = self._conformance.apply(row, self.extra_property)

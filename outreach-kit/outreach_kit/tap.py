@@ -24,6 +24,7 @@ from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
 from outreach_kit.rejects import FAIL, KEEP, STREAM_NAME, Ledger, RejectedRecordsStream
 from outreach_kit.tally import WarningTally
+from outreach_kit.tenants import catalog_with_tenant, configured_tenant, tenant_property
 from outreach_kit.timestamps import parse_setting_datetime
 from outreach_kit.transport import check_url_settings
 from outreach_kit.waits import WaitBudget, check_wait_settings
@@ -108,6 +109,7 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             "lands it in the 'rejected_records' stream with the reason and its raw JSON; "
             "'fail' stops the sync with an error.",
         ),
+        tenant_property(),
     ]
 
 
@@ -148,11 +150,14 @@ class OutreachTap(Tap):
         #: Tolerated anomalies (nulled timestamps, future-dated records), counted at the end.
         self.tally = WarningTally()
         install_redaction()
-        SECRETS.add_from_config(
-            _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False)),
-            self.secret_setting_names(),
-        )
+        raw = _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False))
+        SECRETS.add_from_config(raw, self.secret_setting_names())
         self._given_catalog = _load(kwargs.get("catalog"))
+        tenant = configured_tenant(raw)
+        if tenant is not None and self._given_catalog is not None:
+            self._given_catalog = kwargs["catalog"] = catalog_with_tenant(
+                self._given_catalog, tenant
+            )
         self._given_state = _load(kwargs.get("state"))
         _check_state_shape(self._given_state, self.name)
         try:
@@ -265,6 +270,7 @@ class OutreachTap(Tap):
             )
         check_url_settings(self.config)
         check_wait_settings(self.config)
+        configured_tenant(self.config)
 
     @property
     def pacer(self) -> RequestPacer:

@@ -85,8 +85,11 @@ class SandboxClient:
     def clear_served(self) -> None:
         self._call("DELETE", "served")
 
-    def expected(self, vendor: str, stream: str) -> dict:
-        return self._call("GET", f"expected/{vendor}/{stream}")
+    def expected(self, vendor: str, stream: str, workspace: str | int | None = None) -> dict:
+        """Ground truth of a stream; ``workspace`` narrows it to one credential's data (its
+        position in the SalesBlink keys / Sales.Rocks users, or a Salesflow account id)."""
+        suffix = "" if workspace is None else f"/{workspace}"
+        return self._call("GET", f"expected/{vendor}/{stream}{suffix}")
 
     def deleted(self, vendor: str, stream: str) -> dict:
         """Keys deleted by clock advances (``deletions`` setting) and not restored."""

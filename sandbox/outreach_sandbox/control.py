@@ -7,6 +7,7 @@ import typing as t
 
 from outreach_sandbox.http import Reply
 from outreach_sandbox.state import VENDORS, SandboxState
+from outreach_sandbox.workspaces import expected_in
 
 
 def handle_control(state: SandboxState, method: str, path: str, raw: bytes) -> Reply:
@@ -67,12 +68,17 @@ def _route(state: SandboxState, method: str, path: str, body: dict) -> Reply:
     if route == "tokens":
         with state.lock:
             return Reply(200, list(state.tokens))
-    if len(parts) == 3 and parts[0] in ("expected", "deleted"):
+    if len(parts) in (3, 4) and parts[0] in ("expected", "deleted"):
         vendor, stream = parts[1], parts[2]
         if vendor not in VENDORS:
             return Reply(404, {"error": f"unknown vendor {vendor!r}"})
         try:
-            keys = (state.expected if parts[0] == "expected" else state.deleted)(vendor, stream)
+            if len(parts) == 4 and parts[0] == "expected":  # one workspace's data
+                keys = expected_in(state, vendor, stream, parts[3])
+            elif len(parts) == 4:
+                return Reply(404, {"error": "deleted keys are kept for the default workspace"})
+            else:
+                keys = (state.expected if parts[0] == "expected" else state.deleted)(vendor, stream)
         except KeyError:
             return Reply(404, {"error": f"unknown stream {vendor}/{stream}"})
         return Reply(200, {"count": len(keys), "keys": keys})

@@ -19,6 +19,7 @@ from outreach_sandbox.faults import HANDLER_FAULTS, RECORD_FAULTS, Fault, simple
 from outreach_sandbox.http import ApiError, Reply, Request, to_json
 from outreach_sandbox.redirects import redirect_reply
 from outreach_sandbox.state import VENDORS, SandboxState
+from outreach_sandbox.workspaces import workspace_of
 
 PREFIXES = {"salesblink": "/salesblink/api", "salesflow": "/salesflow/api",
             "salesrocks": "/salesrocks"}  # fmt: skip
@@ -105,7 +106,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._send(reply)
 
     def _answer(self, state: SandboxState, request: Request, entry: dict) -> Reply | None:
-        api = state.vendors[request.vendor]
+        api = state.vendors.workspace(request.vendor, workspace_of(state, request))
         limited = self._rate_limit(state, request, api)
         if limited is not None:
             entry["fault"] = "rate_limit"

@@ -15,6 +15,7 @@ from outreach_sandbox.ratelimit import FixedWindowLimiter
 from outreach_sandbox.salesblink import SalesBlink
 from outreach_sandbox.salesflow import Salesflow
 from outreach_sandbox.salesrocks import SalesRocks
+from outreach_sandbox.workspaces import PER_CREDENTIAL, WorkspaceState, credentials, workspace_seed
 
 DEFAULT_SALESBLINK_KEYS = ["sbk_sandbox_3f9a1c7e5d2b"]
 DEFAULT_SALESFLOW_ACCOUNTS = {"41001": "sft_acc41001_9c2e71d4", "41002": "sft_acc41002_4b8d03f6"}
@@ -157,8 +158,8 @@ class SandboxState:
             self.clock.advance(float(seconds))
             self.advances += 1
             delete_some(self, self.advances)  # first: only records that existed are deleted
-            for name in VENDORS:
-                self.vendors[name].advance(float(seconds), self.advances)
+            for api in self.vendors.every_workspace():
+                api.advance(float(seconds), self.advances)
 
     def secrets(self) -> list[str]:
         """Every credential the sandbox knows, for masking the request log."""
@@ -188,8 +189,28 @@ class Vendors(dict):
         self.state = state
 
     def __missing__(self, name: str) -> t.Any:
-        kind = {"salesblink": SalesBlink, "salesflow": Salesflow, "salesrocks": SalesRocks}[name]
+        vendor, _, index = name.partition("#")
+        kind = {"salesblink": SalesBlink, "salesflow": Salesflow, "salesrocks": SalesRocks}[vendor]
+        seen: t.Any = self.state
+        if index:  # a further credential's workspace: its own seed
+            seen = WorkspaceState(self.state, workspace_seed(self.state.seed, int(index)))
         with self.state.lock:
             if name not in self:  # another thread may have generated it meanwhile
-                self[name] = kind(self.state)
+                self[name] = kind(seen)
             return super().__getitem__(name)
+
+    def workspace(self, vendor: str, index: int) -> t.Any:
+        """The data the ``index``-th credential of ``vendor`` sees (see workspaces.py)."""
+        return (
+            self[vendor]
+            if index == 0 or vendor not in PER_CREDENTIAL
+            else self[f"{vendor}#{index}"]
+        )
+
+    def every_workspace(self) -> list[t.Any]:
+        """Every vendor's data, for each configured credential, generated if need be."""
+        found = []
+        for vendor in VENDORS:
+            for i in range(max(1, len(credentials(self.state, vendor)))):
+                found.append(self.workspace(vendor, i))
+        return found

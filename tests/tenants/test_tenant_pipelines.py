@@ -1,0 +1,311 @@
+"""Seven tenants of three tools through Dagster into one PostgreSQL, state shared there too.
+
+PostgreSQL (scripts/postgres.sh) holds the warehouse and Meltano's system database; the
+sandbox gives each tenant its own credential and so its own workspace. Dagster's jobs run
+each tenant as a mapped step on the multiprocess executor (3 at a time). The checks:
+exact rows per tenant against the sandbox's per-workspace ground truth, one state id per
+tenant, an incremental re-run per tenant, a second concurrent run of one tenant refused by
+Meltano's guard in the shared system database, and one tenant's failure (a revoked
+password, retried once) leaving the others complete.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from pipeline import DEFAULT_STREAMS, MELTANO, ROOT, SandboxProcess, meltano_env
+from tenant_sandbox import sandbox_tenants
+
+from outreach_orchestration import runner, tenants
+
+DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
+TENANTS = [
+    ("blink-a", "salesblink"),
+    ("blink-b", "salesblink"),
+    ("blink-c", "salesblink"),
+    ("flow-a", "salesflow"),
+    ("flow-b", "salesflow"),
+    ("rocks-a", "salesrocks"),
+    ("rocks-revoked", "salesrocks"),
+]
+FAILING = "rocks-revoked"
+COUNTS = {
+    "salesblink.lists": 3,
+    "salesblink.leads_per_list": 5,
+    "salesblink.sequences": 2,
+    "salesblink.users": 2,
+    "salesblink.sent": 90,
+    "salesblink.opens": 20,
+    "salesblink.clicks": 8,
+    "salesblink.replies": 6,
+    "salesflow.campaigns": 2,
+    "salesflow.members": 6,
+    "salesflow.webhooks": 2,
+    "salesflow.messages": 12,
+    "salesrocks.lists": 2,
+    "salesrocks.rows_per_list": 6,
+}
+#: One stream per tool whose keys are compared exactly (not only counted), and its key.
+KEYED = {
+    "salesblink": ("lists", "id"),
+    "salesflow": ("campaigns", 'account_id, "Id"'),
+    "salesrocks": ("lists", "uuid"),
+}
+#: 2026-10-01T00:00:00Z in ms: every incremental feed request starts after it.
+BOOKMARKED_AFTER_MS = 1_790_812_800_000
+pytestmark = pytest.mark.timeout(900)
+
+
+def _tenants_yml(path: Path) -> Path:
+    entries = []
+    for name, tool in TENANTS:
+        required = tenants.TOOLS[tool][1]
+        slug = name.upper().replace("-", "_")
+        entries.append(
+            {
+                "name": name,
+                "tool": tool,
+                "credentials": {s: f"{slug}_{s.upper()}" for s in required},
+            }
+        )
+    defaults = {
+        "loader": "target-postgres",
+        "environment": "dev",
+        "max_concurrent": 3,
+        "timeout_seconds": 240,
+        "retries": 1,
+        "retry_delay_seconds": 0,
+    }
+    path.write_text(yaml.safe_dump({"defaults": defaults, "tenants": entries}))
+    return path
+
+
+class Deployment:
+    """The sandbox, the system database and the environment every Dagster worker gets."""
+
+    def __init__(self, sandbox: SandboxProcess, postgres_url: str, workdir: Path) -> None:
+        self.sandbox = sandbox
+        self.client = sandbox.client
+        self.registry = tenants.load(_tenants_yml(workdir / "tenants.yml"))
+        creds = sandbox_tenants(self.registry, wrong=frozenset({FAILING}))
+        self.client.reset(counts=COUNTS)
+        self.client.configure(**creds.settings)
+        self.workspace = creds.workspace
+        self.secrets = [v for k, v in creds.env.items() if not k.endswith("ACCOUNT_ID")]
+        port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute("create database meltano_system")
+        self.system_url = postgres_url.rsplit("/", 1)[0] + "/meltano_system"
+        self.warehouse_url = postgres_url
+        home = workdir / "dagster"
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        self.env = {
+            **os.environ,
+            **meltano_env(sandbox.url),
+            **creds.env,
+            "MELTANO_DATABASE_URI": "postgresql+psycopg://" + self.system_url.split("://", 1)[1],
+            "TARGET_POSTGRES_HOST": "127.0.0.1",
+            "TARGET_POSTGRES_PORT": port,
+            "TENANTS_FILE": str(self.registry.path),
+            "DAGSTER_HOME": str(home),
+        }
+        upgrade = subprocess.run(
+            [str(MELTANO), "upgrade", "database"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert upgrade.returncode == 0, upgrade.stderr[-3000:]
+
+    def start_job(self, tool: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [
+                str(DAGSTER),
+                "job",
+                "execute",
+                "-m",
+                "outreach_orchestration.definitions",
+                "-j",
+                f"{tool}_tenants",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def finish(self, process: subprocess.Popen[str]) -> tuple[int, str]:
+        output, _ = process.communicate(timeout=420)
+        for secret in self.secrets:
+            assert secret not in output, "a tenant credential reached the orchestrator's log"
+        return process.returncode, output
+
+    def system(self, sql: str, *args: object) -> list[tuple]:
+        with psycopg.connect(self.system_url) as con:
+            return con.execute(sql, args).fetchall()
+
+    def runs(self, name: str) -> list[tuple]:
+        tool = dict(TENANTS)[name]
+        state_id = runner.state_id(self.registry.get(name), self.registry.policy)
+        assert state_id == f"dev:tap-{tool}-to-target-postgres:{name}"
+        return self.system(
+            "select state, started_at, ended_at from runs where job_name = %s order by id",
+            state_id,
+        )
+
+    def check_rows(self, name: str) -> None:
+        """Every stream of the tenant holds exactly the rows of its sandbox workspace."""
+        tool = dict(TENANTS)[name]
+        with psycopg.connect(self.warehouse_url) as con:
+            for stream in DEFAULT_STREAMS[tool]:
+                expected = self.client.expected(tool, stream, self.workspace[name])
+                table = f"tap_{tool}.{stream}"
+                landed = con.execute(
+                    f"select count(*) from {table} where tenant = %s", (name,)
+                ).fetchone()[0]
+                assert landed == expected["count"], (name, stream, landed, expected["count"])
+            stream, key = KEYED[tool]
+            keys = con.execute(
+                f"select {key} from tap_{tool}.{stream} where tenant = %s", (name,)
+            ).fetchall()
+        truth = self.client.expected(tool, stream, self.workspace[name])["keys"]
+        as_rows = sorted(tuple(k) if isinstance(k, list) else (k,) for k in truth)
+        assert sorted(tuple(str(v) for v in row) for row in keys) == [
+            tuple(str(v) for v in row) for row in as_rows
+        ]
+
+
+@pytest.fixture(scope="module")
+def deployment(meltano_installed, postgres_url, tmp_path_factory):
+    if not DAGSTER.exists():
+        pytest.fail("Dagster is not installed: run `make install` (it creates .venv-dagster).")
+    with SandboxProcess(seed=23, scale=1.0, time_scale=60.0, rate_limits=False) as sandbox:
+        yield Deployment(sandbox, postgres_url, tmp_path_factory.mktemp("tenants"))
+
+
+@pytest.fixture(scope="module")
+def first_sync(deployment):
+    """Every tool's job once: Salesblink alone (3 tenants at a time), then the others."""
+    blink = deployment.finish(deployment.start_job("salesblink"))
+    others = [deployment.start_job("salesflow"), deployment.start_job("salesrocks")]
+    flow, rocks = (deployment.finish(p) for p in others)
+    return {"salesblink": blink, "salesflow": flow, "salesrocks": rocks}
+
+
+def test_every_tenant_lands_exactly_its_rows(deployment, first_sync):
+    assert first_sync["salesblink"][0] == 0, first_sync["salesblink"][1][-4000:]
+    assert first_sync["salesflow"][0] == 0, first_sync["salesflow"][1][-4000:]
+    for name, _tool in TENANTS:
+        if name != FAILING:
+            deployment.check_rows(name)
+    # Tenants share tables; nothing landed without a tenant or from the failing one.
+    with psycopg.connect(deployment.warehouse_url) as con:
+        for tool, streams in DEFAULT_STREAMS.items():
+            for stream in streams:
+                rows = con.execute(
+                    f"select tenant, count(*) from tap_{tool}.{stream} group by tenant"
+                ).fetchall()
+                names = {n for n, t in TENANTS if t == tool and n != FAILING}
+                assert {r[0] for r in rows} == names, (tool, stream, rows)
+
+
+def test_one_state_id_per_tenant(deployment, first_sync):
+    state_ids = {row[0] for row in deployment.system("select state_id from state")}
+    good = {
+        runner.state_id(x, deployment.registry.policy)
+        for x in deployment.registry.tenants
+        if x.name != FAILING
+    }
+    assert good <= state_ids
+    assert state_ids - good <= {
+        runner.state_id(deployment.registry.get(FAILING), deployment.registry.policy)
+    }
+    for name, _tool in TENANTS:
+        if name != FAILING:
+            assert [r[0] for r in deployment.runs(name)] == ["SUCCESS"], name
+
+
+def test_tenants_ran_three_at_a_time(deployment, first_sync):
+    spans = [run[1:] for name in ("blink-a", "blink-b", "blink-c") for run in deployment.runs(name)]
+    most = max(sum(1 for s, e in spans if s <= moment < e) for moment, _ in spans)
+    assert most == 3, spans
+
+
+def test_failing_tenant_is_retried_and_leaves_the_others_complete(deployment, first_sync):
+    code, output = first_sync["salesrocks"]
+    assert code != 0  # the run reports the failed tenant...
+    assert [r[0] for r in deployment.runs(FAILING)] == ["FAIL", "FAIL"]  # retried once
+    assert "rocks-revoked" in output
+    deployment.check_rows("rocks-a")  # ...and the other tenant of the same job is complete
+
+
+def test_incremental_rerun_per_tenant(deployment, first_sync):
+    client = deployment.client
+    before = {
+        n: client.expected("salesblink", "sent", deployment.workspace[n])["count"]
+        for n in ("blink-a", "blink-b", "blink-c")
+    }
+    bookmarks = {n: _state(deployment, n) for n in before}
+    client.advance(seconds=5 * 86_400)  # a day per sent event: 5 new ones
+    client.clear_requests()
+    code, output = deployment.finish(deployment.start_job("salesblink"))
+    assert code == 0, output[-4000:]
+    for name, count in before.items():
+        assert client.expected("salesblink", "sent", deployment.workspace[name])["count"] > count
+        deployment.check_rows(name)
+        assert [r[0] for r in deployment.runs(name)] == ["SUCCESS", "SUCCESS"]
+        assert _state(deployment, name) != bookmarks[name]
+    # Each tenant's feeds were read from its bookmark (the sandbox's history ends on
+    # 2026-11-01), not from start_date (2026-08-01) again.
+    starts = [e["query"].get("from") for e in client.requests() if e["path"].endswith("/sent")]
+    assert len(starts) >= 3 and None not in starts
+    assert min(int(s) for s in starts) >= BOOKMARKED_AFTER_MS, starts
+
+
+def test_second_concurrent_run_of_a_tenant_is_refused(deployment, first_sync):
+    client = deployment.client
+    tenant = deployment.registry.get("flow-a")
+    environ = {k: v for k, v in deployment.env.items() if k != "DAGSTER_HOME"}
+    client.configure(latency_ms=150)  # the first run stays in flight long enough
+    first: list[runner.RunResult] = []
+    thread = threading.Thread(
+        target=lambda: first.append(
+            runner.run_tenant(tenant, deployment.registry, environ=environ, root=ROOT)
+        )
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not [r for r in deployment.runs("flow-a") if r[0] == "RUNNING"]:
+            assert time.monotonic() < deadline and thread.is_alive(), "first run never started"
+            time.sleep(0.2)
+        second = runner.run_tenant(tenant, deployment.registry, environ=environ, root=ROOT)
+    finally:
+        thread.join(timeout=300)
+        client.configure(latency_ms=0)
+    assert second.returncode not in (0, None)
+    assert second.refused_as_running, second.output[-3000:]
+    assert "refused" in second.summary()
+    assert first and first[0].ok, first[0].output[-3000:] if first else "no result"
+    assert [r[0] for r in deployment.runs("flow-a")] == ["SUCCESS", "SUCCESS"]
+    deployment.check_rows("flow-a")
+
+
+def _state(deployment: Deployment, name: str) -> str:
+    state_id = runner.state_id(deployment.registry.get(name), deployment.registry.policy)
+    rows = deployment.system(
+        "select completed_state::text from state where state_id = %s", state_id
+    )
+    assert len(rows) == 1
+    return rows[0][0]
