@@ -333,7 +333,8 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         offset and page-number paging shift when the data changes between requests, and a
         repeat within one read carries no new information.
         """
-        keys = self.record_keys if self.record_keys is not None else source_keys(self.primary_keys)
+        # Key fields the raw record carries: not `tenant`, which post_process adds.
+        keys = source_keys(self.primary_keys if self.record_keys is None else self.record_keys)
         # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
         # Salesflow lists hold a whole account in one read).
         seen: dict[int, int] = {}

@@ -29,6 +29,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
 
 from outreach_kit.redaction import SECRETS
+from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant
 
 if t.TYPE_CHECKING:
     import logging
@@ -105,7 +106,10 @@ class Ledger:
         if not self._schema_written:
             stream._write_schema_message()
             self._schema_written = True
-        stream._write_record_message(rejected.row())
+        row = rejected.row()
+        if stream.tenant is not None:
+            row[TENANT] = stream.tenant
+        stream._write_record_message(row)
 
     def count_nulled(self, stream: str, paths: t.Iterable[str]) -> None:
         for path in paths:
@@ -179,6 +183,12 @@ class RejectedRecordsStream(Stream):
                     description="The record as the API sent it (JSON text)."),
         th.Property("extracted_at", th.DateTimeType, required=True),
     ).to_dict()  # fmt: skip
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The ``tenant`` setting: its rows carry it like every other stream's.
+        self.tenant = configured_tenant(self.config)
+        apply_to_stream(self, self.tenant)
 
     @property
     def emit_activate_version_messages(self) -> bool:
