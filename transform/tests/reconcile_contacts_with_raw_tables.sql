@@ -1,20 +1,23 @@
--- contacts holds exactly the distinct clean emails of every raw table that names a contact.
+-- contacts holds exactly the distinct clean emails of every raw table that names a contact,
+-- per tenant.
 with raw_emails as (
     {% for feed in ['sent', 'opens', 'clicks', 'replies', 'list_leads'] %}
-    select {{ clean_email('email') }} as contact_email from {{ live_source('tap_salesblink', feed) }} as raw
+    select _tenant as tenant, {{ clean_email('email') }} as contact_email from {{ tenant_source('tap_salesblink', feed) }} as raw
     union
     {% endfor %}
-    select {{ clean_email('"Email"') }} from {{ live_source('tap_salesflow', 'members') }} as raw
+    select _tenant, {{ clean_email('"Email"') }} from {{ tenant_source('tap_salesflow', 'members') }} as raw
     union
-    select {{ clean_email('email') }} from {{ live_source('tap_salesrocks', 'list_data') }} as raw
+    select _tenant, {{ clean_email('email') }} from {{ tenant_source('tap_salesrocks', 'list_data') }} as raw
 )
 
-select 'missing from contacts' as problem, raw_emails.contact_email
+select 'missing from contacts' as problem, raw_emails.tenant, raw_emails.contact_email
 from raw_emails
-left join {{ ref('contacts') }} as contacts on contacts.contact_email = raw_emails.contact_email
+left join {{ ref('contacts') }} as contacts
+    on contacts.tenant = raw_emails.tenant and contacts.contact_email = raw_emails.contact_email
 where raw_emails.contact_email is not null and contacts.contact_email is null
 union all
-select 'not in any raw table', contacts.contact_email
+select 'not in any raw table', contacts.tenant, contacts.contact_email
 from {{ ref('contacts') }} as contacts
-left join raw_emails on raw_emails.contact_email = contacts.contact_email
+left join raw_emails
+    on raw_emails.tenant = contacts.tenant and raw_emails.contact_email = contacts.contact_email
 where raw_emails.contact_email is null

@@ -4,6 +4,7 @@
 {{ config(severity='warn') }}
 
 select
+    performance.tenant,
     performance.campaign_id,
     performance.sent, stats.sent as stats_sent,
     performance.opened, stats.opened as stats_opened,
@@ -11,7 +12,8 @@ select
     performance.replied, stats.replied as stats_replied
 from {{ ref('campaign_performance') }} as performance
 inner join {{ ref('stg_salesblink__sequence_stats') }} as stats
-    on stats.campaign_id = performance.campaign_id
+    on stats.tenant = performance.tenant
+    and stats.campaign_id = performance.campaign_id
 where performance.tool = 'salesblink'
     and (
         performance.sent <> stats.sent

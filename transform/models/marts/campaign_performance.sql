@@ -1,5 +1,6 @@
 -- One row per tool + account + campaign: the funnel and its rates, from the best source
 -- each tool has (SalesBlink: its event feeds; Salesflow and Sales.Rocks: their statistics).
+-- campaign_key starts with the tenant, so every join on it stays within one tenant.
 with salesblink_events as (
     select
         campaign_key,
@@ -28,7 +29,8 @@ salesblink as (
     from {{ ref('int_campaigns') }} as campaigns
     left join salesblink_events as events on events.campaign_key = campaigns.campaign_key
     left join {{ ref('stg_salesblink__sequence_stats') }} as stats
-        on stats.campaign_id = campaigns.campaign_id
+        on stats.tenant = campaigns.tenant
+        and stats.campaign_id = campaigns.campaign_id
     where campaigns.tool = 'salesblink'
 ),
 
@@ -47,7 +49,8 @@ salesflow as (
         stats.connections_accepted
     from {{ ref('int_campaigns') }} as campaigns
     left join {{ ref('stg_salesflow__campaign_statistics') }} as stats
-        on stats.account_id = campaigns.account_id
+        on stats.tenant = campaigns.tenant
+        and stats.account_id = campaigns.account_id
         and stats.campaign_id = campaigns.campaign_id
     where campaigns.tool = 'salesflow'
 ),
@@ -67,7 +70,8 @@ salesrocks as (
         cast(null as bigint) as connections_accepted
     from {{ ref('int_campaigns') }} as campaigns
     inner join {{ ref('stg_salesrocks__campaign_statistics') }} as stats
-        on stats.campaign_id = campaigns.campaign_id
+        on stats.tenant = campaigns.tenant
+        and stats.campaign_id = campaigns.campaign_id
     where campaigns.tool = 'salesrocks'
 ),
 
@@ -81,6 +85,7 @@ counts as (
 
 select
     campaigns.campaign_key,
+    campaigns.tenant,
     campaigns.tool,
     campaigns.account_id,
     campaigns.campaign_id,

@@ -1,5 +1,6 @@
 -- One row per SalesBlink 'opened' event (the opens feed).
 select
+    _tenant as tenant,
     'salesblink' as tool,
     {{ as_text('id') }} as event_id,
     'opened' as event_type,
@@ -7,4 +8,4 @@ select
     sequence_name as campaign_name,
     {{ clean_email('email') }} as contact_email,
     cast("time" as timestamp) as occurred_at
-from {{ latest_per_key(live_source('tap_salesblink', 'opens'), ['id'], '"time" desc') }} as events
+from {{ latest_per_key(tenant_source('tap_salesblink', 'opens'), ['_tenant', 'id'], '"time" desc') }} as events

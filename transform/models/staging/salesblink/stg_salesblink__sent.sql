@@ -1,5 +1,6 @@
 -- One row per SalesBlink 'sent' event (the sent feed).
 select
+    _tenant as tenant,
     'salesblink' as tool,
     {{ as_text('id') }} as event_id,
     'sent' as event_type,
@@ -7,4 +8,4 @@ select
     sequence_name as campaign_name,
     {{ clean_email('email') }} as contact_email,
     cast("time" as timestamp) as occurred_at
-from {{ latest_per_key(live_source('tap_salesblink', 'sent'), ['id'], '"time" desc') }} as events
+from {{ latest_per_key(tenant_source('tap_salesblink', 'sent'), ['_tenant', 'id'], '"time" desc') }} as events

@@ -1,5 +1,6 @@
 -- SalesBlink's own counters per sequence; used to reconcile the event counts (warn level).
 select
+    _tenant as tenant,
     'salesblink' as tool,
     {{ as_text('sequence_id') }} as campaign_id,
     cast(leads as bigint) as leads,
@@ -9,4 +10,4 @@ select
     cast(replies as bigint) as replied,
     cast(bounced as bigint) as bounced,
     cast(unsubscribed as bigint) as unsubscribed
-from {{ latest_per_key(live_source('tap_salesblink', 'sequence_stats'), ['sequence_id'], 'sent desc') }} as stats
+from {{ latest_per_key(tenant_source('tap_salesblink', 'sequence_stats'), ['_tenant', 'sequence_id'], 'sent desc') }} as stats

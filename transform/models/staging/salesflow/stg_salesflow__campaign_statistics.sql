@@ -1,5 +1,6 @@
 -- Salesflow's statistics per campaign: the source of its campaign performance.
 select
+    _tenant as tenant,
     'salesflow' as tool,
     {{ as_text('account_id') }} as account_id,
     {{ as_text('"CampaignId"') }} as campaign_id,
@@ -11,4 +12,4 @@ select
     cast("Replies" as bigint) as replied,
     cast("Withdrawn" as bigint) as withdrawn,
     cast("UpdatedAt" as timestamp) as computed_at
-from {{ latest_per_key(live_source('tap_salesflow', 'campaign_statistics'), ['account_id', '"CampaignId"'], '"UpdatedAt" desc') }} as stats
+from {{ latest_per_key(tenant_source('tap_salesflow', 'campaign_statistics'), ['_tenant', 'account_id', '"CampaignId"'], '"UpdatedAt" desc') }} as stats
