@@ -382,7 +382,8 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             return False
         count = len(records_at(self.records_jsonpath, body)) if body else 0
         previous_full = getattr(self, "_previous_page_full", False)
-        first = getattr(self, "_first_page", False) and self.versioned
+        # An empty body (no JSON at all) is no page: check_shape judges it, not this.
+        first = getattr(self, "_first_page", False) and self.versioned and body is not None
         self._first_page = False
         if (
             count == 0
@@ -425,8 +426,11 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                 f"{message}",
                 response,
             )
+        if body is not None:  # a body of the wrong shape fails at once, never re-asked
+            self.check_shape(response, body, ended=False)
         ended = self._check_page(response, body)
-        self.check_shape(response, body, ended=ended)
+        if body is None:
+            self.check_shape(response, body, ended=ended)
 
     def check_shape(self, response: requests.Response, body: t.Any, *, ended: bool) -> None:
         """Fail on a 2xx body the stream cannot read (see :mod:`outreach_kit.shapes`); an
