@@ -147,12 +147,16 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self._staging = StagingFile(self._target.staging_dir, self.stream_name)
         return self._staging
 
-    def stage_message(self, line: str) -> bool:
-        """The fast path: a raw RECORD line of this stream, identity-mapped; True when the
+    def room(self) -> int:
+        """Records this batch still takes before it is full."""
+        return self._max_rows - self._batch_records_read
+
+    def stage_messages(self, lines: list[str]) -> bool:
+        """The fast path: raw RECORD lines of this stream, identity-mapped; True when the
         batch is full."""
-        (self._staging or self._staging_file()).write_message(line)
-        self.tally_record_read()
-        self._fast_records += 1
+        (self._staging or self._staging_file()).write_messages(lines)
+        self.tally_record_read(len(lines))
+        self._fast_records += len(lines)
         return self._batch_records_read >= self._max_rows
 
     def process_record(self, record: dict, context: dict) -> None:

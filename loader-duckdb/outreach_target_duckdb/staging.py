@@ -27,12 +27,14 @@ class StagingFile:
         #: Wall clock (ns) when the batch's first record arrived: `_sdc_received_at`.
         self.started_ns = time.time_ns()
 
-    def write_message(self, line: str) -> None:
-        """A raw RECORD message line (ending in a newline) as received from the tap."""
-        self.count += 1
-        self._file.write(f'{{"_sdc_seq":{self.count},')
-        self._file.write(line[1:])
-        if line[-1] != "\n":  # the last line of the input may lack its newline
+    def write_messages(self, lines: list[str]) -> None:
+        """Raw RECORD message lines as received from the tap, each with `_sdc_seq` added."""
+        first = self.count + 1
+        self.count += len(lines)
+        self._file.write(
+            "".join([f'{{"_sdc_seq":{n},{line[1:]}' for n, line in enumerate(lines, first)])
+        )
+        if lines[-1][-1] != "\n":  # the last line of the input may lack its newline
             self._file.write("\n")
 
     def write_record(self, record: dict, time_extracted: object, version: object) -> None:
