@@ -89,8 +89,16 @@ class TargetDuckDB(SQLTarget):
             "memory_limit",
             th.StringType,
             description="DuckDB's memory limit (e.g. 512MB, 2GB); beyond it DuckDB spills to "
-            "disk. Default: 100MB plus 1MB per column of the widest table loaded, so memory "
-            "stays flat however many rows a run loads.",
+            "disk. Default: 32MB per thread plus 16MB plus 1MB per column of the widest table "
+            "loaded, so memory stays flat however many rows a run loads.",
+        ),
+        th.Property(
+            "threads",
+            th.IntegerType(minimum=1),
+            default=1,
+            description="DuckDB threads per load. 1 costs the least CPU and memory (each "
+            "thread adds a 32MB JSON read buffer); more load large batches faster on idle "
+            "cores.",
         ),
         th.Property(
             "staging_dir",
