@@ -31,9 +31,10 @@ class StagingFile:
         """Raw RECORD message lines as received from the tap, each with `_sdc_seq` added."""
         first = self.count + 1
         self.count += len(lines)
-        self._file.write(
-            "".join([f'{{"_sdc_seq":{n},{line[1:]}' for n, line in enumerate(lines, first)])
-        )
+        parts: list[str] = [""] * (2 * len(lines))  # prefix, line: faster than one f-string each
+        parts[0::2] = [f'{{"_sdc_seq":{n},' for n in range(first, self.count + 1)]
+        parts[1::2] = [line[1:] for line in lines]
+        self._file.write("".join(parts))
         if lines[-1][-1] != "\n":  # the last line of the input may lack its newline
             self._file.write("\n")
 
