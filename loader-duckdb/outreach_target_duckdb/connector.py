@@ -23,7 +23,10 @@ from outreach_target_duckdb.errors import LoaderError
 from outreach_target_duckdb.types import duckdb_type, sql_type, widen
 
 _LOCK_HOLDER = re.compile(r"PID (\d+)")
-_BASE_MEMORY_MB = 100
+#: DuckDB's JSON reader holds one 32 MiB read buffer per thread, whatever the record size.
+_READ_BUFFER_MB = 32
+#: Beyond the read buffers: a batch's join/dedupe state and the blocks a load touches.
+_BASE_MEMORY_MB = 16
 
 
 def quote(name: str) -> str:
@@ -78,17 +81,25 @@ class DuckDBConnector(SQLConnector):
         except duckdb.Error as exc:
             raise self._open_error(exc) from None
         self._raw.execute("SET TimeZone = 'UTC'")
+        self._raw.execute(f"SET threads = {self.threads}")
         if self.config.get("memory_limit"):
             self._raw.execute("SET memory_limit = ?", [self.config["memory_limit"]])
         else:
             self.fit_memory(0)
 
+    @property
+    def threads(self) -> int:
+        """DuckDB's threads (setting `threads`, default 1)."""
+        return int(self.config.get("threads") or 1)
+
     def fit_memory(self, columns: int) -> None:
-        """Without a `memory_limit` setting: 100MB plus 1MB per column of the widest table
-        (DuckDB's buffers grow with the columns of a load, not with its rows)."""
+        """Without a `memory_limit` setting: 32MB per thread (JSON read buffers) plus 16MB
+        plus 1MB per column of the widest table. DuckDB's buffers grow with the columns and
+        threads of a load, not with its rows; a cap near what a small run needs anyway keeps
+        peak memory flat as the table grows (scanned table blocks are evicted, not kept)."""
         if self.config.get("memory_limit"):
             return
-        wanted = _BASE_MEMORY_MB + columns
+        wanted = _READ_BUFFER_MB * self.threads + _BASE_MEMORY_MB + columns
         if wanted > self._memory_mb:
             self.raw().execute(f"SET memory_limit = '{wanted}MB'")
             self._memory_mb = wanted

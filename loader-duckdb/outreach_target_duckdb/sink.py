@@ -147,12 +147,16 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self._staging = StagingFile(self._target.staging_dir, self.stream_name)
         return self._staging
 
-    def stage_message(self, line: str) -> bool:
-        """The fast path: a raw RECORD line of this stream, identity-mapped; True when the
+    def room(self) -> int:
+        """Records this batch still takes before it is full."""
+        return self._max_rows - self._batch_records_read
+
+    def stage_messages(self, lines: list[str]) -> bool:
+        """The fast path: raw RECORD lines of this stream, identity-mapped; True when the
         batch is full."""
-        (self._staging or self._staging_file()).write_message(line)
-        self.tally_record_read()
-        self._fast_records += 1
+        (self._staging or self._staging_file()).write_messages(lines)
+        self.tally_record_read(len(lines))
+        self._fast_records += len(lines)
         return self._batch_records_read >= self._max_rows
 
     def process_record(self, record: dict, context: dict) -> None:
@@ -227,23 +231,22 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
 
     def _check(self, con: duckdb.DuckDBPyConnection, path: Path) -> bool:
         """One pass over keys and integers: refuse rows without a key, or with a fraction in
-        an integer column; True if a key comes more than once (the batch needs dedupe)."""
+        an integer column; True if a key comes more than once (the batch needs dedupe).
+
+        Integers are first read as DOUBLE (several times cheaper than DECIMAL); only if one
+        has a fraction or is too large for a double to tell (2^53 and up) is the batch read
+        again as DECIMAL(38,9) for the exact answer.
+        """
         keys = [self.columns[k][0] or k for k in self.key_properties]
         integers = [src for src, kind in self.columns.values() if src and kind == "BIGINT"]
-        fields = {name: read_type("BIGINT") for name in integers}
-        for key in self.key_properties:
-            fields.setdefault(self.columns[key][0] or key, read_type(self.columns[key][1]))
-        if not fields:
+        counts = self._check_pass(con, path, keys, integers, exact=False)
+        if counts is None:
             return False
-        ref = {name: f"r.{quote(name)}" for name in fields}
-        parts = ["count(*)", "0", "0"]
-        if keys:
-            parts[1] = f"count(DISTINCT ({', '.join(ref[k] for k in keys)}))"
-            parts[2] = f"count(*) FILTER (WHERE {' OR '.join(f'{ref[k]} IS NULL' for k in keys)})"
-        parts += [f"count(*) FILTER (WHERE {ref[i]} <> trunc({ref[i]}))" for i in integers]
-        source = self._source(path, fields)
-        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT record AS r FROM {source})")
-        total, distinct, keyless, *fractions = row.fetchone()
+        total, distinct, keyless, *fractions = counts
+        if any(fractions):
+            total, distinct, keyless, *fractions = self._check_pass(
+                con, path, keys, integers, exact=True
+            )
         if keyless:
             raise LoaderError(
                 f"{keyless} record(s) of stream '{self.stream_name}' have no value for a key "
@@ -261,6 +264,37 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 "loaded changed."
             )
         return bool(keys) and distinct < total
+
+    def _check_pass(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        keys: list[str],
+        integers: list[str],
+        *,
+        exact: bool,
+    ) -> tuple[int, ...] | None:
+        """(records, distinct keys, records without a key, then per integer column the
+        records with a fraction; not `exact`: or at 2^53 and up); None if nothing to check."""
+        whole = read_type("BIGINT") if exact else "DOUBLE"
+        fields = {name: whole for name in integers}
+        for key in self.key_properties:
+            fields.setdefault(self.columns[key][0] or key, read_type(self.columns[key][1]))
+        if not fields:
+            return None
+        ref = {name: f"r.{quote(name)}" for name in fields}
+        parts = ["count(*)", "0", "0"]
+        if keys:
+            parts[1] = f"count(DISTINCT ({', '.join(ref[k] for k in keys)}))"
+            parts[2] = f"count(*) FILTER (WHERE {' OR '.join(f'{ref[k]} IS NULL' for k in keys)})"
+        for name in integers:
+            test = f"{ref[name]} <> trunc({ref[name]})"
+            if not exact:  # a double cannot tell a fraction of a value this large
+                test += f" OR abs({ref[name]}) >= {2**53}"
+            parts.append(f"count(*) FILTER (WHERE {test})")
+        source = self._source(path, fields)
+        row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT record AS r FROM {source})")
+        return row.fetchone()
 
     def process_batch(self, context: dict) -> None:
         staging, self._staging = self._staging, None

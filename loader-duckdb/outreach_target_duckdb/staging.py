@@ -27,12 +27,15 @@ class StagingFile:
         #: Wall clock (ns) when the batch's first record arrived: `_sdc_received_at`.
         self.started_ns = time.time_ns()
 
-    def write_message(self, line: str) -> None:
-        """A raw RECORD message line (ending in a newline) as received from the tap."""
-        self.count += 1
-        self._file.write(f'{{"_sdc_seq":{self.count},')
-        self._file.write(line[1:])
-        if line[-1] != "\n":  # the last line of the input may lack its newline
+    def write_messages(self, lines: list[str]) -> None:
+        """Raw RECORD message lines as received from the tap, each with `_sdc_seq` added."""
+        first = self.count + 1
+        self.count += len(lines)
+        parts: list[str] = [""] * (2 * len(lines))  # prefix, line: faster than one f-string each
+        parts[0::2] = [f'{{"_sdc_seq":{n},' for n in range(first, self.count + 1)]
+        parts[1::2] = [line[1:] for line in lines]
+        self._file.write("".join(parts))
+        if lines[-1][-1] != "\n":  # the last line of the input may lack its newline
             self._file.write("\n")
 
     def write_record(self, record: dict, time_extracted: object, version: object) -> None:

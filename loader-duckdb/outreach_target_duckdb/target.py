@@ -12,13 +12,14 @@ from singer_sdk import typing as th
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.sql import SQLTarget
 
-from outreach_target_duckdb.reader import RECORD_PREFIX, FastRecordReader
+from outreach_target_duckdb.reader import FastRecordReader
 from outreach_target_duckdb.sink import DuckDBSink
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
-_STREAM_AT = len(RECORD_PREFIX)
+#: Raw RECORD lines handed over at most at once: the max-record-age check runs per run.
+RUN_LINES = 1024
 
 
 class TargetDuckDB(SQLTarget):
@@ -88,8 +89,16 @@ class TargetDuckDB(SQLTarget):
             "memory_limit",
             th.StringType,
             description="DuckDB's memory limit (e.g. 512MB, 2GB); beyond it DuckDB spills to "
-            "disk. Default: 100MB plus 1MB per column of the widest table loaded, so memory "
-            "stays flat however many rows a run loads.",
+            "disk. Default: 32MB per thread plus 16MB plus 1MB per column of the widest table "
+            "loaded, so memory stays flat however many rows a run loads.",
+        ),
+        th.Property(
+            "threads",
+            th.IntegerType(minimum=1),
+            default=1,
+            description="DuckDB threads per load. 1 costs the least CPU and memory (each "
+            "thread adds a 32MB JSON read buffer); more load large batches faster on idle "
+            "cores.",
         ),
         th.Property(
             "staging_dir",
@@ -102,10 +111,9 @@ class TargetDuckDB(SQLTarget):
         super().__init__(*args, **kwargs)
         self.max_parallelism = 1  # one DuckDB writer; DuckDB parallelises each load itself
         self._fast_sinks: dict[str, DuckDBSink] = {}
-        self._raw_seen = 0
         self._staging_dir: Path | None = None
         if isinstance(self.message_reader, FastRecordReader):
-            self.message_reader.raw_handler = self._take_raw_record
+            self.message_reader.raw = self
         self.target_connector.open()  # lock the file before reading any input
 
     @property
@@ -120,22 +128,26 @@ class TargetDuckDB(SQLTarget):
 
     # -- the fast path --------------------------------------------------------------------
 
-    def _take_raw_record(self, line: str) -> bool:
-        """Stage a raw RECORD line if its stream loads records as received."""
-        sink = self._fast_sinks.get(line[_STREAM_AT : line.find('"', _STREAM_AT)])
+    def room(self, stream: str) -> int:
+        """Raw RECORD lines of `stream` to take before the next `stage`: none if the stream
+        does not load records as received, else up to its batch's free room (so a batch
+        ends exactly at `batch_size_rows`), at most `RUN_LINES`."""
+        sink = self._fast_sinks.get(stream)
         if sink is None:
-            return False
-        if sink.stage_message(line):
+            return 0
+        return max(1, min(RUN_LINES, sink.room()))
+
+    def stage(self, stream: str, lines: list[str]) -> None:
+        """Stage a run of raw RECORD lines of a stream that loads records as received."""
+        sink = self._fast_sinks[stream]
+        if sink.stage_messages(lines):
             self.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
                 sink.stream_name,
                 sink.current_size,
             )
             self.drain_one(sink)
-        self._raw_seen += 1
-        if not self._raw_seen & 1023:  # a clock read per record would cost more than the rest
-            self._handle_max_record_age()
-        return True
+        self._handle_max_record_age()  # once per run: a clock read per record costs more
 
     def _loads_as_received(self, stream_name: str) -> bool:
         if self.config.get("validate_records") or "\\" in stream_name:

@@ -49,16 +49,20 @@ class Warehouse:
 
     def load(self, messages: t.Iterable[dict], **config: t.Any) -> str:
         """Run the loader on `messages` (as the tap would print them); return its stdout."""
-        lines = "".join(
-            json.dumps(m, separators=(",", ":"), ensure_ascii=False) + "\n" for m in messages
+        return self.load_lines(
+            [json.dumps(m, separators=(",", ":"), ensure_ascii=False) for m in messages], **config
         )
+
+    def load_lines(self, lines: t.Iterable[str], **config: t.Any) -> str:
+        """Run the loader on raw input lines (numbers written exactly as given)."""
+        text = "".join(line + "\n" for line in lines)
         target = TargetDuckDB(
             config={"filepath": str(self.path), "default_target_schema": SCHEMA, **config}
         )
         out = io.StringIO()
         try:
             with redirect_stdout(out):
-                target.listen(io.StringIO(lines))
+                target.listen(io.StringIO(text))
         finally:
             target.close()
         return out.getvalue()
