@@ -5,7 +5,7 @@ cannot tell (2^53 and up), so the large cases below exercise both passes."""
 from __future__ import annotations
 
 import pytest
-from conftest import SCHEMA, record, schema
+from loader_support import SCHEMA, record, schema
 
 from outreach_target_duckdb.errors import LoaderError
 

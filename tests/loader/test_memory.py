@@ -8,7 +8,7 @@ that grows with columns and threads, never with rows.
 from __future__ import annotations
 
 import pytest
-from conftest import SCHEMA, record, schema
+from loader_support import SCHEMA, record, schema
 
 from outreach_target_duckdb import TargetDuckDB
 

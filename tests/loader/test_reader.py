@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from conftest import SCHEMA, activate, record, schema
+from loader_support import SCHEMA, activate, record, schema
 
 from outreach_target_duckdb.reader import FastRecordReader
 

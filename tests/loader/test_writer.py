@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import record, schema
+from loader_support import record, schema
 
 LOADER = Path(sys.executable).parent / "outreach-target-duckdb"
 SECRET_ISH = "Zq7-private-note-of-a-lead"
