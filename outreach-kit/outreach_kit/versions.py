@@ -108,12 +108,18 @@ class TableVersions:
         if not (stream.selected and self.versioned):
             return
         narrowing = [name for name in self.partition_filter_settings if stream.config.get(name)]
-        if getattr(self, "_version_incomplete", False) or narrowing:
-            why = (
-                f"the setting {', '.join(repr(n) for n in narrowing)} chose the partitions read"
-                if narrowing
-                else "a partition was not read completely"
-            )
+        # Tenants share tables, and a loader retires by table version across the whole table:
+        # one tenant's activation would retire every other tenant's rows.
+        shared = bool(stream.config.get("tenant"))
+        if getattr(self, "_version_incomplete", False) or narrowing or shared:
+            if shared:
+                why = "the 'tenant' setting is set and tenants share this table"
+            elif narrowing:
+                why = (
+                    f"the setting {', '.join(repr(n) for n in narrowing)} chose the partitions read"
+                )
+            else:
+                why = "a partition was not read completely"
             stream.logger.info(
                 "%s: no ACTIVATE_VERSION: %s, so rows this run did not read are kept live.",
                 stream.name,

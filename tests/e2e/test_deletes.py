@@ -35,7 +35,7 @@ pytestmark = pytest.mark.e2e
 STREAMS: dict[str, dict[str, tuple[str, ...]]] = {
     "salesblink": {"lists": ("id",), "list_leads": ("id",), "sequences": ("id",),
                    "sequence_stats": ("sequence_id",), "users": ("id",)},
-    "salesflow": {"accounts": ("account_id",), "campaigns": ("account_id", "Id"),
+    "salesflow": {"accounts": ("account_id", "Id"), "campaigns": ("account_id", "Id"),
                   "webhooks": ("account_id", "Id"),
                   "campaign_statistics": ("account_id", "CampaignId")},
     "salesrocks": {"lists": ("uuid",), "list_data": ("id",)},
@@ -51,8 +51,7 @@ WAREHOUSES = ["postgres", "duckdb"]
 
 
 def _key(parts) -> tuple[str, ...]:
-    """One text form per key, whichever side it came from (accounts: the sandbox's `Id`
-    is the warehouse's `account_id`)."""
+    """One text form per key, whichever side it came from."""
     parts = parts if isinstance(parts, (list, tuple)) else [parts]
     return tuple(str(p) for p in parts)
 

@@ -82,7 +82,7 @@ def test_an_advance_deletes_as_planned_and_the_ground_truth_follows(server):
         leads |= {x["id"] for x in sb_pages(server.url, f"/lists/{list_id}/leads")[1]}
     assert leads == after["salesblink", "list_leads"]
     (gone_sequence,) = gone["salesblink", "sequences"]
-    assert {x["id"] for x in sb(server.url, "/sequences")[2]["data"]} == after[
+    assert {x["id"] for x in sb(server.url, "/sequences?sendAll=true")[2]["data"]} == after[
         "salesblink", "sequences"
     ]
     assert sb(server.url, f"/sequences/{gone_sequence}/stats")[0] == 404
