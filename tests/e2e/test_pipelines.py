@@ -152,7 +152,8 @@ def test_incremental_run_after_clock_advance(project, sandbox, catalogs, first_r
     assert all(counts[k] >= first_run[k] for k in first_run)
 
 
-def test_run_without_changes_adds_nothing(project, sandbox, catalogs):
+def test_run_without_changes_adds_nothing(project, sandbox, catalogs, first_run):
+    # first_run: the tables exist however this test is selected or ordered.
     client = sandbox.client
     before = _check_tables(project, client, catalogs)
     client.clear_served()
