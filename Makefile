@@ -17,11 +17,13 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 # Precompile bytecode at install: every tap process then starts without compiling its imports.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install demo test lint format bench clean orchestrate
+.PHONY: help install demo test check lint format bench clean orchestrate reliability-report
 
 help:
 	@echo "make demo   - all three taps into DuckDB against the sandbox, the dbt models, reports/outreach.html"
 	@echo "make test   - install what the tests need and run the whole suite"
+	@echo "make check  - lint and the fast suites (kit, sandbox, taps, loader): the inner loop"
+	@echo "make reliability-report - the reliability suite, writing docs/reliability.md"
 	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make orchestrate - Dagster UI (127.0.0.1:3000) running tenants.yml against the sandbox"
@@ -57,6 +59,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The reliability suite alone, publishing its summary to docs/reliability.md (a plain test run
+# writes it to build/reliability.md, so `make test` never rewrites a tracked file).
+reliability-report: install
+	RELIABILITY_REPORT=docs/reliability.md $(BIN)/python -m pytest tests/reliability
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
