@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import record, schema
+from loader_support import record, schema
 
 TEXTS = [
     "plain",
@@ -78,7 +78,7 @@ def test_wide_rows_land_whole(warehouse):
 def test_mapped_path_lands_what_the_fast_path_lands(warehouse, tmp_path):
     """validate_records sends records through singer-sdk's validation and stream maps: the
     table must be the same, metadata columns aside."""
-    from conftest import Warehouse
+    from loader_support import Warehouse
 
     messages, expected = _messages(777)
     warehouse.load(messages, batch_size_rows=100)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import record, schema
+from loader_support import record, schema
 
 from outreach_target_duckdb.errors import LoaderError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import record, schema
+from loader_support import record, schema
 
 PROPS = {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}
 

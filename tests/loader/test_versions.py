@@ -4,7 +4,7 @@ is live again; nothing is retired before the new version's records are in."""
 
 from __future__ import annotations
 
-from conftest import activate, record, schema
+from loader_support import activate, record, schema
 
 PROPS = {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}}
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import record, schema
+from loader_support import record, schema
 
 LOADER = Path(sys.executable).parent / "outreach-target-duckdb"
 SECRET_ISH = "Zq7-private-note-of-a-lead"
