@@ -69,7 +69,7 @@ reliability-report: install
 # core): the kit; the sandbox, loader, scripts and tenants file. No e2e, analytics, tenant
 # pipelines, reliability or tap-process suites: `make test` runs everything.
 check-a: FAST_TESTS := tests/kit
-check-b: FAST_TESTS := tests/sandbox tests/loader tests/scripts tests/tenants/test_tenants_file.py
+check-b: FAST_TESTS := tests/docs tests/sandbox tests/loader tests/scripts tests/tenants/test_tenants_file.py
 
 check: lint
 	$(MAKE) --no-print-directory -j2 -Otarget check-a check-b
