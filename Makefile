@@ -17,11 +17,13 @@ export MELTANO_SEND_ANONYMOUS_USAGE_STATS := false
 # Precompile bytecode at install: every tap process then starts without compiling its imports.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install demo test lint format bench clean orchestrate
+.PHONY: help install demo test check lint format bench clean orchestrate reliability-report check-a check-b
 
 help:
 	@echo "make demo   - all three taps into DuckDB against the sandbox, the dbt models, reports/outreach.html"
 	@echo "make test   - install what the tests need and run the whole suite"
+	@echo "make check  - lint and the fast suites (kit, sandbox, loader, scripts): the inner loop"
+	@echo "make reliability-report - the reliability suite, writing docs/reliability.md"
 	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make orchestrate - Dagster UI (127.0.0.1:3000) running tenants.yml against the sandbox"
@@ -57,6 +59,23 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The reliability suite alone, publishing its summary to docs/reliability.md (a plain test run
+# writes it to build/reliability.md, so `make test` never rewrites a tracked file).
+reliability-report: install
+	RELIABILITY_REPORT=docs/reliability.md $(BIN)/python -m pytest tests/reliability
+
+# The inner loop: lint, then the fast suites as two pytest processes side by side (one per
+# core): the kit; the sandbox, loader, scripts and tenants file. No e2e, analytics, tenant
+# pipelines, reliability or tap-process suites: `make test` runs everything.
+check-a: FAST_TESTS := tests/kit
+check-b: FAST_TESTS := tests/docs tests/sandbox tests/loader tests/scripts tests/tenants/test_tenants_file.py
+
+check: lint
+	$(MAKE) --no-print-directory -j2 -Otarget check-a check-b
+
+check-a check-b: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(FAST_TESTS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

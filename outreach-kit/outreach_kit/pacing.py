@@ -32,8 +32,6 @@ class RequestPacer:
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
         self._paused_until = 0.0
-        #: Seconds spent waiting, for logs and benchmarks.
-        self.waited = 0.0
 
     def wait(self) -> None:
         """Return when one more request may be sent, and count it as sent."""
@@ -50,7 +48,6 @@ class RequestPacer:
                     if self.limit is not None:
                         self._sent.append(now)
                     return
-                self.waited += delay
             (self._sleep or time.sleep)(delay)  # looked up late: tests may patch it
 
     def pause(self, seconds: float) -> None:

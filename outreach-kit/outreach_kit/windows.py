@@ -13,20 +13,6 @@ partial pages) and a memory bound that does not grow with the data.
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime, timedelta
-
-
-def iter_windows(
-    start: datetime, end: datetime, step: timedelta
-) -> t.Iterator[tuple[datetime, datetime]]:
-    """Yield ``(window_start, window_end)`` pairs covering ``[start, end)`` in order."""
-    if step <= timedelta(0):
-        raise ValueError("window step must be positive")
-    cursor = start
-    while cursor < end:
-        upper = min(cursor + step, end)
-        yield cursor, upper
-        cursor = upper
 
 
 class WindowSizer:

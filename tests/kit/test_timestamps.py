@@ -1,8 +1,7 @@
 """Every vendor timestamp shape becomes one UTC ISO-8601 form, without losing the instant."""
 
-import itertools
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -13,7 +12,6 @@ from outreach_kit.timestamps import (
     parse_setting_datetime,
     to_utc_iso,
 )
-from outreach_kit.windows import iter_windows
 
 
 @pytest.mark.parametrize(
@@ -55,17 +53,6 @@ def test_setting_errors_name_the_setting():
     )
     with pytest.raises(ValueError, match="'start_date'"):
         parse_setting_datetime("start_date", "last tuesday-ish")
-
-
-def test_windows_cover_the_range_in_order():
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    end = start + timedelta(days=10, hours=5)
-    windows = list(iter_windows(start, end, timedelta(days=3)))
-    assert windows[0][0] == start
-    assert windows[-1][1] == end
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
-    assert len(windows) == 4
-    assert list(iter_windows(end, end, timedelta(days=1))) == []
 
 
 def test_the_fast_millisecond_path_matches_the_general_one():

@@ -1,4 +1,6 @@
-"""Fixtures for the DuckDB loader: run it in-process on Singer messages, read what landed."""
+"""Fixtures for the DuckDB loader: run it in-process on Singer messages, read what landed.
+
+The helpers live in loader_support.py (importable from the tests; conftest is not)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The reliability summary: one row per tap and scenario, written to docs/reliability.md.
+"""The reliability summary: one row per tap and scenario.
+
+A test run writes it under build/ (gitignored), so `make test` never rewrites a tracked file;
+`make reliability-report` runs this suite with ``RELIABILITY_REPORT=docs/reliability.md`` to
+publish it.
 
 The first table (faults, kills, bad input) has fixed columns; other suites add their own
 tables with ``reliability_report.section(title, intro, columns)`` and ``.add(*row)``, so each
@@ -7,6 +11,7 @@ behaviour class (hostile vendor, credentials, ...) reports in the columns that f
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +19,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-REPORT = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def report_path() -> Path:
+    """Where the report goes: $RELIABILITY_REPORT (relative to the repository) or build/."""
+    return ROOT / os.environ.get("RELIABILITY_REPORT", "build/reliability.md")
 
 
 class Section:
@@ -57,7 +67,7 @@ class Report:
         lines = [
             "# Reliability and security summary",
             "",
-            "Written by `tests/reliability` (part of `make test`) on "
+            "Written by `make reliability-report` (tests/reliability) on "
             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. Every run is a tap process against",
             "the sandbox at DEBUG log level; *leaks* counts secret occurrences (raw, URL- or",
             "JSON-encoded) in all of its stdout and stderr. A fault either completes, or fails",
@@ -81,7 +91,9 @@ class Report:
             section = self.sections[title]
             section.rows.sort(key=lambda row: tuple(str(c) for c in row[:2]))
             lines += section.lines()
-        REPORT.write_text("\n".join(lines), encoding="utf-8")
+        path = report_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

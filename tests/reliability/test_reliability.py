@@ -4,7 +4,7 @@ Every scenario runs the tap's console script against the sandbox at DEBUG log le
 secrets known, and scans every byte of stdout and stderr for each secret and its encodings.
 A run either completes with exactly the sandbox's records (one per primary key) or fails with
 one clear paragraph, after which a re-run from the last STATE it wrote completes with nothing
-lost. Results go to `docs/reliability.md` (see conftest.py).
+lost. Results go to the reliability report (see conftest.py).
 """
 
 from __future__ import annotations
@@ -53,27 +53,33 @@ def _score(spec: TapSpec, server: SandboxServer, runs: list[TapRun]) -> tuple[in
     return expected, count, lost, duplicated
 
 
-@pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
-def test_faults_complete_or_fail_clearly_and_resume(spec, reliability_report):
-    for name, faults in scenarios(spec):
-        with SandboxServer(seed=51, scale=0.3) as server:
-            server.control.add_faults(faults)
-            runs = [run_tap(spec.tap, spec.config(server.url), env=DEBUG)]
-            unfired = [f["kind"] for f in server.control.faults() if f["remaining"] > 0]
-            assert not unfired, f"{name}: the run never met the fault {unfired}"
-            if runs[0].returncode != 0:
-                message = runs[0].stderr.strip().splitlines()[-1]
-                assert message.startswith(f"{spec.tap}: error: "), (name, message)
-                server.control.clear_faults()
-                runs.append(run_tap(spec.tap, spec.config(server.url), state=runs[0].last_state,
-                                    env=DEBUG))  # fmt: skip
-                assert runs[-1].returncode == 0, (name, runs[-1].stderr[-2000:])
-            expected, landed, lost, duplicated = _score(spec, server, runs)
-            leaks = _leaks("".join(r.stdout + r.stderr for r in runs), spec.secrets(server))
-            outcome = "completed" if len(runs) == 1 else "failed clearly, resumed"
-            reliability_report.add(spec.tap, f"fault: {name} ({outcome})", len(runs), expected,
-                                   landed, lost, duplicated, leaks)  # fmt: skip
-            assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
+#: One test per (tap, fault scenario), so the first failure does not hide the others.
+FAULT_CASES = [(spec, name) for spec in TAPS for name, _ in scenarios(spec)]
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"), FAULT_CASES, ids=[f"{spec.tap}: {name}" for spec, name in FAULT_CASES]
+)
+def test_faults_complete_or_fail_clearly_and_resume(spec, name, reliability_report):
+    faults = dict(scenarios(spec))[name]
+    with SandboxServer(seed=51, scale=0.3) as server:
+        server.control.add_faults(faults)
+        runs = [run_tap(spec.tap, spec.config(server.url), env=DEBUG)]
+        unfired = [f["kind"] for f in server.control.faults() if f["remaining"] > 0]
+        assert not unfired, f"{name}: the run never met the fault {unfired}"
+        if runs[0].returncode != 0:
+            message = runs[0].stderr.strip().splitlines()[-1]
+            assert message.startswith(f"{spec.tap}: error: "), (name, message)
+            server.control.clear_faults()
+            runs.append(run_tap(spec.tap, spec.config(server.url), state=runs[0].last_state,
+                                env=DEBUG))  # fmt: skip
+            assert runs[-1].returncode == 0, (name, runs[-1].stderr[-2000:])
+        expected, landed, lost, duplicated = _score(spec, server, runs)
+        leaks = _leaks("".join(r.stdout + r.stderr for r in runs), spec.secrets(server))
+        outcome = "completed" if len(runs) == 1 else "failed clearly, resumed"
+        reliability_report.add(spec.tap, f"fault: {name} ({outcome})", len(runs), expected,
+                               landed, lost, duplicated, leaks)  # fmt: skip
+        assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
 
 
 @pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
@@ -114,28 +120,40 @@ def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
         assert leaks == 0
 
 
-@pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
-def test_bad_input_gets_one_clear_paragraph_and_writes_nothing(spec, reliability_report):
+#: One test per (tap, bad input); the names do not depend on the sandbox's address.
+BAD_INPUT_CASES = [(spec, name) for spec in TAPS for name, _, _ in bad_inputs(spec, "http://x")]
+
+
+@pytest.fixture(scope="module")
+def bad_input_sandbox():
+    """One sandbox for every bad-input case: none of them changes its data."""
     with SandboxServer(seed=53, scale=0.1) as server:
-        for name, config, files in bad_inputs(spec, server.url):
-            args: list[str] = []
-            with tempfile.TemporaryDirectory() as tmp:
-                for kind, text in files.items():
-                    path = Path(tmp) / f"{kind}.json"
-                    path.write_text(text)
-                    args += [f"--{kind}", str(path)]
-                run = run_tap(spec.tap, config, args=tuple(args), env=DEBUG)
-                quiet = run_tap(spec.tap, config, args=tuple(args))
-            errors = [
-                line for line in run.stderr.splitlines() if line.startswith(f"{spec.tap}: error: ")
-            ]
-            written = [m for m in run.messages if m["type"] in ("RECORD", "STATE")]
-            leaks = _leaks(run.stdout + run.stderr + quiet.stdout + quiet.stderr,
-                           spec.secrets(server))  # fmt: skip
-            reliability_report.add(spec.tap, f"bad input: {name}", 2, 0, 0, 0, 0, leaks)
-            assert run.returncode != 0, name
-            assert len(errors) == 1, (name, run.stderr[-1500:])
-            assert "Traceback" not in quiet.stderr, name  # at the default level: no traceback
-            assert quiet.stderr.strip().splitlines()[-1] == errors[0], name  # the same paragraph
-            assert not written, name
-            assert leaks == 0, name
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"), BAD_INPUT_CASES, ids=[f"{spec.tap}: {name}" for spec, name in BAD_INPUT_CASES]
+)
+def test_bad_input_gets_one_clear_paragraph_and_writes_nothing(
+    spec, name, bad_input_sandbox, reliability_report
+):
+    server = bad_input_sandbox
+    config, files = next((c, f) for n, c, f in bad_inputs(spec, server.url) if n == name)
+    args: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, text in files.items():
+            path = Path(tmp) / f"{kind}.json"
+            path.write_text(text)
+            args += [f"--{kind}", str(path)]
+        run = run_tap(spec.tap, config, args=tuple(args), env=DEBUG)
+        quiet = run_tap(spec.tap, config, args=tuple(args))
+    errors = [line for line in run.stderr.splitlines() if line.startswith(f"{spec.tap}: error: ")]
+    written = [m for m in run.messages if m["type"] in ("RECORD", "STATE")]
+    leaks = _leaks(run.stdout + run.stderr + quiet.stdout + quiet.stderr, spec.secrets(server))
+    reliability_report.add(spec.tap, f"bad input: {name}", 2, 0, 0, 0, 0, leaks)
+    assert run.returncode != 0, name
+    assert len(errors) == 1, (name, run.stderr[-1500:])
+    assert "Traceback" not in quiet.stderr, name  # at the default level: no traceback
+    assert quiet.stderr.strip().splitlines()[-1] == errors[0], name  # the same paragraph
+    assert not written, name
+    assert leaks == 0, name

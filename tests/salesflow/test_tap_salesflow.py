@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from singer_sdk.testing import SuiteConfig, get_tap_test_class
+from standard_tests import standard_tap_tests
 from support import assert_no_secrets, run_tap, run_until_killed
 
 from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
@@ -46,12 +46,8 @@ def expected(server: SandboxServer, stream: str) -> set[tuple[str, ...]]:
     return {tuple(str(p)[:19] for p in (k if isinstance(k, list) else [k])) for k in keys}
 
 
-_standard_sandbox = SandboxServer(seed=31, scale=0.1).start()
-TestTapSalesflowStandard = get_tap_test_class(
-    TapSalesflow,
-    config=config(_standard_sandbox.url),
-    suite_config=SuiteConfig(ignore_no_records_for_streams=["rejected_records"]),  # clean data
-)
+# singer-sdk's standard tap tests, against a sandbox that lives as long as the class.
+TestTapSalesflowStandard = standard_tap_tests(TapSalesflow, config, seed=31, scale=0.1)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from singer_sdk.testing import SuiteConfig, get_tap_test_class
+from standard_tests import standard_tap_tests
 from support import assert_no_secrets, run_tap
 
 from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
@@ -26,12 +26,8 @@ def expected(server: SandboxServer, stream: str) -> set[str]:
     return {str(k) for k in server.control.expected("salesrocks", stream)["keys"]}
 
 
-_standard_sandbox = SandboxServer(seed=41, scale=0.2).start()
-TestTapSalesRocksStandard = get_tap_test_class(
-    TapSalesRocks,
-    config=config(_standard_sandbox.url),
-    suite_config=SuiteConfig(ignore_no_records_for_streams=["rejected_records"]),  # clean data
-)
+# singer-sdk's standard tap tests, against a sandbox that lives as long as the class.
+TestTapSalesRocksStandard = standard_tap_tests(TapSalesRocks, config, seed=41, scale=0.2)
 
 
 @pytest.fixture

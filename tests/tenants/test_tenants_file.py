@@ -196,12 +196,13 @@ def test_run_is_stopped_at_its_timeout(tmp_path, monkeypatch):
     registry = tenants.load(write(tmp_path, content))
     pid_file = tmp_path / "child.pid"
     # Meltano's children (tap, loader) are stopped with it: the whole process group.
-    fake = _fake_meltano(tmp_path, f'sleep 30 &\necho $! > "{pid_file}"\nwait\n')
+    child_seconds = 60  # were it not stopped, the run would last this long
+    fake = _fake_meltano(tmp_path, f'sleep {child_seconds} &\necho $! > "{pid_file}"\nwait\n')
     monkeypatch.setenv("OUTREACH_MELTANO", str(fake))
     environ = {"ACME_KEY": "k", "PATH": os.environ["PATH"]}
     result = runner.run_tenant(registry.get("acme"), registry, environ=environ, root=tmp_path)
     assert result.returncode is None and not result.ok
-    assert result.seconds < 20
+    assert result.seconds < child_seconds  # stopped, not waited for
     assert "did not finish within 1s and was stopped (timeout_seconds)" in result.summary()
     assert not _running(int(pid_file.read_text()))  # the child went with it
 
