@@ -156,7 +156,8 @@ def test_custom_fields_and_list_columns_land(project, first_run):
 
 @pytest.fixture(scope="module")
 def incremental_run(project, sandbox, catalogs, first_run):
-    """The clock advances a day and both pipelines run again: (new keys, served, counts)."""
+    """The clock advances a day and both pipelines run again: (new keys, served, counts,
+    the Salesflow messages a run re-reads at its date boundary)."""
     client = sandbox.client
     before = {(v, s): {_key(k) for k in client.expected(v, s)["keys"]} for v, s in EVENT_STREAMS}
     boundary = _date_boundary_rereads(project)
@@ -168,11 +169,11 @@ def incremental_run(project, sandbox, catalogs, first_run):
         (v, s): {_key(k) for k in client.expected(v, s)["keys"]} - before[(v, s)]
         for v, s in EVENT_STREAMS
     }
-    return new, client.served(), counts
+    return new, client.served(), counts, boundary
 
 
 def test_incremental_run_after_clock_advance(first_run, incremental_run):
-    new_keys, served, counts = incremental_run
+    new_keys, served, counts, boundary = incremental_run
     for vendor, stream in EVENT_STREAMS:
         new = new_keys[(vendor, stream)]
         assert new, f"the clock advance should add {vendor}.{stream} records"
