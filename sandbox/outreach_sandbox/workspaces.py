@@ -80,8 +80,7 @@ def expected_in(state: SandboxState, vendor: str, stream: str, workspace: str) -
         keys = state.expected(vendor, stream)
         if workspace not in state.salesflow_accounts:
             raise ValueError(f"unknown Salesflow account {workspace!r}")
-        if stream == "accounts":
-            return [k for k in keys if str(k) == workspace]
+        # Keys lead with the account id (accounts: [account_id, Id]).
         return [k for k in keys if str(k[0]) == workspace]
     try:
         index = int(workspace)
