@@ -107,8 +107,9 @@ class Ledger:
             stream._write_schema_message()
             self._schema_written = True
         row = rejected.row()
-        if stream.tenant is not None:
-            row[TENANT] = stream.tenant
+        tenant = getattr(stream, "tenant", None)
+        if tenant is not None:
+            row[TENANT] = tenant
         stream._write_record_message(row)
 
     def count_nulled(self, stream: str, paths: t.Iterable[str]) -> None:
