@@ -100,10 +100,12 @@ class Deployment:
         self.workspace = creds.workspace
         self.secrets = [v for k, v in creds.env.items() if not k.endswith("ACCOUNT_ID")]
         port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+        # Databases of their own: other suites load single-tenant tables into the default one.
         with psycopg.connect(postgres_url, autocommit=True) as con:
             con.execute("create database meltano_system")
+            con.execute("create database tenants_warehouse")
         self.system_url = postgres_url.rsplit("/", 1)[0] + "/meltano_system"
-        self.warehouse_url = postgres_url
+        self.warehouse_url = postgres_url.rsplit("/", 1)[0] + "/tenants_warehouse"
         home = workdir / "dagster"
         home.mkdir()
         (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -114,6 +116,7 @@ class Deployment:
             "MELTANO_DATABASE_URI": "postgresql+psycopg://" + self.system_url.split("://", 1)[1],
             "TARGET_POSTGRES_HOST": "127.0.0.1",
             "TARGET_POSTGRES_PORT": port,
+            "TARGET_POSTGRES_DATABASE": "tenants_warehouse",
             "TENANTS_FILE": str(self.registry.path),
             "DAGSTER_HOME": str(home),
         }
