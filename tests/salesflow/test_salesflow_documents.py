@@ -9,35 +9,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from support import run_tap
+from test_tap_salesflow import KEY_FIELDS, TOKENS, config  # one source for keys and config
 
-from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
+from outreach_sandbox import SandboxServer
 from outreach_sandbox.modes import MEMBER_STATUS_NAMES
 from outreach_sandbox.salesflow import dotnet
 from tap_salesflow import since
 from tap_salesflow.enums import CodeReader
 
-TOKENS = dict(DEFAULT_SALESFLOW_ACCOUNTS)
-KEYS = {
-    "accounts": ("account_id", "Id"),
-    "campaigns": ("account_id", "Id"),
-    "webhooks": ("account_id", "Id"),
-    "members": ("account_id", "MemberId"),
-    "campaign_statistics": ("account_id", "CampaignId"),
-    "campaign_analytics": ("account_id", "CampaignId", "Date"),
-    "account_analytics": ("account_id", "Date"),
-    "incoming_messages": ("account_id", "Id"),
-}
-
-
-def config(url: str, **extra) -> dict:
-    return {
-        "accounts": [{"account_id": a, "token": t} for a, t in TOKENS.items()],
-        "api_url": f"{url}/salesflow/api",
-        "statistics_api_url": f"{url}/salesflow/api",
-        "start_date": "2026-08-01",
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+KEYS = KEY_FIELDS
 
 
 def landed(run, stream: str) -> list[tuple[str, ...]]:
