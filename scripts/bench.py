@@ -100,8 +100,12 @@ def discover(tap: str, config: dict) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(config))
-        out = subprocess.run([str(VENV_BIN / tap), "--config", str(path), "--discover"],
-                             capture_output=True, text=True, check=True)  # fmt: skip
+        out = subprocess.run(
+            [str(VENV_BIN / tap), "--config", str(path), "--discover"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(out.stdout)
 
 
@@ -110,14 +114,23 @@ def select(catalog: dict, streams: t.Iterable[str]) -> dict:
     wanted = set(streams)
     entries = []
     for entry in catalog["streams"]:
-        metadata = [{**m, "metadata": {**m["metadata"], "selected": entry["tap_stream_id"] in wanted}}
-                    for m in entry["metadata"]]  # fmt: skip
+        metadata = [
+            {**m, "metadata": {**m["metadata"], "selected": entry["tap_stream_id"] in wanted}}
+            for m in entry["metadata"]
+        ]
         entries.append({**entry, "metadata": metadata})
     return {**catalog, "streams": entries}
 
 
-def run_tap(client: SandboxClient, tap: str, config: dict, catalog: dict,
-            state: dict | None = None, *, log: bool = False) -> TapRun:  # fmt: skip
+def run_tap(
+    client: SandboxClient,
+    tap: str,
+    config: dict,
+    catalog: dict,
+    state: dict | None = None,
+    *,
+    log: bool = False,
+) -> TapRun:
     """Run one tap process to completion: records per stream, wall seconds, peak RSS
     (os.wait4, via LAUNCHER), requests by endpoint and 429s (sandbox stats, cleared first),
     last state.
@@ -130,30 +143,49 @@ def run_tap(client: SandboxClient, tap: str, config: dict, catalog: dict,
         files = {name: Path(tmp) / f"{name}.json" for name in ("config", "catalog", "state")}
         files["config"].write_text(json.dumps(config))
         files["catalog"].write_text(json.dumps(catalog))
-        args = [str(VENV_BIN / tap), "--config", str(files["config"]),
-                "--catalog", str(files["catalog"])]  # fmt: skip
+        args = [
+            str(VENV_BIN / tap),
+            "--config",
+            str(files["config"]),
+            "--catalog",
+            str(files["catalog"]),
+        ]
         if state is not None:
             files["state"].write_text(json.dumps(state))
             args += ["--state", str(files["state"])]
         out_path, err_path = Path(tmp) / "out.jsonl", Path(tmp) / "err.log"
         report = Path(tmp) / "launcher.txt"
         with out_path.open("wb") as out, err_path.open("wb") as err:
-            subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(report), *args],
-                           stdout=out, stderr=err, check=False)  # fmt: skip
-        code, rss_kib, seconds, cpu = (report.read_text().split() if report.exists()
-                                       else ("?", 0, 0, 0))  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-S", "-c", LAUNCHER, str(report), *args],
+                stdout=out,
+                stderr=err,
+                check=False,
+            )
+        code, rss_kib, seconds, cpu = (
+            report.read_text().split() if report.exists() else ("?", 0, 0, 0)
+        )
         if code != "0":
             tail = err_path.read_text(errors="replace").strip().splitlines()[-5:]
             raise RuntimeError(f"{tap} exited {code}:\n" + "\n".join(tail))
         records, last_state = read_output(out_path)
     stats = client.stats()
     vendor = tap.removeprefix("tap-")
-    by_endpoint = {key.split(" ", 2)[2]: n for key, n in stats["by_endpoint"].items()
-                   if key.startswith(f"{vendor} ")}  # fmt: skip
-    return TapRun(records=records, seconds=float(seconds), cpu_seconds=float(cpu),
-                  rss_mib=int(rss_kib) / 1024,
-                  by_endpoint=by_endpoint, rate_limited=stats["rate_limited"].get(vendor, 0),
-                  state=last_state, log=client.requests() if log else [])  # fmt: skip
+    by_endpoint = {
+        key.split(" ", 2)[2]: n
+        for key, n in stats["by_endpoint"].items()
+        if key.startswith(f"{vendor} ")
+    }
+    return TapRun(
+        records=records,
+        seconds=float(seconds),
+        cpu_seconds=float(cpu),
+        rss_mib=int(rss_kib) / 1024,
+        by_endpoint=by_endpoint,
+        rate_limited=stats["rate_limited"].get(vendor, 0),
+        state=last_state,
+        log=client.requests() if log else [],
+    )
 
 
 def read_output(path: Path) -> tuple[dict[str, int], dict | None]:
@@ -173,8 +205,12 @@ def read_output(path: Path) -> tuple[dict[str, int], dict | None]:
 
 def tap_settings(tap: str) -> dict:
     """The settings a tap offers (`--about`): the bench passes `concurrency` only if listed."""
-    out = subprocess.run([str(VENV_BIN / tap), "--about", "--format", "json"],
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    out = subprocess.run(
+        [str(VENV_BIN / tap), "--about", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)["settings"]["properties"]
 
 
@@ -219,10 +255,15 @@ def salesflow_minimum(now: dict[str, int], before: dict[str, int] | None) -> dic
     days = per_partition(now["account_analytics"], accounts)
     windows = math.ceil(days / SALESFLOW_ANALYTICS_DAYS) if before is None else 1
     return {
-        "accounts": accounts, "campaigns": accounts, "webhooks": accounts,
-        "campaign_statistics": campaigns, "members": accounts, "incoming_messages": accounts,
-        "account_analytics": accounts * windows, "campaign_analytics": campaigns * windows,
-    }  # fmt: skip
+        "accounts": accounts,
+        "campaigns": accounts,
+        "webhooks": accounts,
+        "campaign_statistics": campaigns,
+        "members": accounts,
+        "incoming_messages": accounts,
+        "account_analytics": accounts * windows,
+        "campaign_analytics": campaigns * windows,
+    }
 
 
 def salesrocks_minimum(now: dict[str, int], before: dict[str, int] | None) -> dict[str, int]:
@@ -244,8 +285,12 @@ def salesblink_baseline(session: requests.Session, url: str, sink: t.TextIO) -> 
     records = page = 0
     while True:
         page += 1
-        batch = get_json(session, "GET", f"{url}/salesblink/api/public/v1.0.0/sent",
-                         params={"per_page": SALESBLINK_PAGE, "page": page})  # fmt: skip
+        batch = get_json(
+            session,
+            "GET",
+            f"{url}/salesblink/api/public/v1.0.0/sent",
+            params={"per_page": SALESBLINK_PAGE, "page": page},
+        )
         write_lines(sink, batch)
         records += len(batch)
         if len(batch) < SALESBLINK_PAGE:
@@ -256,11 +301,17 @@ def salesflow_baseline(session: requests.Session, url: str, sink: t.TextIO) -> t
     """One unpaged request per account, as the tap makes them (`from` the start of time)."""
     records = 0
     for account in SALESFLOW_ACCOUNTS:
-        params = {"accountId": account["account_id"], "token": account["token"],
-                  "from": "2000-01-01T00:00:00.000000Z"}  # fmt: skip
-        batch = get_json(session, "GET",
-                         f"{url}/salesflow/api/messaging/incoming-messages-by-accountid",
-                         params=params)  # fmt: skip
+        params = {
+            "accountId": account["account_id"],
+            "token": account["token"],
+            "from": "2000-01-01T00:00:00.000000Z",
+        }
+        batch = get_json(
+            session,
+            "GET",
+            f"{url}/salesflow/api/messaging/incoming-messages-by-accountid",
+            params=params,
+        )
         write_lines(sink, batch)
         records += len(batch)
     return records, len(SALESFLOW_ACCOUNTS)
@@ -268,28 +319,37 @@ def salesflow_baseline(session: requests.Session, url: str, sink: t.TextIO) -> t
 
 def salesrocks_baseline(session: requests.Session, url: str, sink: t.TextIO) -> tuple[int, int]:
     """Log in, page the lists, then page each list's rows, 1000 a page."""
-    login = get_json(session, "POST", f"{url}/salesrocks/auth/accessToken", json={
-        "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
-        "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"]})  # fmt: skip
+    login = get_json(
+        session,
+        "POST",
+        f"{url}/salesrocks/auth/accessToken",
+        json={
+            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
+            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
+        },
+    )
     session.headers["Authorization"] = f"Bearer {login['access_token']}"
     lists, made = salesrocks_pages(session, f"{url}/salesrocks/editable-lists/getLists", {})
     records = 0
     for item in lists:
-        rows, n = salesrocks_pages(session, f"{url}/salesrocks/editable-lists/getListData",
-                                   {"list_id": item["uuid"]}, sink)  # fmt: skip
+        rows, n = salesrocks_pages(
+            session, f"{url}/salesrocks/editable-lists/getListData", {"list_id": item["uuid"]}, sink
+        )
         records, made = records + len(rows), made + n
     return records, made + 1
 
 
-def salesrocks_pages(session: requests.Session, url: str, body: dict,
-                     sink: t.TextIO | None = None) -> tuple[list[dict], int]:  # fmt: skip
+def salesrocks_pages(
+    session: requests.Session, url: str, body: dict, sink: t.TextIO | None = None
+) -> tuple[list[dict], int]:
     """Every item of a page/size endpoint (written to `sink` if given, else returned)."""
     items: list[dict] = []
     page = 0
     while True:
         page += 1
-        batch = get_json(session, "POST", url,
-                         json={**body, "page": page, "size": SALESROCKS_PAGE})["data"]  # fmt: skip
+        batch = get_json(
+            session, "POST", url, json={**body, "page": page, "size": SALESROCKS_PAGE}
+        )["data"]
         if sink is None:
             items += batch
         else:
@@ -346,21 +406,28 @@ class Vendor:
 
 
 def salesblink_credentials(url: str, client: SandboxClient) -> dict:
-    return {"api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"],
-            "api_url": f"{url}/salesblink/api"}  # fmt: skip
+    return {
+        "api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"],
+        "api_url": f"{url}/salesblink/api",
+    }
 
 
 def salesflow_credentials(url: str, client: SandboxClient) -> dict:
-    return {"accounts": SALESFLOW_ACCOUNTS, "api_url": f"{url}/salesflow/api",
-            "statistics_api_url": f"{url}/salesflow/api"}  # fmt: skip
+    return {
+        "accounts": SALESFLOW_ACCOUNTS,
+        "api_url": f"{url}/salesflow/api",
+        "statistics_api_url": f"{url}/salesflow/api",
+    }
 
 
 def salesrocks_credentials(url: str, client: SandboxClient) -> dict:
     """Login and the campaign ids the sandbox knows (the API cannot list campaigns)."""
-    return {"username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
-            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
-            "api_url": f"{url}/salesrocks",
-            "campaign_ids": client.expected("salesrocks", "campaign_statistics")["keys"]}  # fmt: skip
+    return {
+        "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
+        "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
+        "api_url": f"{url}/salesrocks",
+        "campaign_ids": client.expected("salesrocks", "campaign_statistics")["keys"],
+    }
 
 
 def vendors() -> list[Vendor]:
@@ -369,36 +436,57 @@ def vendors() -> list[Vendor]:
     public = "/public/v1.0.0"
     return [
         Vendor(
-            key="salesblink", title="SalesBlink", event_stream="sent",
-            endpoints={f"{public}/lists": "lists", f"{public}/lists/{{id}}/leads": "list_leads",
-                       f"{public}/sequences": "sequences",
-                       f"{public}/sequences/{{id}}/stats": "sequence_stats",
-                       f"{public}/users": "users",
-                       **{f"{public}/{feed}": feed for feed in SALESBLINK_FEEDS}},
-            incremental=frozenset(SALESBLINK_FEEDS), settings={},
+            key="salesblink",
+            title="SalesBlink",
+            event_stream="sent",
+            endpoints={
+                f"{public}/lists": "lists",
+                f"{public}/lists/{{id}}/leads": "list_leads",
+                f"{public}/sequences": "sequences",
+                f"{public}/sequences/{{id}}/stats": "sequence_stats",
+                f"{public}/users": "users",
+                **{f"{public}/{feed}": feed for feed in SALESBLINK_FEEDS},
+            },
+            incremental=frozenset(SALESBLINK_FEEDS),
+            settings={},
             event_counts=lambda n: {"salesblink.sent": n},
-            economy_counts={"salesblink.lists": 6, "salesblink.leads_per_list": 150,
-                            "salesblink.sequences": 8, "salesblink.users": 5},
-            latency_counts={"salesblink.lists": 30, "salesblink.leads_per_list": 20,
-                            "salesblink.sequences": 30},
+            economy_counts={
+                "salesblink.lists": 6,
+                "salesblink.leads_per_list": 150,
+                "salesblink.sequences": 8,
+                "salesblink.users": 5,
+            },
+            latency_counts={
+                "salesblink.lists": 30,
+                "salesblink.leads_per_list": 20,
+                "salesblink.sequences": 30,
+            },
             latency_parents=("lists", "sequences"),
             latency_children=("list_leads", "sequence_stats"),
-            child_paths=r"/lists/[^/]+/leads$|/sequences/[^/]+/stats$", latency_settings={},
-            minimum=salesblink_minimum, baseline=salesblink_baseline,
+            child_paths=r"/lists/[^/]+/leads$|/sequences/[^/]+/stats$",
+            latency_settings={},
+            minimum=salesblink_minimum,
+            baseline=salesblink_baseline,
             credentials=salesblink_credentials,
             rate_limit=SALESBLINK_PER_MIN,
         ),
         Vendor(
-            key="salesflow", title="Salesflow", event_stream="incoming_messages",
-            endpoints={"/accounts/list-accounts": "accounts",
-                       "/campaigns/list-campaigns": "campaigns", "/webhooks/list": "webhooks",
-                       "/members/list-contacts-by-accountid": "members",
-                       "/statistics/GetCampaignStatistics": "campaign_statistics",
-                       "/analytics/by-campaignid": "campaign_analytics",
-                       "/analytics/by-accountid": "account_analytics",
-                       "/messaging/incoming-messages-by-accountid": "incoming_messages"},
-            incremental=frozenset({"members", "campaign_analytics", "account_analytics",
-                                   "incoming_messages"}),
+            key="salesflow",
+            title="Salesflow",
+            event_stream="incoming_messages",
+            endpoints={
+                "/accounts/list-accounts": "accounts",
+                "/campaigns/list-campaigns": "campaigns",
+                "/webhooks/list": "webhooks",
+                "/members/list-contacts-by-accountid": "members",
+                "/statistics/GetCampaignStatistics": "campaign_statistics",
+                "/analytics/by-campaignid": "campaign_analytics",
+                "/analytics/by-accountid": "account_analytics",
+                "/messaging/incoming-messages-by-accountid": "incoming_messages",
+            },
+            incremental=frozenset(
+                {"members", "campaign_analytics", "account_analytics", "incoming_messages"}
+            ),
             settings={"analytics_window_days": SALESFLOW_ANALYTICS_DAYS},
             # per account: two accounts
             event_counts=lambda n: {"salesflow.messages": n // len(SALESFLOW_ACCOUNTS)},
@@ -408,25 +496,35 @@ def vendors() -> list[Vendor]:
             latency_children=("campaign_statistics", "campaign_analytics"),
             child_paths=r"/statistics/GetCampaignStatistics$|/analytics/by-campaignid$",
             latency_settings={"start_date": recent},  # one analytics window per campaign
-            minimum=salesflow_minimum, baseline=salesflow_baseline,
+            minimum=salesflow_minimum,
+            baseline=salesflow_baseline,
             credentials=salesflow_credentials,
         ),
         Vendor(
-            key="salesrocks", title="Sales.Rocks", event_stream="list_data",
-            endpoints={"/auth/accessToken": "auth", "/editable-lists/getLists": "lists",
-                       "/editable-lists/getListData": "list_data",
-                       "/drip-campaign/getCampaignStatistics": "campaign_statistics"},
-            incremental=frozenset(), settings={"page_size": SALESROCKS_PAGE},
+            key="salesrocks",
+            title="Sales.Rocks",
+            event_stream="list_data",
+            endpoints={
+                "/auth/accessToken": "auth",
+                "/editable-lists/getLists": "lists",
+                "/editable-lists/getListData": "list_data",
+                "/drip-campaign/getCampaignStatistics": "campaign_statistics",
+            },
+            incremental=frozenset(),
+            settings={"page_size": SALESROCKS_PAGE},
             # 16 lists of n/16 rows: not a multiple of the page, as real lists rarely are
             event_counts=lambda n: {"salesrocks.lists": 16, "salesrocks.rows_per_list": n // 16},
             economy_counts={"salesrocks.lists": 5, "salesrocks.rows_per_list": 1500},
             latency_counts={"salesrocks.lists": 60, "salesrocks.rows_per_list": 20},
-            latency_parents=("lists",), latency_children=("list_data",),
-            child_paths=r"/editable-lists/getListData$", latency_settings={},
-            minimum=salesrocks_minimum, baseline=salesrocks_baseline,
+            latency_parents=("lists",),
+            latency_children=("list_data",),
+            child_paths=r"/editable-lists/getListData$",
+            latency_settings={},
+            minimum=salesrocks_minimum,
+            baseline=salesrocks_baseline,
             credentials=salesrocks_credentials,
         ),
-    ]  # fmt: skip
+    ]
 
 
 # -- measurements ---------------------------------------------------------------------------
@@ -442,11 +540,23 @@ class Bench:
     catalog: dict
     config: dict
 
-    def run(self, streams: t.Iterable[str], state: dict | None = None, *, log: bool = False,
-            **settings: t.Any) -> TapRun:  # fmt: skip
+    def run(
+        self,
+        streams: t.Iterable[str],
+        state: dict | None = None,
+        *,
+        log: bool = False,
+        **settings: t.Any,
+    ) -> TapRun:
         """The tap on `streams`, with `settings` over the usual config."""
-        return run_tap(self.client, self.vendor.tap, {**self.config, **settings},
-                       select(self.catalog, streams), state, log=log)  # fmt: skip
+        return run_tap(
+            self.client,
+            self.vendor.tap,
+            {**self.config, **settings},
+            select(self.catalog, streams),
+            state,
+            log=log,
+        )
 
 
 @dataclass
@@ -499,29 +609,41 @@ def throughput_and_memory(bench: Bench) -> list[Row]:
         expected = client.expected(vendor.key, stream)["count"]
         runs[n] = run = bench.run([stream])
         landed = run.records.get(stream, 0)
-        say(f"  {stream} x{n // (LARGE // 10)}: {landed:,} of {expected:,} records in "
+        say(
+            f"  {stream} x{n // (LARGE // 10)}: {landed:,} of {expected:,} records in "
             f"{run.seconds:.1f}s (CPU {run.cpu_seconds:.1f}s), {run.requests} requests, peak RSS "
-            f"{run.rss_mib:.0f} MiB")  # fmt: skip
+            f"{run.rss_mib:.0f} MiB"
+        )
         if landed != expected:
             raise RuntimeError(
                 f"{vendor.tap} landed {landed} {stream} records, expected {expected}"
             )
     raw_records, raw_requests, raw_seconds, raw_cpu = timed_baseline(vendor, bench.url)
-    say(f"  raw loop: {raw_records:,} records in {raw_seconds:.1f}s (CPU {raw_cpu:.1f}s), "
-        f"{raw_requests} requests")  # fmt: skip
+    say(
+        f"  raw loop: {raw_records:,} records in {raw_seconds:.1f}s (CPU {raw_cpu:.1f}s), "
+        f"{raw_requests} requests"
+    )
     big, small = runs[LARGE], runs[LARGE // 10]
     tap_rate, raw_rate = big.records[stream] / big.seconds, raw_records / raw_seconds
     growth = big.rss_mib / small.rss_mib
     return [
-        Row(f"throughput, `{stream}`, {big.records[stream]:,} records, zero latency",
+        Row(
+            f"throughput, `{stream}`, {big.records[stream]:,} records, zero latency",
             f"{tap_rate:,.0f} rec/s ({big.seconds:.1f} s, CPU {big.cpu_seconds:.1f} s, "
-            f"{big.requests:,} requests)", f"raw loop {raw_rate:,.0f} rec/s ({raw_seconds:.1f} s, "
+            f"{big.requests:,} requests)",
+            f"raw loop {raw_rate:,.0f} rec/s ({raw_seconds:.1f} s, "
             f"CPU {raw_cpu:.1f} s, {raw_requests:,} requests)",
-            ">= 0.5x raw", verdict(tap_rate / raw_rate >= 0.5, f"{tap_rate / raw_rate:.2f}x")),
-        Row(f"peak RSS, `{stream}` at 10x ({big.records[stream]:,} records)",
-            f"{big.rss_mib:.0f} MiB", f"1x ({small.records[stream]:,} records): "
-            f"{small.rss_mib:.0f} MiB", "<= 1.2x of 1x", verdict(growth <= 1.2, f"{growth:.2f}x")),
-    ]  # fmt: skip
+            ">= 0.5x raw",
+            verdict(tap_rate / raw_rate >= 0.5, f"{tap_rate / raw_rate:.2f}x"),
+        ),
+        Row(
+            f"peak RSS, `{stream}` at 10x ({big.records[stream]:,} records)",
+            f"{big.rss_mib:.0f} MiB",
+            f"1x ({small.records[stream]:,} records): {small.rss_mib:.0f} MiB",
+            "<= 1.2x of 1x",
+            verdict(growth <= 1.2, f"{growth:.2f}x"),
+        ),
+    ]
 
 
 def timed_baseline(vendor: Vendor, url: str) -> tuple[int, int, float, float]:
@@ -540,8 +662,11 @@ def request_economy(bench: Bench) -> list[Row]:
     client.reset(seed=SEED, scale=1.0, counts=vendor.economy_counts)
     rows: list[Row] = []
     state, before = None, None
-    for phase in ("full sync", f"incremental after {SMALL_CHANGE_S // 60} min of changes",
-                  "incremental, no change"):  # fmt: skip
+    for phase in (
+        "full sync",
+        f"incremental after {SMALL_CHANGE_S // 60} min of changes",
+        "incremental, no change",
+    ):
         if phase.startswith("incremental after"):
             client.advance(SMALL_CHANGE_S)
         run = bench.run(DEFAULT_STREAMS[vendor.key], state)
@@ -564,12 +689,15 @@ def check_full_sync(vendor: Vendor, run: TapRun, expected: dict[str, int]) -> No
         raise RuntimeError(f"{vendor.tap} full sync landed fewer records than expected: {short}")
 
 
-def economy_rows(vendor: Vendor, phase: str, made: dict[str, int],
-                 minimum: dict[str, int]) -> list[Row]:  # fmt: skip
+def economy_rows(
+    vendor: Vendor, phase: str, made: dict[str, int], minimum: dict[str, int]
+) -> list[Row]:
     """One row per group: incremental streams (the target), full-table streams, login."""
     no_change, first = phase.endswith("no change"), phase == "full sync"
-    groups = [("incremental streams", sorted(vendor.incremental)),
-              ("full-table streams", sorted(set(minimum) - vendor.incremental - {"auth"}))]  # fmt: skip
+    groups = [
+        ("incremental streams", sorted(vendor.incremental)),
+        ("full-table streams", sorted(set(minimum) - vendor.incremental - {"auth"})),
+    ]
     if "auth" in minimum:
         groups.append(("login", ["auth"]))
     if set(made) - set(minimum):
@@ -579,8 +707,14 @@ def economy_rows(vendor: Vendor, phase: str, made: dict[str, int],
         if not streams and not no_change:
             continue
         count, least = sum(made.get(s, 0) for s in streams), sum(minimum.get(s, 0) for s in streams)
-        detail = ", ".join(f"`{s}` {made.get(s, 0)} vs {minimum.get(s, 0)}" for s in streams
-                           if made.get(s, 0) != minimum.get(s, 0)) or "at the minimum"  # fmt: skip
+        detail = (
+            ", ".join(
+                f"`{s}` {made.get(s, 0)} vs {minimum.get(s, 0)}"
+                for s in streams
+                if made.get(s, 0) != minimum.get(s, 0)
+            )
+            or "at the minimum"
+        )
         if group == "login":
             target, ok = "1 per run", count == 1
         elif group == "incremental streams" and no_change:
@@ -590,8 +724,15 @@ def economy_rows(vendor: Vendor, phase: str, made: dict[str, int],
         names = (
             ": " + (", ".join(f"`{s}`" for s in streams) or "none") if first or not streams else ""
         )
-        rows.append(Row(f"requests, {phase}, {group}{names}", str(count), f"minimum {least}",
-                        target, verdict(ok, detail) if ok is not None else f"n/a: {detail}"))  # fmt: skip
+        rows.append(
+            Row(
+                f"requests, {phase}, {group}{names}",
+                str(count),
+                f"minimum {least}",
+                target,
+                verdict(ok, detail) if ok is not None else f"n/a: {detail}",
+            )
+        )
     return rows
 
 
@@ -603,27 +744,46 @@ def rate_limit_bound(bench: Bench) -> list[Row]:
     window = 60.0 / TIME_SCALE
     client.reset(seed=SEED, scale=1.0, counts=vendor.economy_counts)
     with sandbox_settings(client, rate_limits=True, time_scale=TIME_SCALE):
-        run = bench.run(DEFAULT_STREAMS[vendor.key], log=True, rate_limit_requests=vendor.rate_limit,
-                        rate_limit_window_seconds=window)  # fmt: skip
+        run = bench.run(
+            DEFAULT_STREAMS[vendor.key],
+            log=True,
+            rate_limit_requests=vendor.rate_limit,
+            rate_limit_window_seconds=window,
+        )
     times = [entry["t"] for entry in run.log if entry["vendor"] == vendor.key]
     span = max(times) - min(times)
     bound = run.requests / vendor.rate_limit * window
     # What fixed windows really allow: a full burst at the start of each window.
     burst = (math.ceil(run.requests / vendor.rate_limit) - 1) * window
-    say(f"  {run.requests} requests in {run.seconds:.1f}s (first to last {span:.1f}s), "
-        f"{run.rate_limited} x 429; bound {bound:.1f}s")  # fmt: skip
+    say(
+        f"  {run.requests} requests in {run.seconds:.1f}s (first to last {span:.1f}s), "
+        f"{run.rate_limited} x 429; bound {bound:.1f}s"
+    )
     limit = f"{vendor.rate_limit} GET/min, time scale {TIME_SCALE:g} (a minute lasts {window:g} s)"
     return [
-        Row(f"rate-limited full sync, {limit}: tap process wall time",
+        Row(
+            f"rate-limited full sync, {limit}: tap process wall time",
             f"{run.seconds:.1f} s for {run.requests} requests",
             f"{run.requests} / {vendor.rate_limit} per min = {bound:.1f} s (one burst per "
-            f"window: {burst:.1f} s)", "<= 1.1x",
-            verdict(run.seconds <= 1.1 * bound, f"{run.seconds / bound:.2f}x")),
-        Row("same run, first to last request (sandbox request log)", f"{span:.1f} s",
-            f"{bound:.1f} s", "<= 1.1x", verdict(span <= 1.1 * bound, f"{span / bound:.2f}x")),
-        Row("same run, 429 responses", str(run.rate_limited), "0", "0",
-            verdict(run.rate_limited == 0)),
-    ]  # fmt: skip
+            f"window: {burst:.1f} s)",
+            "<= 1.1x",
+            verdict(run.seconds <= 1.1 * bound, f"{run.seconds / bound:.2f}x"),
+        ),
+        Row(
+            "same run, first to last request (sandbox request log)",
+            f"{span:.1f} s",
+            f"{bound:.1f} s",
+            "<= 1.1x",
+            verdict(span <= 1.1 * bound, f"{span / bound:.2f}x"),
+        ),
+        Row(
+            "same run, 429 responses",
+            str(run.rate_limited),
+            "0",
+            "0",
+            verdict(run.rate_limited == 0),
+        ),
+    ]
 
 
 def latency_bound(bench: Bench) -> list[Row]:
@@ -631,43 +791,83 @@ def latency_bound(bench: Bench) -> list[Row]:
     vendor, client = bench.vendor, bench.client
     client.reset(seed=SEED, scale=1.0, counts=vendor.latency_counts)
     offered = tap_settings(vendor.tap).get("concurrency")
-    variants = [("concurrency 1", {"concurrency": 1}),
-                (f"default concurrency {offered.get('default')}", {})] if offered else [
-                ("no `concurrency` setting (the tap as it is)", {})]  # fmt: skip
+    variants = (
+        [
+            ("concurrency 1", {"concurrency": 1}),
+            (f"default concurrency {offered.get('default')}", {}),
+        ]
+        if offered
+        else [("no `concurrency` setting (the tap as it is)", {})]
+    )
     results = []
     with sandbox_settings(client, latency_ms=LATENCY_MS):
         for label, extra in variants:
-            run = bench.run(vendor.latency_parents + vendor.latency_children, log=True,
-                            **vendor.latency_settings, **extra)  # fmt: skip
+            run = bench.run(
+                vendor.latency_parents + vendor.latency_children,
+                log=True,
+                **vendor.latency_settings,
+                **extra,
+            )
             span, n = child_span(run, vendor)
-            say(f"  {label}: child streams {span:.1f}s ({n} requests), "
-                f"process {run.seconds:.1f}s, {run.requests} requests")  # fmt: skip
+            say(
+                f"  {label}: child streams {span:.1f}s ({n} requests), "
+                f"process {run.seconds:.1f}s, {run.requests} requests"
+            )
             results.append((label, run, span, n))
     parents = sum(results[0][1].records.get(stream, 0) for stream in vendor.latency_parents)
     children = ", ".join(f"`{stream}`" for stream in vendor.latency_children)
     what = f"child streams {children} of {parents} parents, {LATENCY_MS} ms per request"
-    rows = [Row(f"{what}: {label}", f"{span:.1f} s for {n} child requests",
-                f"process {run.seconds:.1f} s, {run.requests} requests in all", "-", "-")
-            for label, run, span, n in results]  # fmt: skip
+    rows = [
+        Row(
+            f"{what}: {label}",
+            f"{span:.1f} s for {n} child requests",
+            f"process {run.seconds:.1f} s, {run.requests} requests in all",
+            "-",
+            "-",
+        )
+        for label, run, span, n in results
+    ]
     if not offered:
         say(f"  NOTE: {vendor.tap} --about lists no `concurrency` setting: speed-up not measured")
-        return [*rows, Row("speed-up with the default concurrency", "not measurable",
-                           f"{vendor.tap} offers no `concurrency` setting yet", ">= 3x",
-                           verdict(False, "setting missing"))]  # fmt: skip
+        return [
+            *rows,
+            Row(
+                "speed-up with the default concurrency",
+                "not measurable",
+                f"{vendor.tap} offers no `concurrency` setting yet",
+                ">= 3x",
+                verdict(False, "setting missing"),
+            ),
+        ]
     (_, one, span_one, _), (_, many, span_many, _) = results
     speedup = span_one / span_many
-    return [*rows,
-            Row("speed-up of the child streams", f"{speedup:.2f}x",
-                f"{span_one:.1f} s -> {span_many:.1f} s", ">= 3x", verdict(speedup >= 3)),
-            Row("requests, concurrency 1 vs default", f"{one.requests} vs {many.requests}",
-                "-", "equal", verdict(one.requests == many.requests))]  # fmt: skip
+    return [
+        *rows,
+        Row(
+            "speed-up of the child streams",
+            f"{speedup:.2f}x",
+            f"{span_one:.1f} s -> {span_many:.1f} s",
+            ">= 3x",
+            verdict(speedup >= 3),
+        ),
+        Row(
+            "requests, concurrency 1 vs default",
+            f"{one.requests} vs {many.requests}",
+            "-",
+            "equal",
+            verdict(one.requests == many.requests),
+        ),
+    ]
 
 
 def child_span(run: TapRun, vendor: Vendor) -> tuple[float, int]:
     """Seconds from the first child request's arrival to the last one's answer, and how many:
     the log stamps a request after its latency, so the first one arrived a latency earlier."""
-    times = [e["t"] for e in run.log
-             if e["vendor"] == vendor.key and re.search(vendor.child_paths, e["path"])]  # fmt: skip
+    times = [
+        e["t"]
+        for e in run.log
+        if e["vendor"] == vendor.key and re.search(vendor.child_paths, e["path"])
+    ]
     return max(times) - min(times) + LATENCY_MS / 1000, len(times)
 
 
@@ -693,19 +893,30 @@ def say(text: str) -> None:
 
 def revision() -> str:
     """The commit measured, and whether the working tree differs from it (read-only git)."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True).stdout.strip() or "unknown"  # fmt: skip
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    head = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return f"`{head}`" + (" plus uncommitted changes" if dirty else "")
 
 
 def how_measured(started: float, load: float, chosen: list[Vendor]) -> list[str]:
     """The paragraph that says where every number comes from."""
-    settings = "; ".join(f"{v.tap} " + (", ".join(f"`{k}` {val}" for k, val in v.settings.items())
-                                        or "defaults") for v in chosen)  # fmt: skip
+    settings = "; ".join(
+        f"{v.tap} " + (", ".join(f"`{k}` {val}" for k, val in v.settings.items()) or "defaults")
+        for v in chosen
+    )
     return [
-        "## How measured", "",
+        "## How measured",
+        "",
         f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"revision {revision()}, {os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, load average {load:.1f} at the start and "
@@ -732,15 +943,19 @@ def how_measured(started: float, load: float, chosen: list[Vendor]) -> list[str]
         "a run can beat it. Child streams are timed from the first child request's arrival to "
         "the last one's answer (request log), start-up and parent requests excluded.",
         "",
-    ]  # fmt: skip
+    ]
 
 
 def section(vendor: Vendor, rows: list[Row]) -> list[str]:
-    lines = [f"## {vendor.title} (`{vendor.tap}`)", "",
-             "| measure | measured | reference / minimum | target | result |",
-             "|---|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {r.measure} | {r.measured} | {r.reference} | {r.target} | {r.result} |"
-              for r in rows]  # fmt: skip
+    lines = [
+        f"## {vendor.title} (`{vendor.tap}`)",
+        "",
+        "| measure | measured | reference / minimum | target | result |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.measure} | {r.measured} | {r.reference} | {r.target} | {r.result} |" for r in rows
+    ]
     return [*lines, ""]
 
 
@@ -760,8 +975,14 @@ def main(argv: list[str] | None = None) -> int:
     started, load = time.perf_counter(), os.getloadavg()[0]
     sections = [section(vendor, measure(vendor)) for vendor in chosen]
     title = "# Benchmarks: " + ", ".join(v.tap for v in chosen)
-    text = "\n".join([title, "", *how_measured(started, load, chosen),
-                      *(line for lines in sections for line in lines)])  # fmt: skip
+    text = "\n".join(
+        [
+            title,
+            "",
+            *how_measured(started, load, chosen),
+            *(line for lines in sections for line in lines),
+        ]
+    )
     args.report.write_text(text, encoding="utf-8")
     say(f"\nwrote {args.report} in {(time.perf_counter() - started) / 60:.1f} min")
     return 0

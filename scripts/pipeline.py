@@ -18,15 +18,28 @@ TAPS = ("tap-salesblink", "tap-salesflow", "tap-salesrocks")
 #: Streams each tap selects by default, by the sandbox's vendor name.
 DEFAULT_STREAMS: dict[str, tuple[str, ...]] = {
     "salesblink": (
-        "lists", "list_leads", "sequences", "sequence_stats", "users",
-        "sent", "opens", "clicks", "replies",
+        "lists",
+        "list_leads",
+        "sequences",
+        "sequence_stats",
+        "users",
+        "sent",
+        "opens",
+        "clicks",
+        "replies",
     ),
     "salesflow": (
-        "accounts", "campaigns", "webhooks", "members", "campaign_statistics",
-        "campaign_analytics", "account_analytics", "incoming_messages",
+        "accounts",
+        "campaigns",
+        "webhooks",
+        "members",
+        "campaign_statistics",
+        "campaign_analytics",
+        "account_analytics",
+        "incoming_messages",
     ),
     "salesrocks": ("lists", "list_data", "campaign_statistics"),
-}  # fmt: skip
+}
 
 #: The sandbox's default credentials (docs/sandbox-contract.md), as Meltano env settings.
 SANDBOX_CREDENTIALS = {
@@ -55,23 +68,45 @@ def meltano_env(sandbox_url: str) -> dict[str, str]:
 class SandboxProcess:
     """The sandbox as a child process on an ephemeral loopback port, stopped on exit."""
 
-    def __init__(self, *, seed: int = 7, scale: float = 1.0, time_scale: float = 60.0,
-                 rate_limits: bool = True, latency_ms: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        seed: int = 7,
+        scale: float = 1.0,
+        time_scale: float = 60.0,
+        rate_limits: bool = True,
+        latency_ms: float = 0.0,
+    ) -> None:
         self.args = [
-            "--seed", str(seed), "--scale", str(scale), "--time-scale", str(time_scale),
-            "--latency-ms", str(latency_ms),
+            "--seed",
+            str(seed),
+            "--scale",
+            str(scale),
+            "--time-scale",
+            str(time_scale),
+            "--latency-ms",
+            str(latency_ms),
             "--rate-limits" if rate_limits else "--no-rate-limits",
-        ]  # fmt: skip
+        ]
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
     def __enter__(self) -> SandboxProcess:
         port_file = Path(tempfile.mkdtemp(prefix="sandbox-")) / "port"
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "outreach-sandbox"), "serve", "--host", "127.0.0.1", "--port", "0",
-             "--port-file", str(port_file), *self.args],
+            [
+                str(VENV_BIN / "outreach-sandbox"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+                *self.args,
+            ],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 180  # large scales take a while to generate
         while not port_file.exists() or not port_file.read_text().strip():
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -62,8 +62,13 @@ def _ok(method: str, path: str) -> Reply:
 class Recorder:
     """``with Recorder() as r: r.url; r.received; r.credentials(secrets)``."""
 
-    def __init__(self, host: str = "127.0.0.2", *, tls: bool = False,
-                 reply: t.Callable[[str, str], Reply] = _ok) -> None:  # fmt: skip
+    def __init__(
+        self,
+        host: str = "127.0.0.2",
+        *,
+        tls: bool = False,
+        reply: t.Callable[[str, str], Reply] = _ok,
+    ) -> None:
         self._server = _Server((host, 0), _Handler)
         self._server.received = []
         self._server.lock = threading.Lock()
@@ -110,10 +115,27 @@ def self_signed_cert(directory: Path, host: str) -> tuple[str, str]:
     """(certificate, key) files of a throw-away self-signed certificate for ``host``."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "1",
-         "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host}",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={host}",
+            "-addext",
+            f"subjectAltName=IP:{host}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return str(cert), str(key)

@@ -27,8 +27,11 @@ class TapRun:
     messages: list[dict] = field(default_factory=list)
 
     def records(self, stream: str | None = None) -> list[dict]:
-        return [m["record"] for m in self.messages
-                if m["type"] == "RECORD" and (stream is None or m["stream"] == stream)]  # fmt: skip
+        return [
+            m["record"]
+            for m in self.messages
+            if m["type"] == "RECORD" and (stream is None or m["stream"] == stream)
+        ]
 
     def by_stream(self) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = defaultdict(list)
@@ -58,8 +61,15 @@ def parse_messages(stdout: str) -> list[dict]:
     return messages
 
 
-def run_tap(tap: str, config: dict, *, state: dict | None = None, args: tuple[str, ...] = (),
-            env: dict | None = None, timeout: float = 300) -> TapRun:  # fmt: skip
+def run_tap(
+    tap: str,
+    config: dict,
+    *,
+    state: dict | None = None,
+    args: tuple[str, ...] = (),
+    env: dict | None = None,
+    timeout: float = 300,
+) -> TapRun:
     """Run `tap` (console script in .venv) with a config file; state and args optional."""
     with tempfile.TemporaryDirectory() as tmp:
         config_path = Path(tmp) / "config.json"
@@ -70,9 +80,12 @@ def run_tap(tap: str, config: dict, *, state: dict | None = None, args: tuple[st
             state_path.write_text(json.dumps(state))
             command += ["--state", str(state_path)]
         result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout,
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
-        )  # fmt: skip
+        )
     return TapRun(result.returncode, result.stdout, result.stderr, parse_messages(result.stdout))
 
 
@@ -86,9 +99,14 @@ def assert_no_secrets(output: str, secrets: list[str]) -> None:
     assert not leaks, f"secret leaked into output ({len(leaks)} forms)"
 
 
-def run_until_killed(tap: str, config: dict, stop: t.Callable[[str], bool],
-                     state: dict | None = None, env: dict | None = None,
-                     stderr: list[str] | None = None) -> list[dict]:  # fmt: skip
+def run_until_killed(
+    tap: str,
+    config: dict,
+    stop: t.Callable[[str], bool],
+    state: dict | None = None,
+    env: dict | None = None,
+    stderr: list[str] | None = None,
+) -> list[dict]:
     """Run `tap`, SIGKILL it as soon as `stop(line)` is true for a stdout line; return the
     Singer messages it wrote before dying (a line cut by the kill is dropped). Its stderr is
     appended to `stderr` when a list is given."""
@@ -102,8 +120,13 @@ def run_until_killed(tap: str, config: dict, stop: t.Callable[[str], bool],
             command += ["--state", str(state_path)]
         err_path = Path(tmp) / "stderr.txt"
         with err_path.open("w") as err:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True,
-                                       env={**os.environ, **(env or {})})  # fmt: skip
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env={**os.environ, **(env or {})},
+            )
             lines = []
             assert process.stdout is not None
             for line in process.stdout:

@@ -12,6 +12,23 @@ def test_ruff_check_and_format():
         [str(BIN / "ruff"), "check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout[-3000:]
-    fmt = subprocess.run([str(BIN / "ruff"), "format", "--check", "."], cwd=ROOT,
-                         capture_output=True, text=True)  # fmt: skip
+    fmt = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert fmt.returncode == 0, fmt.stdout[-3000:]
+
+
+def test_formatter_output_is_the_style():
+    """At most 10 `fmt: skip`/`fmt: off` escapes, each with a reason after it on the line."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    escapes = [
+        f"{name}:{number}: {line.strip()}"
+        for name in tracked
+        for number, line in enumerate((ROOT / name).read_text(encoding="utf-8").splitlines(), 1)
+        if "fmt: skip" in line or "fmt: off" in line
+    ]
+    assert len(escapes) <= 10, "\n".join(escapes)
+    unexplained = [e for e in escapes if not e.split("fmt: ", 1)[1].partition(" ")[2].strip()]
+    assert not unexplained, "a formatter escape needs a reason after it:\n" + "\n".join(unexplained)

@@ -361,9 +361,10 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                 self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
             else:
                 self.reject(
-                    record, "primary key repeated in one read with different content",
+                    record,
+                    "primary key repeated in one read with different content",
                     dict(zip(keys, key, strict=True)),
-                )  # fmt: skip
+                )
 
     def reject(self, value: t.Any, reason: str, key: dict[str, t.Any] | None = None) -> None:
         """Send a record that cannot be used to ``rejected_records`` (any thread)."""
@@ -447,9 +448,14 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             if found is None:
                 return
         raise shape_error(
-            vendor=self.vendor, stream=self.name, path=urlparse(response.url).path,
-            status=response.status_code, shape=shape, found=found, content=response.content,
-        )  # fmt: skip
+            vendor=self.vendor,
+            stream=self.name,
+            path=urlparse(response.url).path,
+            status=response.status_code,
+            shape=shape,
+            found=found,
+            content=response.content,
+        )
 
     def decoded_body(self, response: requests.Response) -> t.Any:
         """The JSON body, decoded once; a non-JSON 2xx body is a retriable error."""

@@ -135,19 +135,26 @@ class Ledger:
             logger.warning(
                 "%s: %d value(s) of '%s' did not fit the declared type: null in the column, "
                 "raw value kept in the record's extra object",
-                stream, count, path,
-            )  # fmt: skip
+                stream,
+                count,
+                path,
+            )
         for stream, count in sorted(self.surrogates.items()):
             logger.warning(
                 "%s: %d lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD",
-                stream, count,
-            )  # fmt: skip
+                stream,
+                count,
+            )
 
 
 def reject(
-    ledger: Ledger, vendor: str, stream: str, value: t.Any, reason: str,
+    ledger: Ledger,
+    vendor: str,
+    stream: str,
+    value: t.Any,
+    reason: str,
     key: dict[str, t.Any] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Send one unusable record to ``rejected_records`` (see the module docstring)."""
     rejected = Rejected(ledger, vendor, stream, reason, key, raw_json(value))
     sink = getattr(_local, "sink", None)
@@ -174,16 +181,25 @@ class RejectedRecordsStream(Stream):
     primary_keys: t.ClassVar[list[str]] = []
     selected_by_default = True
     schema = th.PropertiesList(
-        th.Property("stream", th.StringType, required=True,
-                    description="Stream the record was read for."),
-        th.Property("reason", th.StringType, required=True,
-                    description="Why it could not be used."),
-        th.Property("primary_key", th.StringType,
-                    description="Its primary key as a JSON object, when it has one."),
-        th.Property("raw_json", th.StringType, required=True,
-                    description="The record as the API sent it (JSON text)."),
+        th.Property(
+            "stream", th.StringType, required=True, description="Stream the record was read for."
+        ),
+        th.Property(
+            "reason", th.StringType, required=True, description="Why it could not be used."
+        ),
+        th.Property(
+            "primary_key",
+            th.StringType,
+            description="Its primary key as a JSON object, when it has one.",
+        ),
+        th.Property(
+            "raw_json",
+            th.StringType,
+            required=True,
+            description="The record as the API sent it (JSON text).",
+        ),
         th.Property("extracted_at", th.DateTimeType, required=True),
-    ).to_dict()  # fmt: skip
+    ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -202,6 +218,14 @@ class RejectedRecordsStream(Stream):
 
 
 __all__ = [
-    "FAIL", "KEEP", "STREAM_NAME", "Ledger", "Rejected", "RejectedRecordError",
-    "RejectedRecordsStream", "diverted", "raw_json", "reject",
-]  # fmt: skip
+    "FAIL",
+    "KEEP",
+    "STREAM_NAME",
+    "Ledger",
+    "Rejected",
+    "RejectedRecordError",
+    "RejectedRecordsStream",
+    "diverted",
+    "raw_json",
+    "reject",
+]

@@ -48,9 +48,16 @@ CHUNK_SIZE = 64 * 1024
 MAX_MEMORY = 1024 * 1024
 
 #: The JSON type of a top level, from its first byte.
-_KINDS = {ord("["): "array", ord("{"): "object", ord('"'): "string", ord("t"): "boolean",
-          ord("f"): "boolean", ord("n"): "null", ord("-"): "number",
-          **{ord(digit): "number" for digit in "0123456789"}}  # fmt: skip
+_KINDS = {
+    ord("["): "array",
+    ord("{"): "object",
+    ord('"'): "string",
+    ord("t"): "boolean",
+    ord("f"): "boolean",
+    ord("n"): "null",
+    ord("-"): "number",
+    **{ord(digit): "number" for digit in "0123456789"},
+}
 #: A prefix no value of a body can have but a top-level key "\0": parsing for it builds no
 #: object, yet reads the whole body (ijson's fastest way to just check the syntax).
 _NOWHERE = "\x00"
@@ -67,8 +74,9 @@ class SpooledJSON:
     to delete the file.
     """
 
-    def __init__(self, file: t.IO[bytes], size: int, kind: str | None, error: str | None,
-                 replaced: int = 0):  # fmt: skip
+    def __init__(
+        self, file: t.IO[bytes], size: int, kind: str | None, error: str | None, replaced: int = 0
+    ):
         self.file = file
         self.size = size
         self.kind = kind
@@ -112,8 +120,9 @@ class SpooledJSON:
         self.close()
 
 
-def spool_json(response: requests.Response, *, chunk_size: int = CHUNK_SIZE,
-               max_memory: int = MAX_MEMORY) -> SpooledJSON:  # fmt: skip
+def spool_json(
+    response: requests.Response, *, chunk_size: int = CHUNK_SIZE, max_memory: int = MAX_MEMORY
+) -> SpooledJSON:
     """Read the body of ``response`` (sent with ``stream=True``) into a :class:`SpooledJSON`.
 
     Memory use is bounded by ``max_memory`` plus a few chunks, whatever the body's size.

@@ -29,10 +29,19 @@ import typing as t
 from outreach_sandbox.http import Reply
 
 SHAPE_BENDS = frozenset({"empty_body", "envelope_changed", "object_for_array"})
-RECORD_BENDS = frozenset({
-    "null_element", "string_element", "missing_key", "null_key", "duplicate_key",
-    "string_booleans", "wrong_type", "lone_surrogate", "list_in_string",
-})  # fmt: skip
+RECORD_BENDS = frozenset(
+    {
+        "null_element",
+        "string_element",
+        "missing_key",
+        "null_key",
+        "duplicate_key",
+        "string_booleans",
+        "wrong_type",
+        "lone_surrogate",
+        "list_in_string",
+    }
+)
 BEND_KINDS = SHAPE_BENDS | RECORD_BENDS
 #: The list ``list_in_string`` puts in a text column.
 LIST_VALUE = ["a@example.com", "b@example.com"]

@@ -19,17 +19,26 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     serve.add_argument("--seed", type=int, default=7)
     serve.add_argument("--scale", type=float, default=1.0)
-    serve.add_argument("--time-scale", type=float, default=1.0,
-                       help="60 makes a rate-limit minute last one real second")  # fmt: skip
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="60 makes a rate-limit minute last one real second",
+    )
     serve.add_argument("--latency-ms", type=float, default=0.0)
     serve.add_argument("--rate-limits", action=argparse.BooleanOptionalAction, default=True)
     serve.add_argument("--port-file", type=Path, help="write the bound port here once listening")
     args = parser.parse_args(argv)
 
     server = SandboxServer(
-        args.seed, args.scale, host=args.host, port=args.port, latency_ms=args.latency_ms,
-        rate_limits=args.rate_limits, time_scale=args.time_scale,
-    )  # fmt: skip
+        args.seed,
+        args.scale,
+        host=args.host,
+        port=args.port,
+        latency_ms=args.latency_ms,
+        rate_limits=args.rate_limits,
+        time_scale=args.time_scale,
+    )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -26,9 +26,11 @@ class SandboxClient:
     def _call(self, method: str, path: str, body: t.Any = None) -> t.Any:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"{self.url}/_sandbox/{path}", data=data, method=method,
+            f"{self.url}/_sandbox/{path}",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"null")
@@ -42,8 +44,9 @@ class SandboxClient:
     def health(self) -> dict:
         return self._call("GET", "health")
 
-    def reset(self, seed: int | None = None, scale: float | None = None,
-              counts: dict | None = None) -> None:  # fmt: skip
+    def reset(
+        self, seed: int | None = None, scale: float | None = None, counts: dict | None = None
+    ) -> None:
         self._call("POST", "reset", {"seed": seed, "scale": scale, "counts": counts})
 
     def configure(self, **settings: t.Any) -> None:

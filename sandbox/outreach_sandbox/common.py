@@ -6,13 +6,57 @@ import functools
 import hashlib
 import random
 
-FIRST_NAMES = ["Zoë", "José", "Ørjan", "李", "Amélie", "Łukasz", "Siobhán", "Müller", "Ana",
-               "John", "Priya", "Chloé", "Søren", "Yuki", "Đorđe", "Fatima", "Noah", "Émile"]  # fmt: skip
-LAST_NAMES = ["Åberg", "Núñez", "Hansen", "雷", "Dubois", "Wałęsa", "O'Brien", "Schmidt",
-              "García", "Smith", "Patel", "Lefèvre", "Kierkegaard", "Tanaka", "Đoković",
-              "Al-Sayed", "Brown", "Zoë-Ann"]  # fmt: skip
-COMPANIES = ["Acme GmbH", "Blåbær AS", "Café Olé SARL", "株式会社テスト", "Smith & Co",
-             "Initech", "Umbrella plc", "Zürich Data AG", None]  # fmt: skip
+FIRST_NAMES = [
+    "Zoë",
+    "José",
+    "Ørjan",
+    "李",
+    "Amélie",
+    "Łukasz",
+    "Siobhán",
+    "Müller",
+    "Ana",
+    "John",
+    "Priya",
+    "Chloé",
+    "Søren",
+    "Yuki",
+    "Đorđe",
+    "Fatima",
+    "Noah",
+    "Émile",
+]
+LAST_NAMES = [
+    "Åberg",
+    "Núñez",
+    "Hansen",
+    "雷",
+    "Dubois",
+    "Wałęsa",
+    "O'Brien",
+    "Schmidt",
+    "García",
+    "Smith",
+    "Patel",
+    "Lefèvre",
+    "Kierkegaard",
+    "Tanaka",
+    "Đoković",
+    "Al-Sayed",
+    "Brown",
+    "Zoë-Ann",
+]
+COMPANIES = [
+    "Acme GmbH",
+    "Blåbær AS",
+    "Café Olé SARL",
+    "株式会社テスト",
+    "Smith & Co",
+    "Initech",
+    "Umbrella plc",
+    "Zürich Data AG",
+    None,
+]
 INDUSTRIES = ["Banking", "Software", "Retail", "Logistics", "Health care", None]
 
 

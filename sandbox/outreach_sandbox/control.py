@@ -63,8 +63,13 @@ def _route(state: SandboxState, method: str, path: str, body: dict) -> Reply:
         with state.lock:
             if method == "DELETE":
                 state.served.clear()
-            return Reply(200, {v: {s: len(keys) for s, keys in streams.items()}
-                               for v, streams in state.served.items()})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    v: {s: len(keys) for s, keys in streams.items()}
+                    for v, streams in state.served.items()
+                },
+            )
     if route == "tokens":
         with state.lock:
             return Reply(200, list(state.tokens))
@@ -89,11 +94,16 @@ def _settings(state: SandboxState) -> dict[str, t.Any]:
     """Current settings, credentials included: the control API is for tests on loopback."""
     with state.lock:
         return {
-            "seed": state.seed, "scale": state.scale, "counts": state.counts,
-            "latency_ms": state.latency_ms, "rate_limits": state.rate_limits,
-            "time_scale": state.time_scale, "token_lifetime_s": state.token_lifetime_s,
+            "seed": state.seed,
+            "scale": state.scale,
+            "counts": state.counts,
+            "latency_ms": state.latency_ms,
+            "rate_limits": state.rate_limits,
+            "time_scale": state.time_scale,
+            "token_lifetime_s": state.token_lifetime_s,
             "salesrocks_token_field": state.salesrocks_token_field,
-            "limits_per_min": state.limits, "modes": state.modes,
+            "limits_per_min": state.limits,
+            "modes": state.modes,
             "deletions": state.deletions_per_advance,
             "now": state.clock.now().isoformat(),
-        }  # fmt: skip
+        }

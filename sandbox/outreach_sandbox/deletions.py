@@ -21,11 +21,18 @@ if t.TYPE_CHECKING:
     from outreach_sandbox.state import SandboxState
 
 #: Kinds accepted by the ``deletions`` setting.
-DELETION_KINDS = frozenset({
-    "salesblink.lists", "salesblink.leads_per_list", "salesblink.sequences",
-    "salesflow.campaigns", "salesflow.webhooks", "salesflow.members", "salesrocks.lists",
-    "salesrocks.rows_per_list",
-})  # fmt: skip
+DELETION_KINDS = frozenset(
+    {
+        "salesblink.lists",
+        "salesblink.leads_per_list",
+        "salesblink.sequences",
+        "salesflow.campaigns",
+        "salesflow.webhooks",
+        "salesflow.members",
+        "salesrocks.lists",
+        "salesrocks.rows_per_list",
+    }
+)
 
 
 class Deletions:

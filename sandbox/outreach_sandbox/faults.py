@@ -15,20 +15,43 @@ from outreach_sandbox.hostile import HOSTILE_FAULTS
 from outreach_sandbox.http import Reply
 from outreach_sandbox.redirects import check_redirect_spec
 
-FAULT_KINDS = frozenset({
-    "500", "502", "503", "401", "429", "429_no_retry_after", "reset", "reset_mid_body",
-    "timeout", "truncated", "html_200", "success_false", "empty_page", "duplicate_boundary",
-    "expire_token", "shift_insert", "shift_delete", "redirect", *HOSTILE_FAULTS,
-}) | BEND_KINDS  # fmt: skip
+FAULT_KINDS = (
+    frozenset(
+        {
+            "500",
+            "502",
+            "503",
+            "401",
+            "429",
+            "429_no_retry_after",
+            "reset",
+            "reset_mid_body",
+            "timeout",
+            "truncated",
+            "html_200",
+            "success_false",
+            "empty_page",
+            "duplicate_boundary",
+            "expire_token",
+            "shift_insert",
+            "shift_delete",
+            "redirect",
+            *HOSTILE_FAULTS,
+        }
+    )
+    | BEND_KINDS
+)
 #: Faults the vendor handler applies itself (the server only passes them on).
 HANDLER_FAULTS = frozenset(
     {"empty_page", "duplicate_boundary", "shift_insert", "shift_delete", *HOSTILE_FAULTS}
 )
 #: Handler faults whose response still carries genuine records (they count as served).
 RECORD_FAULTS = frozenset(HANDLER_FAULTS)
-HTML_ERROR = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
-              b"<h1>Bad Gateway</h1><p>The upstream server is temporarily unavailable.</p>"
-              b"</body></html>")  # fmt: skip
+HTML_ERROR = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>Bad Gateway</h1><p>The upstream server is temporarily unavailable.</p>"
+    b"</body></html>"
+)
 
 
 class Fault:
@@ -102,8 +125,11 @@ def simple_reply(fault: Fault, vendor: str, api: t.Any) -> Reply | None:
         return Reply(int(kind), api.error_body(int(kind), "Injected failure"))
     if kind == "429":
         seconds = fault.spec.get("retry_after", 1)
-        return Reply(429, api.error_body(429, f"Too many requests, retry after {seconds} seconds"),
-                     {"Retry-After": str(seconds)})  # fmt: skip
+        return Reply(
+            429,
+            api.error_body(429, f"Too many requests, retry after {seconds} seconds"),
+            {"Retry-After": str(seconds)},
+        )
     if kind == "429_no_retry_after":
         return Reply(429, api.error_body(429, "Too many requests"))
     if kind == "html_200":

@@ -64,8 +64,13 @@ class ApiError(Exception):
         self.message = message
 
 
-def int_param(query: dict[str, str], name: str, default: int | None = None,
-              maximum: int | None = None, minimum: int = 0) -> int | None:  # fmt: skip
+def int_param(
+    query: dict[str, str],
+    name: str,
+    default: int | None = None,
+    maximum: int | None = None,
+    minimum: int = 0,
+) -> int | None:
     """An integer query parameter, or ApiError(400) naming it."""
     raw = query.get(name)
     if raw is None or raw == "":

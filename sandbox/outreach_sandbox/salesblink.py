@@ -34,8 +34,16 @@ if t.TYPE_CHECKING:
 FEEDS = ("sent", "opens", "clicks", "replies")
 FEED_BASE = {"sent": 3000, "opens": 1500, "clicks": 400, "replies": 250}
 FEED_MESSAGES = {"sent": "Sent", "opens": "Opened", "clicks": "Clicked", "replies": "Replied"}
-CUSTOM_FIELDS = ["company", "job_title", "lead_score", "linkedin_url", "city", "country",
-                 "industry", "website"]  # fmt: skip
+CUSTOM_FIELDS = [
+    "company",
+    "job_title",
+    "lead_score",
+    "linkedin_url",
+    "city",
+    "country",
+    "industry",
+    "website",
+]
 PUBLIC = "/public/v1.0.0"
 
 
@@ -106,10 +114,16 @@ class SalesBlink:
             "id": hex_id(self.state.seed, "sb-user", i),
             "name": f"{first} {last}" + (" (Me)" if i == 0 else ""),
             "email": email_for(first, last, i),
-            "account": [{"id": hex_id(self.state.seed, "acct"), "permission":
-                         "owner" if i == 0 else r.choice(["admin", "user", "client", "developer"])}],
+            "account": [
+                {
+                    "id": hex_id(self.state.seed, "acct"),
+                    "permission": "owner"
+                    if i == 0
+                    else r.choice(["admin", "user", "client", "developer"]),
+                }
+            ],
             "owned_by": email_for(*person(rng(self.state.seed, "sb-user", 0)), 0),
-        }  # fmt: skip
+        }
 
     def _lead(self, lst: dict, j: int, tag: str = "") -> dict:
         r = rng(self.state.seed, "sb-lead", lst["id"], j, tag)
@@ -218,7 +232,7 @@ class SalesBlink:
             "sequence": seq["id"] if seq else None,
             "email": email_for(first, last, i % 997),
             "sequence_name": seq["name"] if seq else None,
-        }  # fmt: skip
+        }
         if feed in ("clicks", "replies"):
             record["template_name"] = r.choice(["Intro", "Follow-up #2", "Dernière relance"])
         return record
@@ -297,16 +311,19 @@ class SalesBlink:
             skip = int_param(q, "skip", 0)
             page = [] if empty else page_slice(self.lists, skip, limit, dup)
             body = [{k: v for k, v in x.items() if not k.startswith("_")} for x in page]
-            return _ok({"success": True, "data": body, "message": ""},
-                       [("lists", x["id"]) for x in body])  # fmt: skip
+            return _ok(
+                {"success": True, "data": body, "message": ""}, [("lists", x["id"]) for x in body]
+            )
         if m := re.fullmatch(r"/lists/([^/]+)/leads", path):
             if m[1] not in self.leads:
                 raise ApiError(404, "Not found")
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
             page = [] if empty else page_slice(self.leads[m[1]], skip, limit, dup)
-            return _ok({"success": True, "data": {"contacts": page, "total": len(page)}},
-                       [("list_leads", x["id"]) for x in page])  # fmt: skip
+            return _ok(
+                {"success": True, "data": {"contacts": page, "total": len(page)}},
+                [("list_leads", x["id"]) for x in page],
+            )
         if path == "/sequences":
             limit = int_param(q, "limit", 100, maximum=100, minimum=1)
             skip = int_param(q, "skip", 0)
@@ -318,8 +335,10 @@ class SalesBlink:
                 else [s for s in self.live_sequences() if not s["archived"]]
             )
             page = [] if empty else page_slice(listed, skip, limit, dup)
-            return _ok({"success": True, "data": page, "message": ""},
-                       [("sequences", x["id"]) for x in page])  # fmt: skip
+            return _ok(
+                {"success": True, "data": page, "message": ""},
+                [("sequences", x["id"]) for x in page],
+            )
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
             seq = next((s for s in self.live_sequences() if s["id"] == m[1]), None)
             if seq is None:
@@ -363,9 +382,8 @@ class SalesBlink:
             if seq_filter:
                 position = self._sequence_position(seq_filter)
                 indexes = (
-                    range(0) if position is None
-                    else self.sequence_events(feed, position, lo, hi)
-                )  # fmt: skip
+                    range(0) if position is None else self.sequence_events(feed, position, lo, hi)
+                )
             if email_filter:
                 matched = 0
                 for i in indexes:
@@ -420,20 +438,32 @@ class SalesBlink:
     def _legacy(self, req: Request, path: str) -> Reply:
         empty = "empty_page" in req.flags
         if path == "/campaigns":
-            data = [] if empty else [{**c, "prospects_count": len(self.prospects[c["campaignID"]])}
-                                     for c in self.campaigns]  # fmt: skip
-            return _ok({"success": True, "error": False, "data": data},
-                       [("campaigns", c["campaignID"]) for c in data])  # fmt: skip
+            data = (
+                []
+                if empty
+                else [
+                    {**c, "prospects_count": len(self.prospects[c["campaignID"]])}
+                    for c in self.campaigns
+                ]
+            )
+            return _ok(
+                {"success": True, "error": False, "data": data},
+                [("campaigns", c["campaignID"]) for c in data],
+            )
         if m := re.fullmatch(r"/prospects/([^/]+)", path):
             if m[1] not in self.prospects:
                 raise ApiError(404, "Not found")
             data = [] if empty else self.prospects[m[1]]
-            return _ok({"success": True, "error": False, "data": data},
-                       [("prospects", p["prospectID"]) for p in data])  # fmt: skip
+            return _ok(
+                {"success": True, "error": False, "data": data},
+                [("prospects", p["prospectID"]) for p in data],
+            )
         if path == "/my-team":
             data = [] if empty else self.team
-            return _ok({"success": True, "error": False, "data": data},
-                       [("team_members", m["email"]) for m in data])  # fmt: skip
+            return _ok(
+                {"success": True, "error": False, "data": data},
+                [("team_members", m["email"]) for m in data],
+            )
         raise ApiError(404, "Not found")
 
 

@@ -32,8 +32,15 @@ MAX_ANALYTICS_DAYS = 92
 UNDOCUMENTED_PATHS = ("/accounts/list-accounts", "/webhooks/list")
 _UNIX = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NAIVE_UNIX = datetime(1970, 1, 1)
-ANALYTICS_METRICS = ["ProfileViews", "ConnectionRequestsSent", "ConnectionRequestsAccepted",
-                     "MessagesSent", "InMailsSent", "Replies", "FollowUpsSent"]  # fmt: skip
+ANALYTICS_METRICS = [
+    "ProfileViews",
+    "ConnectionRequestsSent",
+    "ConnectionRequestsAccepted",
+    "MessagesSent",
+    "InMailsSent",
+    "Replies",
+    "FollowUpsSent",
+]
 #: Custom1..Custom10 as (key, value when set), made once for all members.
 CUSTOM_FIELDS = [
     (f"Custom{k}", f"CustomValue{k} ✓" if k % 3 else f"Wert {k}") for k in range(1, 11)
@@ -105,8 +112,9 @@ class Account:
         # Parts every member repeats, shared like CUSTOM_FIELDS (never modified): members
         # take half the memory (60 instead of 116 MB at scale 67).
         self.linkedin = {"FirstName": first, "LastName": last, "Username": self.record["Email"]}
-        self.member_campaigns = {c["Id"]: [{"CampaignId": c["Id"], "CampaignName": c["Name"]}]
-                                 for c in self.campaigns}  # fmt: skip
+        self.member_campaigns = {
+            c["Id"]: [{"CampaignId": c["Id"], "CampaignName": c["Name"]}] for c in self.campaigns
+        }
         n_members = sf.state.count("salesflow.members", 300)
         self.members: dict[int, dict] = {}
         for j in range(n_members):
@@ -116,8 +124,11 @@ class Account:
         self.senders = list(self.members.values())
         n_hooks = sf.state.count("salesflow.webhooks", 3)
         self.webhooks = [sf.webhook(self, w, n_hooks) for w in range(n_hooks)]
-        self.messages = EventSeries(to_ms(HISTORY_START), sf.state.count("salesflow.messages", 200),
-                                    HISTORY_DAYS * MS_PER_DAY)  # fmt: skip
+        self.messages = EventSeries(
+            to_ms(HISTORY_START),
+            sf.state.count("salesflow.messages", 200),
+            HISTORY_DAYS * MS_PER_DAY,
+        )
 
 
 class Salesflow:
@@ -196,7 +207,7 @@ class Salesflow:
             "IsSalesNavigator": r.random() < 0.3,
             "LinkedInAccount": account.linkedin,
             "MemberCampaigns": account.member_campaigns[campaign["Id"]] if campaign else [],
-        }  # fmt: skip
+        }
         for name, value in CUSTOM_FIELDS:
             roll = r.random()
             if roll < 0.5:
@@ -209,10 +220,13 @@ class Salesflow:
     def webhook(self, account: Account, w: int, n: int) -> dict:
         r = rng(self.state.seed, "sf-hook", account.id, w)
         attached = [
-            {"CampaignId": c["Id"], "WebhookCampaignId": account.index * 10_000 + w * 100 + n,
-             "RunOn": r.choice(["MEMBER_CONNECTED", "REPLY_DETECTED", "INVITATION_WITHDRAWN"])}
+            {
+                "CampaignId": c["Id"],
+                "WebhookCampaignId": account.index * 10_000 + w * 100 + n,
+                "RunOn": r.choice(["MEMBER_CONNECTED", "REPLY_DETECTED", "INVITATION_WITHDRAWN"]),
+            }
             for n, c in enumerate(r.sample(account.campaigns, min(2, len(account.campaigns))))
-        ]  # fmt: skip
+        ]
         return {
             "Id": account.index * 100 + w + 1,
             "Name": f"Webhook {w} → CRM",
@@ -249,11 +263,18 @@ class Salesflow:
             "CampaignId": member["CampaignId"] if member else None,
             "ConversationId": f"conv-{account.id}-{i // 3}",
             "SenderName": f"{member['FirstName']} {member['LastName']}" if member else None,
-            "Text": r.choice(["Thanks, let's talk!", "Pas intéressé.", "Gerne – nächste Woche?",
-                              "👍", "Please remove me from your list."]),
+            "Text": r.choice(
+                [
+                    "Thanks, let's talk!",
+                    "Pas intéressé.",
+                    "Gerne – nächste Woche?",
+                    "👍",
+                    "Please remove me from your list.",
+                ]
+            ),
             "ReceivedAt": dotnet(received, (i * 7919) % 10**7, exact=True),
             "IsSeen": r.random() < 0.5,
-        }  # fmt: skip
+        }
 
     def analytics(self, account: Account, day: datetime, campaign_id: int | None) -> dict:
         """Daily metrics; the last days grow as the clock advances (late activity)."""
@@ -317,13 +338,18 @@ class Salesflow:
             elif stream == "webhooks":
                 out += [[a, w["Id"]] for w in account.webhooks]
             elif stream == "incoming_messages":
-                out += [[a, self.message_id(account, i)]
-                        for i in range(account.messages.count_until(now_ms))]  # fmt: skip
+                out += [
+                    [a, self.message_id(account, i)]
+                    for i in range(account.messages.count_until(now_ms))
+                ]
             elif stream == "account_analytics":
                 out += [[a, d.strftime("%Y-%m-%dT%H:%M:%S")] for d in self.days()]
             elif stream == "campaign_analytics":
-                out += [[a, c["Id"], d.strftime("%Y-%m-%dT%H:%M:%S")]
-                        for c in account.campaigns for d in self.days()]  # fmt: skip
+                out += [
+                    [a, c["Id"], d.strftime("%Y-%m-%dT%H:%M:%S")]
+                    for c in account.campaigns
+                    for d in self.days()
+                ]
             else:
                 raise KeyError(stream)
         return out
@@ -373,8 +399,15 @@ class Salesflow:
             if q.get("updatedFromDate"):
                 since = _date_param(q, "updatedFromDate")
                 items = [c for c in items if parse_date(c["LastModifiedAt"]) > since]
-            items = [{**c, "MembersCount": sum(1 for m in account.members.values()
-                                               if m["CampaignId"] == c["Id"])} for c in items]  # fmt: skip
+            items = [
+                {
+                    **c,
+                    "MembersCount": sum(
+                        1 for m in account.members.values() if m["CampaignId"] == c["Id"]
+                    ),
+                }
+                for c in items
+            ]
             return listing(items, "campaigns", lambda x: (a, x["Id"]))
         if path == "/members/list-contacts-by-accountid":
             items = list(account.members.values())
@@ -398,8 +431,11 @@ class Salesflow:
             campaign = self._campaign(account, _int(q, "campaignId"))
             if q.get("isForceRequest", "").lower() != "true":
                 return Reply(200, None)
-            return Reply(200, self._statistics(account, campaign),
-                         served=[("campaign_statistics", (a, campaign["Id"]))])  # fmt: skip
+            return Reply(
+                200,
+                self._statistics(account, campaign),
+                served=[("campaign_statistics", (a, campaign["Id"]))],
+            )
         if path in ("/analytics/by-campaignid", "/analytics/by-accountid"):
             start, end = _date_param(q, "from")[0], _date_param(q, "to")[0]
             start = start.replace(hour=0, minute=0, second=0)
@@ -418,11 +454,15 @@ class Salesflow:
             ]
             rows = [] if empty else [self.analytics(account, d, campaign_id) for d in days]
             stream = "campaign_analytics" if campaign_id is not None else "account_analytics"
-            served = [(stream, (a, campaign_id, r["Date"]) if campaign_id is not None
-                       else (a, r["Date"])) for r in rows]  # fmt: skip
+            served = [
+                (stream, (a, campaign_id, r["Date"]) if campaign_id is not None else (a, r["Date"]))
+                for r in rows
+            ]
             return Reply(200, rows, served=served)
-        if path in ("/messaging/incoming-messages-by-accountid",
-                    "/messaging/incoming-messages-by-campaignid"):  # fmt: skip
+        if path in (
+            "/messaging/incoming-messages-by-accountid",
+            "/messaging/incoming-messages-by-campaignid",
+        ):
             # Filtered by instant without parsing, encoded as generated: 150,000 messages in
             # one body took ~350 MB as dicts and one str.
             moment, ticks = _date_param(q, "from") if q.get("from") else (HISTORY_START, 0)
@@ -436,9 +476,11 @@ class Salesflow:
                     i for i in indexes if (self.sender(account, i) or {}).get("CampaignId") == cid
                 ]
             indexes = [] if empty else indexes
-            return Reply(200, raw=to_json(self.message(account, i) for i in indexes),
-                         served=[("incoming_messages", (a, self.message_id(account, i)))
-                                 for i in indexes])  # fmt: skip
+            return Reply(
+                200,
+                raw=to_json(self.message(account, i) for i in indexes),
+                served=[("incoming_messages", (a, self.message_id(account, i))) for i in indexes],
+            )
         if path == "/webhooks/list":
             return listing(
                 self._shown_webhooks(account.webhooks), "webhooks", lambda x: (a, x["Id"])

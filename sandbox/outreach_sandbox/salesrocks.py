@@ -18,8 +18,19 @@ if t.TYPE_CHECKING:
     from outreach_sandbox.state import SandboxState
 
 #: Column sets users created; each list draws its own.
-COLUMN_POOL = ["name", "email", "company", "Phone Number", "LinkedIn", "score", "tags", "notes",
-               "Ünïcode column", "city", "last_contacted"]  # fmt: skip
+COLUMN_POOL = [
+    "name",
+    "email",
+    "company",
+    "Phone Number",
+    "LinkedIn",
+    "score",
+    "tags",
+    "notes",
+    "Ünïcode column",
+    "city",
+    "last_contacted",
+]
 CAMPAIGN_IDS = (101, 102, 103, 104)
 MAX_SIZE = 1000
 
@@ -81,8 +92,11 @@ class SalesRocks:
         lifetime = self.state.token_lifetime_s
         token = _jwt(username, lifetime)
         with self._lock:
-            self.tokens[token] = {"username": username, "expires": time.monotonic() + lifetime,
-                                  "revoked": False}  # fmt: skip
+            self.tokens[token] = {
+                "username": username,
+                "expires": time.monotonic() + lifetime,
+                "revoked": False,
+            }
         field = self.state.salesrocks_token_field
         if field == "AccessToken":
             return Reply(200, {"AccessToken": token, "TokenType": "Bearer", "ExpiresIn": lifetime})
@@ -125,8 +139,9 @@ class SalesRocks:
                     row["notes"] = r.choice(["Rückruf erbeten", "Updated ✓", None])
             for k in range(r.randint(1, 4)):
                 self._row_seq += 1
-                self.rows[lst["uuid"]].append(self._row(lst["uuid"], 100_000 + self._row_seq,
-                                                        f"a{step}.{k}"))  # fmt: skip
+                self.rows[lst["uuid"]].append(
+                    self._row(lst["uuid"], 100_000 + self._row_seq, f"a{step}.{k}")
+                )
             lst["updated_at"] = now.strftime("%Y-%m-%d %H:%M:%S")
 
     def shift(self, kind: str, list_id: str, count: int) -> None:
@@ -170,8 +185,11 @@ class SalesRocks:
         if path == "/editable-lists/getLists":
             page, size = self._paging(body)
             items = [] if empty else page_slice(self.lists, (page - 1) * size, size, dup)
-            return Reply(200, _envelope("Lists were successfully read.", items),
-                         served=[("lists", x["uuid"]) for x in items])  # fmt: skip
+            return Reply(
+                200,
+                _envelope("Lists were successfully read.", items),
+                served=[("lists", x["uuid"]) for x in items],
+            )
         if path == "/editable-lists/getListData":
             list_id = str(body.get("list_id") or "")
             if list_id not in self.rows:
@@ -181,8 +199,11 @@ class SalesRocks:
                     self.shift(kind, list_id, int(req.flags[kind].get("count", 1)))
             page, size = self._paging(body)
             items = [] if empty else page_slice(self.rows[list_id], (page - 1) * size, size, dup)
-            return Reply(200, _envelope("List data was successfully read.", items),
-                         served=[("list_data", x["_id"]["$oid"]) for x in items])  # fmt: skip
+            return Reply(
+                200,
+                _envelope("List data was successfully read.", items),
+                served=[("list_data", x["_id"]["$oid"]) for x in items],
+            )
         if path == "/drip-campaign/getCampaignStatistics":
             try:
                 campaign_id = int(body.get("campaign_id"))
@@ -190,8 +211,11 @@ class SalesRocks:
                 raise ApiError(400, "Invalid request body") from None
             if campaign_id not in CAMPAIGN_IDS:
                 raise ApiError(404, f"Campaign {campaign_id} not found")
-            return Reply(200, {"status_code": 200, "data": self._statistics(campaign_id)},
-                         served=[("campaign_statistics", campaign_id)])  # fmt: skip
+            return Reply(
+                200,
+                {"status_code": 200, "data": self._statistics(campaign_id)},
+                served=[("campaign_statistics", campaign_id)],
+            )
         raise ApiError(404, "Not found")
 
     def _paging(self, body: dict) -> tuple[int, int]:

@@ -21,11 +21,26 @@ from outreach_sandbox.redirects import redirect_reply
 from outreach_sandbox.state import VENDORS, SandboxState
 from outreach_sandbox.workspaces import workspace_of
 
-PREFIXES = {"salesblink": "/salesblink/api", "salesflow": "/salesflow/api",
-            "salesrocks": "/salesrocks"}  # fmt: skip
+PREFIXES = {
+    "salesblink": "/salesblink/api",
+    "salesflow": "/salesflow/api",
+    "salesrocks": "/salesrocks",
+}
 #: Query and body fields never written to the request log in clear (compared lower-case).
-SECRET_FIELDS = frozenset({"token", "password", "domaintoken", "access_token", "accesstoken",
-                           "api_key", "apikey", "key", "authorization", "secret"})  # fmt: skip
+SECRET_FIELDS = frozenset(
+    {
+        "token",
+        "password",
+        "domaintoken",
+        "access_token",
+        "accesstoken",
+        "api_key",
+        "apikey",
+        "key",
+        "authorization",
+        "secret",
+    }
+)
 #: Path segments that are ids, folded in `by_endpoint` so it stays one row per endpoint.
 _ID_SEGMENT = re.compile(r"/(?:[0-9a-f]{8}-[0-9a-f-]{27}|[0-9a-f]{20,24}|\d+)(?=/|$)")
 
@@ -94,8 +109,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
         )
         if state.latency_ms:
             time.sleep(state.latency_ms / 1000)
-        entry = {"t": time.time(), "vendor": vendor, "method": method, "path": request.path,
-                 "query": request.query, "body": body, "status": None, "fault": None}  # fmt: skip
+        entry = {
+            "t": time.time(),
+            "vendor": vendor,
+            "method": method,
+            "path": request.path,
+            "query": request.query,
+            "body": body,
+            "status": None,
+            "fault": None,
+        }
         try:
             reply = self._answer(state, request, entry)
         except Exception as exc:  # a bug must not take the server down: answer 500
@@ -131,8 +154,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return None
         if request.vendor == "salesblink" and request.method != "GET":
             return None
-        credential = (request.headers.get("authorization") or request.query.get("token")
-                      or request.query.get("accountId") or "-")  # fmt: skip
+        credential = (
+            request.headers.get("authorization")
+            or request.query.get("token")
+            or request.query.get("accountId")
+            or "-"
+        )
         wait = state.limiter.check(request.vendor, credential, limit, 60.0 / state.time_scale)
         if wait is None:
             return None
@@ -171,8 +198,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             payload = _encode(reply)
             half = payload[: max(1, len(payload) // 2)]
             if kind == "truncated":
-                return Reply(reply.status, raw=half, headers=reply.headers,
-                             content_type=reply.content_type)  # fmt: skip
+                return Reply(
+                    reply.status, raw=half, headers=reply.headers, content_type=reply.content_type
+                )
             try:
                 self._send_headers(reply.status, len(payload), reply.content_type, reply.headers)
                 self.wfile.write(half)
@@ -252,8 +280,10 @@ def _encode(reply: Reply) -> bytes:
 def _mask(value: t.Any, secrets: list[str]) -> t.Any:
     """A copy with secret fields as "***" and any known credential inside a string hidden."""
     if isinstance(value, dict):
-        return {k: "***" if str(k).lower() in SECRET_FIELDS else _mask(v, secrets)
-                for k, v in value.items()}  # fmt: skip
+        return {
+            k: "***" if str(k).lower() in SECRET_FIELDS else _mask(v, secrets)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_mask(v, secrets) for v in value]
     if isinstance(value, str):
@@ -308,8 +338,16 @@ class SandboxServer:
     settings as for ``POST /_sandbox/config``.
     """
 
-    def __init__(self, seed: int = 7, scale: float = 1.0, *, host: str = "127.0.0.1",
-                 port: int = 0, counts: dict | None = None, **config: t.Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        seed: int = 7,
+        scale: float = 1.0,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        counts: dict | None = None,
+        **config: t.Any,
+    ) -> None:
         self.state = SandboxState(seed, scale, counts)
         if config:
             self.state.configure(**config)
@@ -317,9 +355,11 @@ class SandboxServer:
         self.port = int(self.httpd.server_address[1])
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
             name=f"outreach-sandbox:{self.port}",
-        )  # fmt: skip
+        )
         self._started = False
 
     @property

@@ -22,18 +22,45 @@ DEFAULT_SALESFLOW_ACCOUNTS = {"41001": "sft_acc41001_9c2e71d4", "41002": "sft_ac
 DEFAULT_SALESROCKS_USERS = {"demo@sandbox.sales.rocks": "sr-pass-7Hq2xL9v"}
 VENDORS = ("salesblink", "salesflow", "salesrocks")
 #: Keys accepted by ``counts`` (exact sizes for boundary tests).
-COUNT_KEYS = frozenset({
-    "salesblink.lists", "salesblink.leads_per_list", "salesblink.sequences", "salesblink.users",
-    "salesblink.sent", "salesblink.opens", "salesblink.clicks", "salesblink.replies",
-    "salesblink.campaigns", "salesblink.prospects_per_campaign", "salesblink.team",
-    "salesflow.campaigns", "salesflow.members", "salesflow.webhooks", "salesflow.messages",
-    "salesrocks.lists", "salesrocks.rows_per_list",
-})  # fmt: skip
-SETTINGS = frozenset({
-    "latency_ms", "rate_limits", "time_scale", "token_lifetime_s", "salesrocks_token_field",
-    "salesblink_keys", "salesflow_accounts", "salesrocks_users", "salesblink_per_min",
-    "salesflow_per_min", "salesrocks_per_min", "counts", "modes", "deletions",
-})  # fmt: skip
+COUNT_KEYS = frozenset(
+    {
+        "salesblink.lists",
+        "salesblink.leads_per_list",
+        "salesblink.sequences",
+        "salesblink.users",
+        "salesblink.sent",
+        "salesblink.opens",
+        "salesblink.clicks",
+        "salesblink.replies",
+        "salesblink.campaigns",
+        "salesblink.prospects_per_campaign",
+        "salesblink.team",
+        "salesflow.campaigns",
+        "salesflow.members",
+        "salesflow.webhooks",
+        "salesflow.messages",
+        "salesrocks.lists",
+        "salesrocks.rows_per_list",
+    }
+)
+SETTINGS = frozenset(
+    {
+        "latency_ms",
+        "rate_limits",
+        "time_scale",
+        "token_lifetime_s",
+        "salesrocks_token_field",
+        "salesblink_keys",
+        "salesflow_accounts",
+        "salesrocks_users",
+        "salesblink_per_min",
+        "salesflow_per_min",
+        "salesrocks_per_min",
+        "counts",
+        "modes",
+        "deletions",
+    }
+)
 STAT_GROUPS = ("requests", "by_status", "rate_limited", "by_endpoint")
 
 
@@ -52,8 +79,11 @@ class SandboxState:
         self.salesrocks_users = dict(DEFAULT_SALESROCKS_USERS)
         #: Vendor behaviours the documents leave open (see ``outreach_sandbox.modes``).
         self.modes = default_modes()
-        self.limits: dict[str, int | None] = {"salesblink": 30, "salesflow": None,
-                                              "salesrocks": None}  # fmt: skip
+        self.limits: dict[str, int | None] = {
+            "salesblink": 30,
+            "salesflow": None,
+            "salesrocks": None,
+        }
         #: Sales.Rocks bearer tokens: token -> {"username", "expires", "revoked"}. Logins
         #: survive a data reset, like a real vendor's, and stay listed for leak scans.
         self.tokens: dict[str, dict] = {}
@@ -64,8 +94,9 @@ class SandboxState:
         self.scale = float(scale)
         self.reset(seed, scale, counts)
 
-    def reset(self, seed: int | None = None, scale: float | None = None,
-              counts: dict | None = None) -> None:  # fmt: skip
+    def reset(
+        self, seed: int | None = None, scale: float | None = None, counts: dict | None = None
+    ) -> None:
         """Regenerate the data; clear faults, logs, counters and the clock."""
         with self.lock:
             if seed is not None:
@@ -164,8 +195,12 @@ class SandboxState:
     def secrets(self) -> list[str]:
         """Every credential the sandbox knows, for masking the request log."""
         with self.lock:
-            values = [*self.salesblink_keys, *self.salesflow_accounts.values(),
-                      *self.salesrocks_users.values(), *self.tokens]  # fmt: skip
+            values = [
+                *self.salesblink_keys,
+                *self.salesflow_accounts.values(),
+                *self.salesrocks_users.values(),
+                *self.tokens,
+            ]
         return [v for v in values if v]
 
     def expected(self, vendor: str, stream: str) -> list:

@@ -468,8 +468,12 @@ class ProspectsStream(LegacyStream):
     timestamp_fields = ("added_at",)
     extra_property = "custom_fields"
     #: The legacy API's human-readable keys and the column each lands in.
-    renamed = {"Email": "email", "First Name": "first_name", "Last Name": "last_name",
-               "Company": "company"}  # fmt: skip
+    renamed = {
+        "Email": "email",
+        "First Name": "first_name",
+        "Last Name": "last_name",
+        "Company": "company",
+    }
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         for source, target in self.renamed.items():
@@ -488,7 +492,16 @@ class TeamMembersStream(LegacyStream):
 
 
 STREAM_TYPES = [
-    ListsStream, ListLeadsStream, SequencesStream, SequenceStatsStream, UsersStream,
-    SentStream, OpensStream, ClicksStream, RepliesStream,
-    CampaignsStream, ProspectsStream, TeamMembersStream,
-]  # fmt: skip
+    ListsStream,
+    ListLeadsStream,
+    SequencesStream,
+    SequenceStatsStream,
+    UsersStream,
+    SentStream,
+    OpensStream,
+    ClicksStream,
+    RepliesStream,
+    CampaignsStream,
+    ProspectsStream,
+    TeamMembersStream,
+]

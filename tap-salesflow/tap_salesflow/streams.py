@@ -153,8 +153,10 @@ class CampaignAnalyticsStream(DateWindowStream):
     parent_stream_type = CampaignsStream
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        return {**super().get_url_params(context, next_page_token),
-                "campaignId": (context or {})["campaign_id"]}  # fmt: skip
+        return {
+            **super().get_url_params(context, next_page_token),
+            "campaignId": (context or {})["campaign_id"],
+        }
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row.setdefault("CampaignId", (context or {}).get("campaign_id"))
@@ -212,6 +214,12 @@ FIRST_DAY = "2000-01-01"
 
 
 STREAM_TYPES = [
-    AccountsStream, CampaignsStream, WebhooksStream, MembersStream, CampaignStatisticsStream,
-    CampaignAnalyticsStream, AccountAnalyticsStream, IncomingMessagesStream,
-]  # fmt: skip
+    AccountsStream,
+    CampaignsStream,
+    WebhooksStream,
+    MembersStream,
+    CampaignStatisticsStream,
+    CampaignAnalyticsStream,
+    AccountAnalyticsStream,
+    IncomingMessagesStream,
+]

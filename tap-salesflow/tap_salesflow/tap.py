@@ -23,26 +23,52 @@ class TapSalesflow(OutreachTap):
     name = "tap-salesflow"
 
     config_jsonschema = th.PropertiesList(
-        th.Property("account_id", ACCOUNT_ID,
-                    description="Salesflow account id (one account), a number or text. Use "
-                    "`accounts` for several."),
-        th.Property("token", th.StringType, secret=True,
-                    description="API token of `account_id` (Settings > LinkedIn account "
-                    "settings > Account API token)."),
-        th.Property("accounts", th.ArrayType(ACCOUNT), secret=True,
-                    description='Several accounts, each with its own token: '
-                    '[{"account_id": 7001, "token": "..."}] (ids as numbers or text).'),
-        th.Property("statistics_api_url", th.StringType, default="https://app.salesflow.io/api",
-                    description="Base URL of GetCampaignStatistics (documented on the app host)."),
-        th.Property("start_date", th.DateTimeType,
-                    description="Earliest analytics day and incoming message on a first sync "
-                    "(analytics default: the last 365 days)."),
-        th.Property("analytics_window_days", th.IntegerType, default=30,
-                    description="Days per analytics request (1-92)."),
-        th.Property("analytics_lookback_days", th.IntegerType, default=3,
-                    description="Trailing days of analytics re-read on every sync."),
+        th.Property(
+            "account_id",
+            ACCOUNT_ID,
+            description="Salesflow account id (one account), a number or text. Use "
+            "`accounts` for several.",
+        ),
+        th.Property(
+            "token",
+            th.StringType,
+            secret=True,
+            description="API token of `account_id` (Settings > LinkedIn account "
+            "settings > Account API token).",
+        ),
+        th.Property(
+            "accounts",
+            th.ArrayType(ACCOUNT),
+            secret=True,
+            description="Several accounts, each with its own token: "
+            '[{"account_id": 7001, "token": "..."}] (ids as numbers or text).',
+        ),
+        th.Property(
+            "statistics_api_url",
+            th.StringType,
+            default="https://app.salesflow.io/api",
+            description="Base URL of GetCampaignStatistics (documented on the app host).",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            description="Earliest analytics day and incoming message on a first sync "
+            "(analytics default: the last 365 days).",
+        ),
+        th.Property(
+            "analytics_window_days",
+            th.IntegerType,
+            default=30,
+            description="Days per analytics request (1-92).",
+        ),
+        th.Property(
+            "analytics_lookback_days",
+            th.IntegerType,
+            default=3,
+            description="Trailing days of analytics re-read on every sync.",
+        ),
         *common_properties(api_url="https://mvc.salesflow.io/api"),
-    ).to_dict()  # fmt: skip
+    ).to_dict()
 
     @property
     def tokens(self) -> dict[str, str]:

@@ -28,9 +28,16 @@ DEFAULT_LIFETIME_S = 3600
 class SalesRocksAuthenticator(OAuthAuthenticator):
     """Bearer tokens from `POST /auth/accessToken`."""
 
-    def __init__(self, *, api_url: str, username: str, password: str, timeout: int = 60,
-                 refresh_margin_s: float = 300.0,
-                 session: requests.Session | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        username: str,
+        password: str,
+        timeout: int = 60,
+        refresh_margin_s: float = 300.0,
+        session: requests.Session | None = None,
+    ) -> None:
         super().__init__(
             auth_endpoint=f"{api_url.rstrip('/')}/auth/accessToken",
             default_expiration=DEFAULT_LIFETIME_S,

@@ -54,8 +54,10 @@ class ListDataStream(PagedStream):
     max_passes = 5
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
-        return {"list_id": (context or {})["list_id"], **super().prepare_request_payload(
-            context, next_page_token)}  # fmt: skip
+        return {
+            "list_id": (context or {})["list_id"],
+            **super().prepare_request_payload(context, next_page_token),
+        }
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         emitted: set[str] = set()
@@ -71,9 +73,13 @@ class ListDataStream(PagedStream):
                 if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
                     if digest not in rejected:
                         rejected.add(digest)
-                        self.reject(row, "missing primary key _id" if oid is None else
-                                    "primary key repeated in one read with different content",
-                                    None if oid is None else {"_id": oid})  # fmt: skip
+                        self.reject(
+                            row,
+                            "missing primary key _id"
+                            if oid is None
+                            else "primary key repeated in one read with different content",
+                            None if oid is None else {"_id": oid},
+                        )
                     continue
                 shifted |= oid in read_in_pass  # rows moved forward: something was inserted
                 read_in_pass[oid] = digest
@@ -87,8 +93,9 @@ class ListDataStream(PagedStream):
                 return  # the list did not move while it was read
             self.logger.info(
                 "list_data: list %s changed while it was read (pass %d); reading it again",
-                (context or {}).get("list_id"), attempt,
-            )  # fmt: skip
+                (context or {}).get("list_id"),
+                attempt,
+            )
         raise VendorAPIError(
             f"Sales.Rocks list {(context or {}).get('list_id')} kept changing during "
             f"{self.max_passes} consecutive reads; run the sync again when it is quieter."
@@ -96,8 +103,9 @@ class ListDataStream(PagedStream):
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         rows = list(super().parse_response(response))
-        self._page_ids.append([_plain_id(r.get("_id")) if isinstance(r, dict) else None
-                               for r in rows])  # fmt: skip
+        self._page_ids.append(
+            [_plain_id(r.get("_id")) if isinstance(r, dict) else None for r in rows]
+        )
         return rows
 
     def _read_first_page(self, context: Context | None) -> list[str | None]:
@@ -116,13 +124,15 @@ class ListDataStream(PagedStream):
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         oid = _plain_id(row.pop("_id", None))
         list_id = row.pop("list_id", None) or (context or {}).get("list_id")
-        return self.conform({
-            "id": oid,
-            "list_id": list_id,
-            "name": row.get("name"),  # conformance makes text of anything else
-            "email": row.get("email"),
-            "columns": row,
-        })  # fmt: skip
+        return self.conform(
+            {
+                "id": oid,
+                "list_id": list_id,
+                "name": row.get("name"),  # conformance makes text of anything else
+                "email": row.get("email"),
+                "columns": row,
+            }
+        )
 
 
 class CampaignStatisticsStream(SalesRocksStream):

@@ -20,20 +20,40 @@ class TapSalesRocks(OutreachTap):
     name = "tap-salesrocks"
 
     config_jsonschema = th.PropertiesList(
-        th.Property("username", th.StringType, required=True,
-                    description="Sales.Rocks login (the app.sales.rocks user name)."),
-        th.Property("password", th.StringType, required=True, secret=True,
-                    description="Sales.Rocks password, exchanged for 60-minute bearer tokens."),
-        th.Property("campaign_ids", th.ArrayType(th.IntegerType),
-                    description="Drip campaign ids to report statistics for (the API cannot "
-                    "list campaigns)."),
-        th.Property("page_size", th.IntegerType, default=100,
-                    description=f"Rows per page of getLists and getListData (1-{MAX_PAGE_SIZE})."),
-        th.Property("token_refresh_margin_seconds", th.NumberType, default=300,
-                    description="Refresh the access token this long before it expires (at most "
-                    "a tenth of its lifetime)."),
+        th.Property(
+            "username",
+            th.StringType,
+            required=True,
+            description="Sales.Rocks login (the app.sales.rocks user name).",
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            required=True,
+            secret=True,
+            description="Sales.Rocks password, exchanged for 60-minute bearer tokens.",
+        ),
+        th.Property(
+            "campaign_ids",
+            th.ArrayType(th.IntegerType),
+            description="Drip campaign ids to report statistics for (the API cannot "
+            "list campaigns).",
+        ),
+        th.Property(
+            "page_size",
+            th.IntegerType,
+            default=100,
+            description=f"Rows per page of getLists and getListData (1-{MAX_PAGE_SIZE}).",
+        ),
+        th.Property(
+            "token_refresh_margin_seconds",
+            th.NumberType,
+            default=300,
+            description="Refresh the access token this long before it expires (at most "
+            "a tenth of its lifetime).",
+        ),
         *common_properties(api_url="https://api.sales.rocks"),
-    ).to_dict()  # fmt: skip
+    ).to_dict()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._authenticator: SalesRocksAuthenticator | None = None

@@ -29,24 +29,44 @@ SIGNPOST = re.compile(r'"replication_key_signpost": "[^"]*"')
 
 
 def salesblink(url: str) -> dict:
-    return {"api_key": DEFAULT_SALESBLINK_KEYS[0], "api_url": f"{url}/salesblink/api",
-            "rate_limit_requests": None, "retry_base_seconds": 0.01}  # fmt: skip
+    return {
+        "api_key": DEFAULT_SALESBLINK_KEYS[0],
+        "api_url": f"{url}/salesblink/api",
+        "rate_limit_requests": None,
+        "retry_base_seconds": 0.01,
+    }
 
 
 def salesflow(url: str) -> dict:
     accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
-    return {"accounts": accounts, "api_url": f"{url}/salesflow/api",
-            "statistics_api_url": f"{url}/salesflow/api", "retry_base_seconds": 0.01}  # fmt: skip
+    return {
+        "accounts": accounts,
+        "api_url": f"{url}/salesflow/api",
+        "statistics_api_url": f"{url}/salesflow/api",
+        "retry_base_seconds": 0.01,
+    }
 
 
 def salesrocks(url: str) -> dict:
-    return {"username": SR_USER, "password": SR_PASSWORD, "api_url": f"{url}/salesrocks",
-            "campaign_ids": [101, 102], "page_size": 20, "retry_base_seconds": 0.01}  # fmt: skip
+    return {
+        "username": SR_USER,
+        "password": SR_PASSWORD,
+        "api_url": f"{url}/salesrocks",
+        "campaign_ids": [101, 102],
+        "page_size": 20,
+        "retry_base_seconds": 0.01,
+    }
 
 
 #: Enough parents that several child partitions are in flight at once.
-COUNTS = {"salesblink.lists": 12, "salesblink.leads_per_list": 7, "salesblink.sequences": 9,
-          "salesflow.campaigns": 6, "salesrocks.lists": 9, "salesrocks.rows_per_list": 30}  # fmt: skip
+COUNTS = {
+    "salesblink.lists": 12,
+    "salesblink.leads_per_list": 7,
+    "salesblink.sequences": 9,
+    "salesflow.campaigns": 6,
+    "salesrocks.lists": 9,
+    "salesrocks.rows_per_list": 30,
+}
 TAPS = {"tap-salesblink": salesblink, "tap-salesflow": salesflow, "tap-salesrocks": salesrocks}
 #: Child streams per tap: the test fails if a run did not extract them.
 CHILDREN = {

@@ -15,8 +15,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Written by runs, never committed (see .gitignore): citing them is fine.
-GENERATED = {"build", "output", "reports", "warehouse", "dist", ".meltano", ".venv",
-             ".venv-meltano", ".venv-dagster", ".dagster", ".sandbox"}  # fmt: skip
+GENERATED = {
+    "build",
+    "output",
+    "reports",
+    "warehouse",
+    "dist",
+    ".meltano",
+    ".venv",
+    ".venv-meltano",
+    ".venv-dagster",
+    ".dagster",
+    ".sandbox",
+}
 TOP = sorted(p.name for p in ROOT.iterdir() if not p.name.startswith(".git"))
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _WORD = re.compile(

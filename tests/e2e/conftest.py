@@ -37,8 +37,12 @@ class MeltanoProject:
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(MELTANO), "--environment=dev", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert result.returncode == 0, f"meltano {' '.join(args)} failed:\n{result.stderr[-6000:]}"
         return result
 
@@ -74,15 +78,18 @@ def catalogs() -> dict[tuple[str, str], dict]:
             path.write_text(json.dumps(config))
             out = subprocess.run(
                 [str(VENV_BIN / f"tap-{vendor}"), "--config", str(path), "--discover"],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             for entry in json.loads(out.stdout)["streams"]:
                 properties = entry["schema"]["properties"]
                 found[(vendor, entry["tap_stream_id"])] = {
                     "keys": list(entry.get("key_properties") or []),
                     "timestamps": [
-                        name for name, prop in properties.items()
+                        name
+                        for name, prop in properties.items()
                         if prop.get("format") == "date-time"
                     ],
-                }  # fmt: skip
+                }
     return found

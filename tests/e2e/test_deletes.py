@@ -33,20 +33,36 @@ pytestmark = pytest.mark.e2e
 #: Full-table streams and their key properties, by tap (Sales.Rocks campaign_statistics is
 #: read for the chosen `campaign_ids` only, so it never retires: not selected here).
 STREAMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "salesblink": {"lists": ("id",), "list_leads": ("id",), "sequences": ("id",),
-                   "sequence_stats": ("sequence_id",), "users": ("id",)},
-    "salesflow": {"accounts": ("account_id", "Id"), "campaigns": ("account_id", "Id"),
-                  "webhooks": ("account_id", "Id"),
-                  "campaign_statistics": ("account_id", "CampaignId")},
+    "salesblink": {
+        "lists": ("id",),
+        "list_leads": ("id",),
+        "sequences": ("id",),
+        "sequence_stats": ("sequence_id",),
+        "users": ("id",),
+    },
+    "salesflow": {
+        "accounts": ("account_id", "Id"),
+        "campaigns": ("account_id", "Id"),
+        "webhooks": ("account_id", "Id"),
+        "campaign_statistics": ("account_id", "CampaignId"),
+    },
     "salesrocks": {"lists": ("uuid",), "list_data": ("id",)},
-}  # fmt: skip
-PLAN = {"salesblink.lists": 1, "salesblink.leads_per_list": 2, "salesblink.sequences": 1,
-        "salesflow.campaigns": 1, "salesflow.webhooks": 1, "salesrocks.lists": 1,
-        "salesrocks.rows_per_list": 3}  # fmt: skip
+}
+PLAN = {
+    "salesblink.lists": 1,
+    "salesblink.leads_per_list": 2,
+    "salesblink.sequences": 1,
+    "salesflow.campaigns": 1,
+    "salesflow.webhooks": 1,
+    "salesrocks.lists": 1,
+    "salesrocks.rows_per_list": 3,
+}
 #: Streams the plan deletes from (the others must simply stay live).
-DELETED_FROM = {("salesblink", s) for s in ("lists", "list_leads", "sequences", "sequence_stats")} | {
-    ("salesflow", s) for s in ("campaigns", "webhooks", "campaign_statistics")
-} | {("salesrocks", s) for s in ("lists", "list_data")}  # fmt: skip
+DELETED_FROM = (
+    {("salesblink", s) for s in ("lists", "list_leads", "sequences", "sequence_stats")}
+    | {("salesflow", s) for s in ("campaigns", "webhooks", "campaign_statistics")}
+    | {("salesrocks", s) for s in ("lists", "list_data")}
+)
 WAREHOUSES = ["postgres", "duckdb"]
 
 
@@ -90,9 +106,13 @@ class Pipeline:
 
     def run(self, *taps: str) -> None:
         result = subprocess.run(
-            self.command(*taps), cwd=ROOT, env=self.env, capture_output=True, text=True,
+            self.command(*taps),
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=900,
-        )  # fmt: skip
+        )
         assert result.returncode == 0, f"meltano run failed:\n{result.stderr[-6000:]}"
 
     def rows(self, vendor: str, stream: str) -> tuple[list[tuple], list[tuple]]:
@@ -112,8 +132,11 @@ class Pipeline:
     def truth(self, action: str) -> dict[tuple[str, str], set]:
         client = self.sandbox.client
         call = client.expected if action == "expected" else client.deleted
-        return {(v, s): {_key(k) for k in call(v, s)["keys"]}
-                for v, streams in STREAMS.items() for s in streams}  # fmt: skip
+        return {
+            (v, s): {_key(k) for k in call(v, s)["keys"]}
+            for v, streams in STREAMS.items()
+            for s in streams
+        }
 
     def check(self, retired_expected: dict[tuple[str, str], set]) -> dict[tuple[str, str], int]:
         """Every live key live, exactly the given keys retired, one row per key."""
@@ -216,13 +239,18 @@ def test_a_run_killed_mid_stream_retires_nothing(pipeline, after_deletes):
     assert pipeline.truth("expected")[("salesblink", "lists")], "a list is left to read"
     # The first request for leads stalls (the sandbox answers it after 120 s), so once the
     # lists were read the tap is mid-stream (lists written, leads not) until it is killed.
-    client.add_faults([{"vendor": "salesblink", "path": "/leads", "kind": "timeout",
-                        "seconds": 120, "times": 1}])  # fmt: skip
+    client.add_faults(
+        [{"vendor": "salesblink", "path": "/leads", "kind": "timeout", "seconds": 120, "times": 1}]
+    )
     client.clear_requests()
     process = subprocess.Popen(
-        pipeline.command("salesblink"), cwd=ROOT, env=pipeline.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        pipeline.command("salesblink"),
+        cwd=ROOT,
+        env=pipeline.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 300
         while not any(r["path"].endswith("/lists") for r in client.requests()):
@@ -271,8 +299,9 @@ def test_a_full_refresh_sweep_retires_deleted_members(pipeline, after_deletes):
     def run(*extra: str) -> None:
         command = pipeline.command("salesflow")
         command[3:3] = list(extra)  # after `run`
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                                timeout=900)  # fmt: skip
+        result = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
         assert result.returncode == 0, f"meltano run failed:\n{result.stderr[-6000:]}"
 
     def members() -> tuple[set, set]:
@@ -284,8 +313,10 @@ def test_a_full_refresh_sweep_retires_deleted_members(pipeline, after_deletes):
             con = psycopg.connect(pipeline.pg_url)
         with con:
             rows = con.execute(f'select {keys}, "_sdc_deleted_at" from {table}').fetchall()
-        return ({_key(r[:2]) for r in rows if r[2] is None},
-                {_key(r[:2]) for r in rows if r[2] is not None})  # fmt: skip
+        return (
+            {_key(r[:2]) for r in rows if r[2] is None},
+            {_key(r[:2]) for r in rows if r[2] is not None},
+        )
 
     run()  # the first members sync: no bookmark, every member
     client.configure(deletions={"salesflow.members": 3})

@@ -33,15 +33,23 @@ SCHEMA = {
             "properties": {"name": {"type": "string"}, "active": {"type": "boolean"}},
         },
         "free": {"type": ["object", "null"]},
-        "open": {"type": "object", "properties": {"a": {"type": "string"}},
-                 "additionalProperties": True},
+        "open": {
+            "type": "object",
+            "properties": {"a": {"type": "string"}},
+            "additionalProperties": True,
+        },
         "tags": {"type": "array", "items": {"type": "string"}},
         "bits": {"type": ["array", "null"], "items": {"type": ["boolean", "null"]}},
-        "people": {"type": "array", "items": {"type": "object", "properties": {
-            "email": {"type": "string"}, "vip": {"type": ["null", "boolean"]}}}},
+        "people": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"email": {"type": "string"}, "vip": {"type": ["null", "boolean"]}},
+            },
+        },
         "either": {"anyOf": [{"type": "string"}, {"type": "null"}]},
     },
-}  # fmt: skip
+}
 
 
 def sdk(record: dict, schema: dict) -> dict:
@@ -82,16 +90,29 @@ def test_names_what_it_drops():
     assert dropped == ["unknown", "owner.extra", "people.junk"]
 
 
-BOOLEANS = {"type": "object", "properties": {"b": {"type": ["boolean", "null"]},
-                                             "extra": {"type": ["object", "null"]}}}  # fmt: skip
+BOOLEANS = {
+    "type": "object",
+    "properties": {"b": {"type": ["boolean", "null"]}, "extra": {"type": ["object", "null"]}},
+}
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, True), (False, False), ("true", True), ("false", False), ("TRUE ", True),
-     (1, True), (0, False), (1.0, True), ("1", True), ("0", False), ("yes", True),
-     ("No", False)],
-)  # fmt: skip
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("false", False),
+        ("TRUE ", True),
+        (1, True),
+        (0, False),
+        (1.0, True),
+        ("1", True),
+        ("0", False),
+        ("yes", True),
+        ("No", False),
+    ],
+)
 def test_booleans_parse_right(raw, expected):
     record, _ = ours({"b": raw}, BOOLEANS, "extra")
     assert record == {"b": expected}
@@ -107,32 +128,52 @@ def test_a_boolean_that_is_none_of_those_is_nulled_and_kept_raw(raw):
 
 def test_values_that_do_not_fit_are_nulled_kept_raw_and_named():
     record = {
-        "id": {"first": "a@example.com"}, "count": "many", "score": "1.5e2",
-        "owner": {"name": ["a", "b"], "active": "nope"}, "tags": ["x", {"y": 1}, 3],
-        "people": "not a list", "free": [1], "strict_flag": "0",
-    }  # fmt: skip
+        "id": {"first": "a@example.com"},
+        "count": "many",
+        "score": "1.5e2",
+        "owner": {"name": ["a", "b"], "active": "nope"},
+        "tags": ["x", {"y": 1}, 3],
+        "people": "not a list",
+        "free": [1],
+        "strict_flag": "0",
+    }
     schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "extra": {"type": "object"}}}
     dropped, nulled = Conformance(schema).apply(record, "extra")
     assert record == {
-        "id": '{"first":"a@example.com"}', "count": None, "score": 150.0,
-        "owner": {"name": '["a","b"]', "active": None}, "tags": ["x", '{"y":1}', "3"],
-        "people": None, "free": None, "strict_flag": False,
-        "extra": {"count": "many", "owner.active": "nope", "people": "not a list",
-                  "free": [1]},
-    }  # fmt: skip
+        "id": '{"first":"a@example.com"}',
+        "count": None,
+        "score": 150.0,
+        "owner": {"name": '["a","b"]', "active": None},
+        "tags": ["x", '{"y":1}', "3"],
+        "people": None,
+        "free": None,
+        "strict_flag": False,
+        "extra": {"count": "many", "owner.active": "nope", "people": "not a list", "free": [1]},
+    }
     assert dropped == []
     assert sorted(nulled) == ["count", "free", "owner.active", "people"]
 
 
 def test_text_numbers_and_lists_in_string_columns():
-    schema = {"type": "object", "properties": {
-        "n": {"type": "integer"}, "x": {"type": "number"}, "s": {"type": ["string", "null"]},
-        "when": {"type": ["string", "null"], "format": "date-time"},
-        "extra": {"type": "object"}}}  # fmt: skip
+    schema = {
+        "type": "object",
+        "properties": {
+            "n": {"type": "integer"},
+            "x": {"type": "number"},
+            "s": {"type": ["string", "null"]},
+            "when": {"type": ["string", "null"], "format": "date-time"},
+            "extra": {"type": "object"},
+        },
+    }
     record = {"n": " 42 ", "x": "3", "s": ["a@example.com", "b@example.com"], "when": 17}
     _, nulled = Conformance(schema).apply(record, "extra")
-    assert record == {"n": 42, "x": 3.0, "s": '["a@example.com","b@example.com"]',
-                      "when": None, "extra": {"when": 17}}  # fmt: skip
+    assert record == {
+        "n": 42,
+        "x": 3.0,
+        "s": '["a@example.com","b@example.com"]',
+        "when": None,
+        "extra": {"when": 17},
+    }
     assert nulled == ["when"]
 
 
@@ -144,9 +185,13 @@ def test_no_extra_column_still_nulls_and_counts():
 
 
 def test_selected_schema_prunes_deselected_properties():
-    mask = {(): True, ("properties", "id"): True, ("properties", "owner"): True,
-            ("properties", "owner", "properties", "name"): False,
-            ("properties", "tags"): False}  # fmt: skip
+    mask = {
+        (): True,
+        ("properties", "id"): True,
+        ("properties", "owner"): True,
+        ("properties", "owner", "properties", "name"): False,
+        ("properties", "tags"): False,
+    }
     pruned = selected_schema(SCHEMA, mask)
     assert "tags" not in pruned["properties"]
     assert list(pruned["properties"]["owner"]["properties"]) == ["active"]
@@ -159,17 +204,22 @@ def _value(schema: dict, rng: random.Random, depth: int = 0):
     kind = rng.choice(kinds if isinstance(kinds, list) else [kinds])
     if kind == "object" and depth < 3:
         props = schema.get("properties") or {"k": {"type": "string"}}
-        value = {name: _value(sub, rng, depth + 1) for name, sub in props.items()
-                 if rng.random() < 0.8}  # fmt: skip
+        value = {
+            name: _value(sub, rng, depth + 1) for name, sub in props.items() if rng.random() < 0.8
+        }
         if rng.random() < 0.3:
             value["undeclared"] = rng.randint(0, 1)
         return value
     if kind == "array" and depth < 3:
         items = schema.get("items") or {"type": "string"}
         return [_value(items, rng, depth + 1) for _ in range(rng.randint(0, 3))]
-    return {"integer": rng.randint(-1, 2), "number": rng.choice([0.5, 2.0, float("inf")]),
-            "boolean": rng.choice([True, False]), "string": rng.choice(["", "x", "0"]),
-            "null": None}.get(kind, "x")  # fmt: skip
+    return {
+        "integer": rng.randint(-1, 2),
+        "number": rng.choice([0.5, 2.0, float("inf")]),
+        "boolean": rng.choice([True, False]),
+        "string": rng.choice(["", "x", "0"]),
+        "null": None,
+    }.get(kind, "x")
 
 
 @pytest.mark.parametrize(

@@ -26,11 +26,25 @@ def test_edges_of_the_usable_range(raw, expected):
 
 @pytest.mark.parametrize(
     "raw",
-    [0, -1, 86_399_999, "-5", 1.5, MAX_EPOCH_MS, 10**20, "253402300800000", float("inf"),
-     float("nan"), "0001-01-01T00:00:00", "0001-01-01T00:00:00.0000000+00:00",
-     "0001-01-01 00:00:00", "0001-01-01", "0001-01-01T00:30:00+01:00",
-     "9999-12-31T23:30:00-01:00"],
-)  # fmt: skip
+    [
+        0,
+        -1,
+        86_399_999,
+        "-5",
+        1.5,
+        MAX_EPOCH_MS,
+        10**20,
+        "253402300800000",
+        float("inf"),
+        float("nan"),
+        "0001-01-01T00:00:00",
+        "0001-01-01T00:00:00.0000000+00:00",
+        "0001-01-01 00:00:00",
+        "0001-01-01",
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:30:00-01:00",
+    ],
+)
 def test_impossible_values_raise_impossible_timestamp(raw):
     with pytest.raises(ImpossibleTimestamp):
         to_utc_iso(raw)
@@ -48,8 +62,11 @@ def test_a_feed_event_with_an_impossible_time_lands_null_with_the_raw_kept(caplo
     assert [r["time"] for r in rows] == [None, None, "2026-11-01T00:00:00.000Z", None]
     assert [r["time_ms"] for r in rows] == [253_402_300_800_000, -5, 1_793_491_200_000, 5]
     assert [r.get("extra") for r in rows] == [
-        {"time": 253_402_300_800_000}, {"time": -5}, None, {"time": 5},
-    ]  # fmt: skip
+        {"time": 253_402_300_800_000},
+        {"time": -5},
+        None,
+        {"time": 5},
+    ]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert sum("is not a usable timestamp" in w for w in warnings) == 1  # the first, then a count
     assert any(
@@ -59,12 +76,21 @@ def test_a_feed_event_with_an_impossible_time_lands_null_with_the_raw_kept(caplo
 
 
 def test_the_dotnet_no_date_lands_null_not_as_year_1():
-    tap = TapSalesflow(config={"accounts": [{"account_id": "1", "token": "t"}],
-                               "api_url": "https://sandbox.invalid/api"})  # fmt: skip
+    tap = TapSalesflow(
+        config={
+            "accounts": [{"account_id": "1", "token": "t"}],
+            "api_url": "https://sandbox.invalid/api",
+        }
+    )
     stream = tap.streams["members"]
-    row = stream.post_process({"MemberId": 1, "ConnectedAt": "0001-01-01T00:00:00",
-                               "LastModifiedAt": "2026-10-01T00:00:00.1234567+02:00"},
-                              {"account_id": "1"})  # fmt: skip
+    row = stream.post_process(
+        {
+            "MemberId": 1,
+            "ConnectedAt": "0001-01-01T00:00:00",
+            "LastModifiedAt": "2026-10-01T00:00:00.1234567+02:00",
+        },
+        {"account_id": "1"},
+    )
     assert row["ConnectedAt"] is None
     assert row["extra"]["ConnectedAt"] == "0001-01-01T00:00:00"
     assert row["LastModifiedAt"] == "2026-09-30T22:00:00.1234567Z"

@@ -22,10 +22,13 @@ def test_registry_masks_raw_url_and_json_forms():
 def test_config_walk_finds_nested_secrets():
     registry = SecretRegistry()
     registry.add_from_config(
-        {"accounts": [{"account_id": "1", "token": "aaa-111"}], "password": "pw-xyz",
-         "custom": "keep-me"},
+        {
+            "accounts": [{"account_id": "1", "token": "aaa-111"}],
+            "password": "pw-xyz",
+            "custom": "keep-me",
+        },
         secret_keys={"custom_secret"},
-    )  # fmt: skip
+    )
     assert registry.redact("aaa-111 pw-xyz keep-me") == f"{MASK} {MASK} keep-me"
 
 

@@ -44,8 +44,11 @@ def test_kept_rows_are_written_after_one_schema_and_counted():
         ("leads", "dup", '{"id":1}', '{"id":1}'),
     ]
     assert all(r["extracted_at"].endswith("+00:00") for r in out.rows)
-    assert ledger.rejected == {("leads", "not a JSON object (null)"): 1,
-                               ("leads", "null primary key id"): 1, ("leads", "dup"): 1}  # fmt: skip
+    assert ledger.rejected == {
+        ("leads", "not a JSON object (null)"): 1,
+        ("leads", "null primary key id"): 1,
+        ("leads", "dup"): 1,
+    }
 
 
 def test_fail_mode_raises_one_paragraph_and_writes_nothing():

@@ -54,14 +54,21 @@ def test_the_quoted_body_is_cut_and_masked():
 
 
 def test_the_error_is_one_paragraph_naming_endpoint_expectation_and_state():
-    error = shape_error(vendor="SalesBlink", stream="list_leads", path="/public/v1.0.0/lists/1/leads",
-                        status=200, shape=LEADS, found="'data' is an array",
-                        content=b'{"data": []}')  # fmt: skip
+    error = shape_error(
+        vendor="SalesBlink",
+        stream="list_leads",
+        path="/public/v1.0.0/lists/1/leads",
+        status=200,
+        shape=LEADS,
+        found="'data' is an array",
+        content=b'{"data": []}',
+    )
     assert isinstance(error, ResponseShapeError)
     text = str(error)
     assert "\n" not in text
-    assert text.startswith("SalesBlink answered /public/v1.0.0/lists/1/leads (stream "
-                           "'list_leads') with HTTP 200")  # fmt: skip
+    assert text.startswith(
+        "SalesBlink answered /public/v1.0.0/lists/1/leads (stream 'list_leads') with HTTP 200"
+    )
     assert "expected a JSON object whose 'data' is an object" in text
     assert "but 'data' is an array" in text and "'{\"data\": []}'" in text
     assert "state saved so far is kept" in text

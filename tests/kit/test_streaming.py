@@ -14,11 +14,19 @@ from outreach_kit import streaming
 from outreach_kit.streaming import spool_json
 
 RECORDS = [
-    {"Id": i, "Text": "Gerne \u2013 n\u00e4chste Woche? \U0001f44d", "Score": i / 4, "Whole": 2.0,
-     "Big": 10**15 + i, "Exp": 1e-7, "Seen": i % 2 == 0, "None": None,
-     "Nested": {"List": [1, 2.5, "x", None, {"deep": []}]}}
+    {
+        "Id": i,
+        "Text": "Gerne \u2013 n\u00e4chste Woche? \U0001f44d",
+        "Score": i / 4,
+        "Whole": 2.0,
+        "Big": 10**15 + i,
+        "Exp": 1e-7,
+        "Seen": i % 2 == 0,
+        "None": None,
+        "Nested": {"List": [1, 2.5, "x", None, {"deep": []}]},
+    }
     for i in range(200)
-]  # fmt: skip
+]
 ARRAY = json.dumps(RECORDS).encode()
 #: name -> (status, content type, body, bytes actually sent or None for all)
 BODIES: dict[str, tuple[int, str, bytes, int | None]] = {
@@ -107,10 +115,13 @@ def test_whitespace_and_an_empty_array(server):
         assert list(body.items()) == []
 
 
-@pytest.mark.parametrize(("path", "reason"), [
-    ("/truncated", "premature EOF"),
-    ("/garbage", "trailing garbage"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/truncated", "premature EOF"),
+        ("/garbage", "trailing garbage"),
+    ],
+)
 def test_an_array_that_is_not_one_complete_value_is_flagged_not_parsed(server, path, reason):
     with fetch(server, path) as body:
         assert body.kind == "array"
@@ -121,11 +132,14 @@ def test_an_array_that_is_not_one_complete_value_is_flagged_not_parsed(server, p
             next(body.items())
 
 
-@pytest.mark.parametrize(("path", "kind", "complete"), [
-    ("/html", None, False),
-    ("/envelope", "object", True),
-    ("/nothing", None, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "kind", "complete"),
+    [
+        ("/html", None, False),
+        ("/envelope", "object", True),
+        ("/nothing", None, False),
+    ],
+)
 def test_other_bodies_are_described_and_kept_whole(server, path, kind, complete):
     with fetch(server, path) as body:
         assert (body.kind, body.complete) == (kind, complete)

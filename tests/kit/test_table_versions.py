@@ -24,31 +24,57 @@ from outreach_sandbox import (
 )
 
 SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
-COUNTS = {"salesblink.lists": 4, "salesblink.leads_per_list": 5, "salesblink.sequences": 3,
-          "salesblink.campaigns": 2, "salesflow.campaigns": 3, "salesrocks.lists": 3,
-          "salesrocks.rows_per_list": 6}  # fmt: skip
+COUNTS = {
+    "salesblink.lists": 4,
+    "salesblink.leads_per_list": 5,
+    "salesblink.sequences": 3,
+    "salesblink.campaigns": 2,
+    "salesflow.campaigns": 3,
+    "salesrocks.lists": 3,
+    "salesrocks.rows_per_list": 6,
+}
 
 
 def configs(url: str) -> dict[str, dict]:
     accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
     return {
-        "tap-salesblink": {"api_key": DEFAULT_SALESBLINK_KEYS[0], "api_url": f"{url}/salesblink/api",
-                           "rate_limit_requests": None, "retry_base_seconds": 0.01},
-        "tap-salesflow": {"accounts": accounts, "api_url": f"{url}/salesflow/api",
-                          "statistics_api_url": f"{url}/salesflow/api", "retry_base_seconds": 0.01},
-        "tap-salesrocks": {"username": SR_USER, "password": SR_PASSWORD,
-                           "api_url": f"{url}/salesrocks", "campaign_ids": [101, 102],
-                           "retry_base_seconds": 0.01},
-    }  # fmt: skip
+        "tap-salesblink": {
+            "api_key": DEFAULT_SALESBLINK_KEYS[0],
+            "api_url": f"{url}/salesblink/api",
+            "rate_limit_requests": None,
+            "retry_base_seconds": 0.01,
+        },
+        "tap-salesflow": {
+            "accounts": accounts,
+            "api_url": f"{url}/salesflow/api",
+            "statistics_api_url": f"{url}/salesflow/api",
+            "retry_base_seconds": 0.01,
+        },
+        "tap-salesrocks": {
+            "username": SR_USER,
+            "password": SR_PASSWORD,
+            "api_url": f"{url}/salesrocks",
+            "campaign_ids": [101, 102],
+            "retry_base_seconds": 0.01,
+        },
+    }
 
 
 #: The full-table streams of each tap (issue 15), and those that say "this is all of it".
 FULL_TABLE = {
-    "tap-salesblink": {"lists", "list_leads", "sequences", "sequence_stats", "users",
-                       "campaigns", "prospects", "team_members"},
+    "tap-salesblink": {
+        "lists",
+        "list_leads",
+        "sequences",
+        "sequence_stats",
+        "users",
+        "campaigns",
+        "prospects",
+        "team_members",
+    },
     "tap-salesflow": {"accounts", "campaigns", "webhooks", "campaign_statistics"},
     "tap-salesrocks": {"lists", "list_data", "campaign_statistics"},
-}  # fmt: skip
+}
 #: Read only for the ids in `campaign_ids` (the API cannot list campaigns): never activated.
 CHOSEN_PARTITIONS = {"tap-salesrocks": {"campaign_statistics"}}
 #: Incremental, but read whole without a bookmark: a run without state is a sweep.
@@ -103,16 +129,18 @@ def test_full_table_streams_activate_their_version_after_their_last_record(sandb
     for stream, found in activated.items():
         assert len(found) == 1, f"{stream}: one ACTIVATE_VERSION, not one per partition"
         records = [
-            (i, m) for i, m in enumerate(run.messages)
+            (i, m)
+            for i, m in enumerate(run.messages)
             if m["type"] == "RECORD" and m["stream"] == stream
-        ]  # fmt: skip
+        ]
         assert records, f"{stream} extracted nothing"
         assert all(m.get("version") == version for _, m in records), stream
         assert records[-1][0] < found[0][0], f"{stream}: ACTIVATE_VERSION before a record"
     incremental = [
-        m for m in run.messages
+        m
+        for m in run.messages
         if m["type"] == "RECORD" and m["stream"] not in FULL_TABLE[tap] | swept
-    ]  # fmt: skip
+    ]
     assert all(m.get("version") is None for m in incremental), "incremental: no version"
     for stream in CHOSEN_PARTITIONS.get(tap, ()):
         assert f"{stream}: no ACTIVATE_VERSION: the setting 'campaign_ids'" in run.stderr
@@ -122,8 +150,11 @@ def test_full_table_streams_activate_their_version_after_their_last_record(sandb
 def test_a_run_failing_half_way_activates_nothing_it_did_not_finish(sandbox, concurrency):
     """A list's leads fail for good: neither lists nor list_leads (nor anything after) is
     activated; a failure in a later stream leaves the streams finished before it activated."""
-    config = {**configs(sandbox.url)["tap-salesblink"], "max_retries": 0,
-              "concurrency": concurrency}  # fmt: skip
+    config = {
+        **configs(sandbox.url)["tap-salesblink"],
+        "max_retries": 0,
+        "concurrency": concurrency,
+    }
     lists = sorted(sandbox.control.expected("salesblink", "lists")["keys"])
     sandbox.control.clear_faults()
     sandbox.control.add_faults(
@@ -194,10 +225,13 @@ def test_an_aborted_read_activates_nothing():
     for a child, goes on with the next partition): only streams read whole are activated.
     One list with several leads: the list is read whole, its leads are cut short."""
     with SandboxServer(seed=23, scale=0.2, counts={**COUNTS, "salesblink.lists": 1}) as server:
-        run = run_tap("tap-salesblink", configs(server.url)["tap-salesblink"],
-                      args=("--test", "records"))  # fmt: skip
-        expected = {s: len(server.control.expected("salesblink", s)["keys"])
-                    for s in ("lists", "users", "team_members")}  # fmt: skip
+        run = run_tap(
+            "tap-salesblink", configs(server.url)["tap-salesblink"], args=("--test", "records")
+        )
+        expected = {
+            s: len(server.control.expected("salesblink", s)["keys"])
+            for s in ("lists", "users", "team_members")
+        }
     assert run.returncode == 0, run.stderr[-3000:]
     records = run.by_stream()
     for stream in ("list_leads", "sequences", "campaigns", "prospects"):
@@ -208,9 +242,11 @@ def test_an_aborted_read_activates_nothing():
 
 @pytest.mark.parametrize(
     ("tap", "vendor", "path", "stream"),
-    [("tap-salesrocks", "salesrocks", "getListData", "list_data"),
-     ("tap-salesblink", "salesblink", "/leads", "list_leads")],
-)  # fmt: skip
+    [
+        ("tap-salesrocks", "salesrocks", "getListData", "list_data"),
+        ("tap-salesblink", "salesblink", "/leads", "list_leads"),
+    ],
+)
 def test_an_empty_first_page_is_asked_again_before_it_retires_a_partition(
     tap, vendor, path, stream
 ):

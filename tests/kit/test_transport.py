@@ -56,9 +56,16 @@ def test_origin_and_its_display_drop_user_info_path_and_query():
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("localhost", True), ("127.0.0.1", True), ("127.9.8.7", True), ("[::1]", True),
-     ("10.0.0.1", False), ("api.example.com", False), ("localhost.example.com", False)],
-)  # fmt: skip
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.9.8.7", True),
+        ("[::1]", True),
+        ("10.0.0.1", False),
+        ("api.example.com", False),
+        ("localhost.example.com", False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -86,8 +93,12 @@ def test_a_redirect_to_another_host_is_refused_before_anything_reaches_it(status
     ):
         session = GuardedSession.for_config({"api_url": vendor.url})
         with pytest.raises(RedirectRefusedError) as refused:
-            session.post(f"{vendor.url}/auth?token={SECRET}", json={"password": SECRET},
-                         headers={"Authorization": SECRET}, timeout=5)  # fmt: skip
+            session.post(
+                f"{vendor.url}/auth?token={SECRET}",
+                json={"password": SECRET},
+                headers={"Authorization": SECRET},
+                timeout=5,
+            )
         message = str(refused.value)
         assert vendor.url in message and elsewhere.url in message and f"HTTP {status}" in message
         assert "'api_url'" in message and SECRET not in message and "steal" not in message
@@ -117,8 +128,9 @@ def test_same_origin_redirects_are_followed_and_logged_at_info(status, caplog):
         vendor._server.reply = _redirecting(f"{vendor.url}/moved", status)
         session = GuardedSession(logger=logging.getLogger("tap-test"))
         with caplog.at_level(logging.INFO, logger="tap-test"):
-            response = session.post(f"{vendor.url}/start?token={SECRET}", json={"a": "BODY-42"},
-                                    timeout=5)  # fmt: skip
+            response = session.post(
+                f"{vendor.url}/start?token={SECRET}", json={"a": "BODY-42"}, timeout=5
+            )
         assert response.status_code == 200
         followed = json.loads(response.content)
         # 307/308 keep the method and body; 301/302/303 turn a POST into a GET (RFC 9110).

@@ -53,8 +53,17 @@ class Report:
         self.rows: list[tuple] = []
         self.sections: dict[str, Section] = {}
 
-    def add(self, tap: str, scenario: str, runs: int, expected: int, landed: int, lost: int,
-            duplicated: int, leaks: int) -> None:  # fmt: skip
+    def add(
+        self,
+        tap: str,
+        scenario: str,
+        runs: int,
+        expected: int,
+        landed: int,
+        lost: int,
+        duplicated: int,
+        leaks: int,
+    ) -> None:
         self.rows.append((tap, scenario, runs, expected, landed, lost, duplicated, leaks))
 
     def section(self, title: str, intro: str, columns: list[str]) -> Section:
@@ -85,8 +94,12 @@ class Report:
             ]
             lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in self.rows]
             totals = [sum(row[i] for row in self.rows) for i in (5, 6, 7)]
-            lines += ["", f"Total over {len(self.rows)} scenarios: lost {totals[0]}, duplicated "
-                      f"{totals[1]}, leaks {totals[2]}.", ""]  # fmt: skip
+            lines += [
+                "",
+                f"Total over {len(self.rows)} scenarios: lost {totals[0]}, duplicated "
+                f"{totals[1]}, leaks {totals[2]}.",
+                "",
+            ]
         for title in sorted(self.sections):
             section = self.sections[title]
             section.rows.sort(key=lambda row: tuple(str(c) for c in row[:2]))

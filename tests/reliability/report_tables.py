@@ -15,9 +15,8 @@ HOSTILE = (
     "Sandbox modes that bend responses the way real vendors do. Each row is a tap run (and, "
     "where it fails clearly, the resumed run) against one mode, scored against the sandbox's "
     "ground truth.",
-    ["tap", "mode", "expected", "landed", "lost", "duplicated", "corrupted", "rejected",
-     "outcome"],
-)  # fmt: skip
+    ["tap", "mode", "expected", "landed", "lost", "duplicated", "corrupted", "rejected", "outcome"],
+)
 #: The credentials table: redirects, plain HTTP and long waits; *sent elsewhere* counts
 #: credentials (raw or encoded, in URL, headers or body) that reached the second host.
 CREDENTIALS = (

@@ -35,8 +35,11 @@ class TapSpec:
         return {**self.make_config(url), "retry_base_seconds": 0.01, "request_timeout": 2, **extra}
 
     def secrets(self, server: SandboxServer) -> list[str]:
-        base = {"salesblink": [SB_KEY], "salesflow": list(DEFAULT_SALESFLOW_ACCOUNTS.values()),
-                "salesrocks": [SR_PASSWORD]}[self.vendor]  # fmt: skip
+        base = {
+            "salesblink": [SB_KEY],
+            "salesflow": list(DEFAULT_SALESFLOW_ACCOUNTS.values()),
+            "salesrocks": [SR_PASSWORD],
+        }[self.vendor]
         return base + self.extra_secrets(server)
 
     def key(self, stream: str, record: dict) -> tuple[str, ...]:
@@ -134,7 +137,10 @@ def scenarios(spec: TapSpec) -> list[tuple[str, list[dict]]]:
     out = [
         ("429 with Retry-After", [{"vendor": v, "path": data, "kind": "429", "retry_after": 1}]),
         ("429 without Retry-After", [{"vendor": v, "path": data, "kind": "429_no_retry_after"}]),
-        ("burst of 500/502/503", [{"vendor": v, "path": data, "kind": k} for k in ("500", "502", "503")]),
+        (
+            "burst of 500/502/503",
+            [{"vendor": v, "path": data, "kind": k} for k in ("500", "502", "503")],
+        ),
         ("connection reset mid-body", [{"vendor": v, "path": data, "kind": "reset_mid_body"}]),
         ("connection reset", [{"vendor": v, "path": data, "kind": "reset"}]),
         ("read timeout", [{"vendor": v, "path": data, "kind": "timeout", "seconds": 2.5}]),
@@ -142,13 +148,26 @@ def scenarios(spec: TapSpec) -> list[tuple[str, list[dict]]]:
         ("HTML error page with 200", [{"vendor": v, "path": data, "kind": "html_200"}]),
         ("success:false with 200", [{"vendor": v, "path": data, "kind": "success_false"}]),
         ("401 mid-sync", [{"vendor": v, "path": data, "kind": "401", "after": 1}]),
-    ]  # fmt: skip
+    ]
     if spec.paged_path:
         out += [
-            ("empty page in the middle", [{"vendor": v, "path": paged, "kind": "empty_page", "after": 2}]),
-            ("record repeated across a page boundary",
-             [{"vendor": v, "path": paged, "kind": "duplicate_boundary", "after": 2, "times": 3}]),
-        ]  # fmt: skip
+            (
+                "empty page in the middle",
+                [{"vendor": v, "path": paged, "kind": "empty_page", "after": 2}],
+            ),
+            (
+                "record repeated across a page boundary",
+                [
+                    {
+                        "vendor": v,
+                        "path": paged,
+                        "kind": "duplicate_boundary",
+                        "after": 2,
+                        "times": 3,
+                    }
+                ],
+            ),
+        ]
     if spec.vendor == "salesrocks":
         out.append(
             ("token expiry", [{"vendor": v, "path": data, "kind": "expire_token", "after": 2}])
@@ -168,9 +187,25 @@ def bad_inputs(spec: TapSpec, url: str) -> list[tuple[str, dict, dict]]:
         ("foreign state file", good, {"state": json.dumps({"bookmarks": {"deals": {"x": 1}}})}),
         ("state that is not a Singer state", good, {"state": json.dumps({"bookmarks": [1, 2]})}),
         ("empty catalog", good, {"catalog": json.dumps({"streams": []})}),
-        ("catalog naming unknown streams", good, {"catalog": json.dumps(
-            {"streams": [{"tap_stream_id": "deals", "stream": "deals", "schema": {}, "metadata": []}]})}),
-    ]  # fmt: skip
+        (
+            "catalog naming unknown streams",
+            good,
+            {
+                "catalog": json.dumps(
+                    {
+                        "streams": [
+                            {
+                                "tap_stream_id": "deals",
+                                "stream": "deals",
+                                "schema": {},
+                                "metadata": [],
+                            }
+                        ]
+                    }
+                )
+            },
+        ),
+    ]
     if spec.has_start_date:
         cases.insert(2, ("malformed start_date", {**good, "start_date": "31/01/2024"}, {}))
     return cases

@@ -22,8 +22,11 @@ from outreach_sandbox import SandboxServer
 
 DEBUG = {"LOGLEVEL": "DEBUG"}
 #: Every redirect status, spread over the taps (the kit tests run all five on each session).
-CROSS_ORIGIN_STATUSES = {"tap-salesblink": (301, 303), "tap-salesflow": (302, 307),
-                         "tap-salesrocks": (307, 308)}  # fmt: skip
+CROSS_ORIGIN_STATUSES = {
+    "tap-salesblink": (301, 303),
+    "tap-salesflow": (302, 307),
+    "tap-salesrocks": (307, 308),
+}
 #: Same-origin redirects: GET APIs take any status; Sales.Rocks POSTs keep their body on 307.
 SAME_ORIGIN_STATUS = {"tap-salesblink": 302, "tap-salesflow": 301, "tap-salesrocks": 307}
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy")
@@ -37,8 +40,9 @@ class Case:
         self.spec, self.server, self.elsewhere = spec, server, elsewhere
         self.runs: list[TapRun] = []
 
-    def run(self, config: dict | None = None, env: dict | None = None,
-            state: dict | None = None) -> TapRun:  # fmt: skip
+    def run(
+        self, config: dict | None = None, env: dict | None = None, state: dict | None = None
+    ) -> TapRun:
         config = config if config is not None else self.spec.config(self.server.url)
         result = run_tap(self.spec.tap, config, state=state, env={**DEBUG, **(env or {})})
         self.runs.append(result)
@@ -47,8 +51,9 @@ class Case:
     def error(self, run: TapRun) -> str:
         """The one paragraph of a failed run (asserted to be the last stderr line)."""
         assert run.returncode != 0, run.stderr[-2000:]
-        errors = [line for line in run.stderr.splitlines()
-                  if line.startswith(f"{self.spec.tap}: error: ")]  # fmt: skip
+        errors = [
+            line for line in run.stderr.splitlines() if line.startswith(f"{self.spec.tap}: error: ")
+        ]
         assert len(errors) == 1, run.stderr[-2000:]
         assert run.stderr.strip().splitlines()[-1] == errors[0]
         return errors[0]
@@ -106,10 +111,18 @@ def _origin(url: str) -> str:
 def test_redirect_to_another_host_is_refused(case, reliability_report):
     spec = case.spec
     for status in CROSS_ORIGIN_STATUSES[spec.tap]:
-        case.server.control.add_faults([{
-            "vendor": spec.vendor, "path": spec.data_path, "kind": "redirect", "status": status,
-            "after": 1, "location": f"{case.elsewhere.url}{{path}}?{{query}}",
-        }])  # fmt: skip
+        case.server.control.add_faults(
+            [
+                {
+                    "vendor": spec.vendor,
+                    "path": spec.data_path,
+                    "kind": "redirect",
+                    "status": status,
+                    "after": 1,
+                    "location": f"{case.elsewhere.url}{{path}}?{{query}}",
+                }
+            ]
+        )
         failed = case.run()
         case.assert_faults_fired()
         message = case.error(failed)
@@ -119,17 +132,28 @@ def test_redirect_to_another_host_is_refused(case, reliability_report):
         case.resume(failed)
         assert case.lost() == 0
     statuses = "/".join(str(s) for s in CROSS_ORIGIN_STATUSES[spec.tap])
-    case.report(reliability_report, f"redirect to another host (HTTP {statuses}) on data",
-                "refused with one paragraph, resumed complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        f"redirect to another host (HTTP {statuses}) on data",
+        "refused with one paragraph, resumed complete",
+    )
 
 
-@pytest.mark.parametrize("case", [t for t in TAPS if t.vendor == "salesrocks"],
-                         ids=lambda s: s.tap, indirect=True)  # fmt: skip
+@pytest.mark.parametrize(
+    "case", [t for t in TAPS if t.vendor == "salesrocks"], ids=lambda s: s.tap, indirect=True
+)
 def test_login_redirect_to_another_host_never_carries_the_password(case, reliability_report):
-    case.server.control.add_faults([{
-        "vendor": "salesrocks", "path": "/auth/accessToken", "kind": "redirect", "status": 307,
-        "location": f"{case.elsewhere.url}{{path}}",
-    }])  # fmt: skip
+    case.server.control.add_faults(
+        [
+            {
+                "vendor": "salesrocks",
+                "path": "/auth/accessToken",
+                "kind": "redirect",
+                "status": 307,
+                "location": f"{case.elsewhere.url}{{path}}",
+            }
+        ]
+    )
     failed = case.run()
     case.assert_faults_fired()
     message = case.error(failed)
@@ -138,28 +162,52 @@ def test_login_redirect_to_another_host_never_carries_the_password(case, reliabi
     assert not [m for m in failed.messages if m["type"] in ("RECORD", "STATE")]
     case.resume(failed)
     assert case.lost() == 0
-    case.report(reliability_report, "login answered 307 to another host",
-                "refused with one paragraph, resumed complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        "login answered 307 to another host",
+        "refused with one paragraph, resumed complete",
+    )
 
 
 @_taps()
 def test_same_origin_redirect_is_followed_and_logged(case, reliability_report):
     status = SAME_ORIGIN_STATUS[case.spec.tap]
-    case.server.control.add_faults([{"vendor": case.spec.vendor, "path": case.spec.data_path,
-                                     "kind": "redirect", "status": status, "after": 1}])  # fmt: skip
+    case.server.control.add_faults(
+        [
+            {
+                "vendor": case.spec.vendor,
+                "path": case.spec.data_path,
+                "kind": "redirect",
+                "status": status,
+                "after": 1,
+            }
+        ]
+    )
     run = case.run()
     assert run.returncode == 0, run.stderr[-2000:]
     case.assert_faults_fired()
     assert f"Followed a same-origin redirect (HTTP {status})" in run.stderr
     assert case.lost() == 0 and case.elsewhere.received == []
-    case.report(reliability_report, f"redirect on the same host (HTTP {status})",
-                "followed, logged at INFO, complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        f"redirect on the same host (HTTP {status})",
+        "followed, logged at INFO, complete",
+    )
 
 
 @_taps()
 def test_long_retry_after_fails_at_once_and_resumes(case, reliability_report):
-    case.server.control.add_faults([{"vendor": case.spec.vendor, "path": case.spec.data_path,
-                                     "kind": "429", "retry_after": 86_400, "after": 1}])  # fmt: skip
+    case.server.control.add_faults(
+        [
+            {
+                "vendor": case.spec.vendor,
+                "path": case.spec.data_path,
+                "kind": "429",
+                "retry_after": 86_400,
+                "after": 1,
+            }
+        ]
+    )
     failed = case.run()
     case.assert_faults_fired()
     message = case.error(failed)
@@ -167,20 +215,34 @@ def test_long_retry_after_fails_at_once_and_resumes(case, reliability_report):
     assert " UTC" in message and "resumes" in message, message
     assert "in 86400" not in failed.stderr  # never announced a wait it would not take
     # Measured in requests, not seconds: the request answered 429 is never asked again.
-    asked = [(json.dumps([r["path"], r["query"], r["body"]], sort_keys=True), r["status"])
-             for r in case.server.control.requests()]  # fmt: skip
+    asked = [
+        (json.dumps([r["path"], r["query"], r["body"]], sort_keys=True), r["status"])
+        for r in case.server.control.requests()
+    ]
     limited = next(i for i, (_, status) in enumerate(asked) if status == 429)
     assert asked[limited][0] not in [a for a, _ in asked[limited + 1 :]], "it waited and retried"
     case.resume(failed)
     assert case.lost() == 0
-    case.report(reliability_report, "429 with Retry-After: 86400",
-                "failed at once (no wait, no retry), resumed complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        "429 with Retry-After: 86400",
+        "failed at once (no wait, no retry), resumed complete",
+    )
 
 
 @_taps()
 def test_total_retry_waits_of_a_run_are_bounded(case, reliability_report):
-    case.server.control.add_faults([{"vendor": case.spec.vendor, "path": case.spec.data_path,
-                                     "kind": "429", "retry_after": 0.3, "times": 3}])  # fmt: skip
+    case.server.control.add_faults(
+        [
+            {
+                "vendor": case.spec.vendor,
+                "path": case.spec.data_path,
+                "kind": "429",
+                "retry_after": 0.3,
+                "times": 3,
+            }
+        ]
+    )
     bounds = {"max_retry_wait_seconds": 0.5, "max_total_retry_wait_seconds": 0.5}
     failed = case.run(config=case.spec.config(case.server.url, **bounds))
     message = case.error(failed)
@@ -188,8 +250,11 @@ def test_total_retry_waits_of_a_run_are_bounded(case, reliability_report):
     assert "already waited" in message and "resumes" in message, message
     case.resume(failed)
     assert case.lost() == 0
-    case.report(reliability_report, "retry waits past max_total_retry_wait_seconds",
-                "stopped with one paragraph, resumed complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        "retry waits past max_total_retry_wait_seconds",
+        "stopped with one paragraph, resumed complete",
+    )
 
 
 @_taps()
@@ -203,8 +268,11 @@ def test_plain_http_to_another_host_is_refused_at_start(case, reliability_report
     assert "'api_url'" in message and "clear text" in message, message
     assert not [m for m in run.messages if m["type"] in ("RECORD", "STATE")]
     assert case.elsewhere.received == [] and case.server.control.requests() == []
-    case.report(reliability_report, "api_url over plain HTTP to a non-loopback host",
-                "refused at start-up, nothing sent")  # fmt: skip
+    case.report(
+        reliability_report,
+        "api_url over plain HTTP to a non-loopback host",
+        "refused at start-up, nothing sent",
+    )
 
 
 @_taps()
@@ -213,8 +281,11 @@ def test_proxy_variables_from_the_environment_are_ignored(case, reliability_repo
     run = case.run(env=proxies)
     assert run.returncode == 0, run.stderr[-2000:]
     assert case.elsewhere.received == [] and case.lost() == 0
-    case.report(reliability_report, "HTTP(S)_PROXY / ALL_PROXY pointing at the second host",
-                "ignored (direct connection), complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        "HTTP(S)_PROXY / ALL_PROXY pointing at the second host",
+        "ignored (direct connection), complete",
+    )
 
 
 @_taps()
@@ -230,15 +301,27 @@ def test_unverifiable_tls_certificate_stops_before_any_credential(case, reliabil
         assert impostor.received == []
         sent = impostor.credentials(case.spec.secrets(case.server))
     assert sent == 0
-    case.report(reliability_report, "self-signed TLS certificate on api_url",
-                "refused with one paragraph, nothing sent")  # fmt: skip
+    case.report(
+        reliability_report,
+        "self-signed TLS certificate on api_url",
+        "refused with one paragraph, nothing sent",
+    )
 
 
 @_taps()
 def test_same_origin_redirect_loop_stops_with_one_paragraph(case, reliability_report):
-    case.server.control.add_faults([{"vendor": case.spec.vendor, "path": case.spec.data_path,
-                                     "kind": "redirect", "status": 302, "after": 1,
-                                     "times": 300}])  # fmt: skip
+    case.server.control.add_faults(
+        [
+            {
+                "vendor": case.spec.vendor,
+                "path": case.spec.data_path,
+                "kind": "redirect",
+                "status": 302,
+                "after": 1,
+                "times": 300,
+            }
+        ]
+    )
     failed = case.run()
     message = case.error(failed)
     assert "too many redirects" in message and "?" not in message, message
@@ -247,5 +330,8 @@ def test_same_origin_redirect_loop_stops_with_one_paragraph(case, reliability_re
     assert 31 <= 300 - fault["remaining"] <= 4 * 31, fault  # at most `concurrency` loops
     case.resume(failed)
     assert case.lost() == 0 and case.elsewhere.received == []
-    case.report(reliability_report, "redirect loop on the same host",
-                "stopped with one paragraph, resumed complete")  # fmt: skip
+    case.report(
+        reliability_report,
+        "redirect loop on the same host",
+        "stopped with one paragraph, resumed complete",
+    )

@@ -29,27 +29,55 @@ def _sb(kind: str, path: str = "/sent$", **spec) -> list[dict]:
     return [{"vendor": "salesblink", "path": path, "kind": kind, **spec}]
 
 
-FUTURE_FEED_STATE = {"bookmarks": {s: {"replication_key": "time",
-                                       "replication_key_value": "2099-01-01T00:00:00Z"}
-                                   for s in FEEDS}}  # fmt: skip
+FUTURE_FEED_STATE = {
+    "bookmarks": {
+        s: {"replication_key": "time", "replication_key_value": "2099-01-01T00:00:00Z"}
+        for s in FEEDS
+    }
+}
 
 MODES: list[tuple[TapSpec, str, list[dict], str | None]] = [
-    (SALESBLINK, "out-of-order event (20 days older) on the newest page", _sb("out_of_order"), None),
-    (SALESBLINK, "out-of-order event (time 0) on the newest page", _sb("out_of_order", time=0), None),
-    (SALESBLINK, "out-of-order event on every page of /opens",
-     _sb("out_of_order", "/opens$", times=10**6, position=20), None),
-    (SALESBLINK, "exclusive `to` on every feed",
-     _sb("exclusive_to", "/(sent|opens|clicks|replies)$", times=10**6), None),
+    (
+        SALESBLINK,
+        "out-of-order event (20 days older) on the newest page",
+        _sb("out_of_order"),
+        None,
+    ),
+    (
+        SALESBLINK,
+        "out-of-order event (time 0) on the newest page",
+        _sb("out_of_order", time=0),
+        None,
+    ),
+    (
+        SALESBLINK,
+        "out-of-order event on every page of /opens",
+        _sb("out_of_order", "/opens$", times=10**6, position=20),
+        None,
+    ),
+    (
+        SALESBLINK,
+        "exclusive `to` on every feed",
+        _sb("exclusive_to", "/(sent|opens|clicks|replies)$", times=10**6),
+        None,
+    ),
     (SALESBLINK, "future-dated event (2100)", _sb("future_event"), None),
     (SALESBLINK, "far-past event (1970-01-01T00:00:01Z)", _sb("far_past_event"), None),
-    (SALESBLINK, "far-past event on every page of /clicks",
-     _sb("far_past_event", "/clicks$", times=10**6), None),
+    (
+        SALESBLINK,
+        "far-past event on every page of /clicks",
+        _sb("far_past_event", "/clicks$", times=10**6),
+        None,
+    ),
     (SALESBLINK, "state with 2099 bookmarks", [], "future"),
-    (SALESFLOW, "member with LastModifiedAt in 2099",
-     [{"vendor": "salesflow", "path": "list-contacts", "kind": "future_event", "position": 1}],
-     None),
+    (
+        SALESFLOW,
+        "member with LastModifiedAt in 2099",
+        [{"vendor": "salesflow", "path": "list-contacts", "kind": "future_event", "position": 1}],
+        None,
+    ),
     (SALESFLOW, "state with 2099 bookmarks", [], "future"),
-]  # fmt: skip
+]
 
 
 def _by_key(spec: TapSpec, run: TapRun) -> dict[tuple, dict]:
@@ -125,8 +153,14 @@ def test_hostile_feed_mode_loses_nothing(spec, mode, faults, state, sandboxes, r
 
 
 def test_a_feed_of_10000_killed_at_60_percent_resumes_with_one_window_at_most(reliability_report):
-    counts = {"salesblink.sent": 10_000, "salesblink.opens": 0, "salesblink.clicks": 0,
-              "salesblink.replies": 0, "salesblink.lists": 1, "salesblink.sequences": 1}  # fmt: skip
+    counts = {
+        "salesblink.sent": 10_000,
+        "salesblink.opens": 0,
+        "salesblink.clicks": 0,
+        "salesblink.replies": 0,
+        "salesblink.lists": 1,
+        "salesblink.sequences": 1,
+    }
     with SandboxServer(seed=62, scale=0.1, counts=counts) as server:
         config = SALESBLINK.config(server.url)
         seen = {"sent": 0}
@@ -149,9 +183,14 @@ def test_a_feed_of_10000_killed_at_60_percent_resumes_with_one_window_at_most(re
             SALESBLINK.tap,
             f"kill at 60% of a 10,000-event feed: resumed run read {len(again)}, "
             f"{reread} of them again (bound: {10_000 - 6_000} + one window of {WINDOW})",
-            len(truth), len(truth & (first | set(again))), lost,
-            len(again) - len(set(again)), 0, 0, "killed, resumed complete",
-        )  # fmt: skip
+            len(truth),
+            len(truth & (first | set(again))),
+            lost,
+            len(again) - len(set(again)),
+            0,
+            0,
+            "killed, resumed complete",
+        )
         assert seen["sent"] >= 6_000 and len(truth) == 10_000
         assert lost == 0
         assert len(again) <= 10_000 - 6_000 + WINDOW

@@ -28,13 +28,24 @@ from outreach_sandbox.bends import LIST_VALUE
 
 SEED = 61
 COUNTS = {
-    "salesblink": {"salesblink.lists": 3, "salesblink.leads_per_list": 4,
-                   "salesblink.sequences": 2, "salesblink.users": 3, "salesblink.sent": 6,
-                   "salesblink.opens": 4, "salesblink.clicks": 3, "salesblink.replies": 2},
-    "salesflow": {"salesflow.campaigns": 2, "salesflow.members": 5, "salesflow.webhooks": 1,
-                  "salesflow.messages": 4},
+    "salesblink": {
+        "salesblink.lists": 3,
+        "salesblink.leads_per_list": 4,
+        "salesblink.sequences": 2,
+        "salesblink.users": 3,
+        "salesblink.sent": 6,
+        "salesblink.opens": 4,
+        "salesblink.clicks": 3,
+        "salesblink.replies": 2,
+    },
+    "salesflow": {
+        "salesflow.campaigns": 2,
+        "salesflow.members": 5,
+        "salesflow.webhooks": 1,
+        "salesflow.messages": 4,
+    },
     "salesrocks": {"salesrocks.lists": 2, "salesrocks.rows_per_list": 5},
-}  # fmt: skip
+}
 #: Settings per tap. Sales.Rocks names the list in the request body, which a bend cannot
 #: match, so its lists are read one after another to make the first request the first list's.
 SETTINGS = {"tap-salesrocks": {"concurrency": 1}}
@@ -111,33 +122,44 @@ def _sb_first_list(ordered: dict[str, list[dict]]) -> tuple[str, list[dict]]:
 
 
 def _sb_null_element(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
-    return Expect({"path": "/lists$", "kind": "null_element", "index": 1}, keyed,
-                  [("lists", "not a JSON object (null)", None)], [lambda raw: raw is None],
-                  warnings=("lists: 1 record(s) rejected (not a JSON object (null))",))  # fmt: skip
+    return Expect(
+        {"path": "/lists$", "kind": "null_element", "index": 1},
+        keyed,
+        [("lists", "not a JSON object (null)", None)],
+        [lambda raw: raw is None],
+        warnings=("lists: 1 record(s) rejected (not a JSON object (null))",),
+    )
 
 
 def _sb_string_element(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     list_id, _ = _sb_first_list(ordered)
-    return Expect({"path": f"/lists/{list_id}/leads$", "kind": "string_element"}, keyed,
-                  [("list_leads", "not a JSON object (string)", None)],
-                  [lambda raw: raw == "oops"])  # fmt: skip
+    return Expect(
+        {"path": f"/lists/{list_id}/leads$", "kind": "string_element"},
+        keyed,
+        [("list_leads", "not a JSON object (string)", None)],
+        [lambda raw: raw == "oops"],
+    )
 
 
 def _sb_missing_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     user = ordered["users"][0]
-    return Expect({"path": "/users$", "kind": "missing_key", "index": 0},
-                  _without(keyed, "users", (user["id"],)),
-                  [("users", "missing primary key id", None)],
-                  [lambda raw: "id" not in raw and raw["email"] == user["email"]])  # fmt: skip
+    return Expect(
+        {"path": "/users$", "kind": "missing_key", "index": 0},
+        _without(keyed, "users", (user["id"],)),
+        [("users", "missing primary key id", None)],
+        [lambda raw: "id" not in raw and raw["email"] == user["email"]],
+    )
 
 
 def _sb_null_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     list_id, leads = _sb_first_list(ordered)
     lead = leads[2]
-    return Expect({"path": f"/lists/{list_id}/leads$", "kind": "null_key", "index": 2},
-                  _without(keyed, "list_leads", (lead["id"],)),
-                  [("list_leads", "null primary key id", None)],
-                  [lambda raw: raw["id"] is None and raw["email"] == lead["email"]])  # fmt: skip
+    return Expect(
+        {"path": f"/lists/{list_id}/leads$", "kind": "null_key", "index": 2},
+        _without(keyed, "list_leads", (lead["id"],)),
+        [("list_leads", "null primary key id", None)],
+        [lambda raw: raw["id"] is None and raw["email"] == lead["email"]],
+    )
 
 
 def _sb_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -146,10 +168,15 @@ def _sb_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     return Expect(
         {"path": f"/lists/{list_id}/leads$", "kind": "duplicate_key", "index": 0},
         _without(keyed, "list_leads", (second["id"],)),
-        [("list_leads", "primary key repeated in one read with different content",
-          {"id": first["id"]})],
+        [
+            (
+                "list_leads",
+                "primary key repeated in one read with different content",
+                {"id": first["id"]},
+            )
+        ],
         [lambda raw: raw["id"] == first["id"] and raw["email"] == second["email"]],
-    )  # fmt: skip
+    )
 
 
 def _sb_string_booleans(style: str) -> Case:
@@ -164,9 +191,11 @@ def _sb_wrong_type(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     first = landed["lists"][(ordered["lists"][0]["id"],)]
     first["contacts_count"] = None
     first["extra"] = {**(first.get("extra") or {}), "contacts_count": "many"}
-    return Expect({"path": "/lists$", "kind": "wrong_type", "index": 0,
-                   "field": "contacts_count"}, landed,
-                  warnings=("lists: 1 value(s) of 'contacts_count' did not fit",))  # fmt: skip
+    return Expect(
+        {"path": "/lists$", "kind": "wrong_type", "index": 0, "field": "contacts_count"},
+        landed,
+        warnings=("lists: 1 value(s) of 'contacts_count' did not fit",),
+    )
 
 
 def _sb_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -174,46 +203,60 @@ def _sb_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect
     landed = copy.deepcopy(keyed)
     lead = landed["list_leads"][(leads[0]["id"],)]
     lead["first_name"] = f"{lead['first_name'] or ''}\ufffd"
-    return Expect({"path": f"/lists/{list_id}/leads$", "kind": "lone_surrogate", "index": 0,
-                   "field": "first_name"}, landed,
-                  warnings=("list_leads: 1 lone UTF-16 surrogate(s)",))  # fmt: skip
+    return Expect(
+        {
+            "path": f"/lists/{list_id}/leads$",
+            "kind": "lone_surrogate",
+            "index": 0,
+            "field": "first_name",
+        },
+        landed,
+        warnings=("list_leads: 1 lone UTF-16 surrogate(s)",),
+    )
 
 
 def _sb_list_in_string(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     list_id, leads = _sb_first_list(ordered)
     landed = copy.deepcopy(keyed)
     landed["list_leads"][(leads[1]["id"],)]["phone"] = json.dumps(LIST_VALUE, separators=(",", ":"))
-    return Expect({"path": f"/lists/{list_id}/leads$", "kind": "list_in_string",
-                   "field": "phone"}, landed)  # fmt: skip
+    return Expect(
+        {"path": f"/lists/{list_id}/leads$", "kind": "list_in_string", "field": "phone"}, landed
+    )
 
 
 def _sb_envelope(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     list_id, _ = _sb_first_list(ordered)
-    return Expect({"path": f"/lists/{list_id}/leads$", "kind": "envelope_changed"}, keyed,
-                  fails=True, error=(f"/lists/{list_id}/leads", "'contacts' is an array",
-                                     "'data' is an array"))  # fmt: skip
+    return Expect(
+        {"path": f"/lists/{list_id}/leads$", "kind": "envelope_changed"},
+        keyed,
+        fails=True,
+        error=(f"/lists/{list_id}/leads", "'contacts' is an array", "'data' is an array"),
+    )
 
 
 SALESBLINK_CASES: dict[str, Case] = {
-    "empty 200 body on /lists": _fail({"path": "/lists$", "kind": "empty_body"},
-                                      "/public/v1.0.0/lists", "the body is empty"),
-    "empty 200 body on /users": _fail({"path": "/users$", "kind": "empty_body"},
-                                      "/public/v1.0.0/users", "the body is empty"),
+    "empty 200 body on /lists": _fail(
+        {"path": "/lists$", "kind": "empty_body"}, "/public/v1.0.0/lists", "the body is empty"
+    ),
+    "empty 200 body on /users": _fail(
+        {"path": "/users$", "kind": "empty_body"}, "/public/v1.0.0/users", "the body is empty"
+    ),
     "leads envelope changed to data: [...]": _sb_envelope,
-    "object instead of array (/lists)": _fail({"path": "/lists$", "kind": "object_for_array"},
-                                              "'data' is an object"),
+    "object instead of array (/lists)": _fail(
+        {"path": "/lists$", "kind": "object_for_array"}, "'data' is an object"
+    ),
     "null element in a page": _sb_null_element,
     "string element in a page": _sb_string_element,
     "record without its key": _sb_missing_key,
     "record with a null key": _sb_null_key,
     "two records sharing a key": _sb_duplicate_key,
-    "booleans as \"true\"/\"false\"": _sb_string_booleans("text"),
-    "booleans as \"1\"/\"0\"": _sb_string_booleans("digit"),
-    "booleans as \"yes\"/\"no\"": _sb_string_booleans("yesno"),
+    'booleans as "true"/"false"': _sb_string_booleans("text"),
+    'booleans as "1"/"0"': _sb_string_booleans("digit"),
+    'booleans as "yes"/"no"': _sb_string_booleans("yesno"),
     "value of the wrong type": _sb_wrong_type,
     "lone UTF-16 surrogate": _sb_lone_surrogate,
     "list in a string column": _sb_list_in_string,
-}  # fmt: skip
+}
 
 # -- Salesflow --------------------------------------------------------------------------------
 
@@ -230,17 +273,26 @@ def _sf_key(member: dict) -> tuple:
 
 
 def _sf_null_element(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
-    return Expect({"path": MEMBERS, "kind": "null_element", "index": 2}, keyed,
-                  [("members", "not a JSON object (null)", None)], [lambda raw: raw is None])  # fmt: skip
+    return Expect(
+        {"path": MEMBERS, "kind": "null_element", "index": 2},
+        keyed,
+        [("members", "not a JSON object (null)", None)],
+        [lambda raw: raw is None],
+    )
 
 
 def _sf_missing_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     member = _sf_first_members(ordered)[1]
-    return Expect({"path": MEMBERS, "kind": "missing_key", "field": "MemberId"},
-                  _without(keyed, "members", _sf_key(member)),
-                  [("members", "missing primary key MemberId", None)],
-                  [lambda raw: "MemberId" not in raw
-                   and raw["PublicIdentifier"] == member["PublicIdentifier"]])  # fmt: skip
+    return Expect(
+        {"path": MEMBERS, "kind": "missing_key", "field": "MemberId"},
+        _without(keyed, "members", _sf_key(member)),
+        [("members", "missing primary key MemberId", None)],
+        [
+            lambda raw: (
+                "MemberId" not in raw and raw["PublicIdentifier"] == member["PublicIdentifier"]
+            )
+        ],
+    )
 
 
 def _sf_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -248,10 +300,15 @@ def _sf_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     return Expect(
         {"path": MEMBERS, "kind": "duplicate_key", "index": 0, "field": "MemberId"},
         _without(keyed, "members", _sf_key(second)),
-        [("members", "primary key repeated in one read with different content",
-          {"MemberId": first["MemberId"]})],
+        [
+            (
+                "members",
+                "primary key repeated in one read with different content",
+                {"MemberId": first["MemberId"]},
+            )
+        ],
         [lambda raw: raw["PublicIdentifier"] == second["PublicIdentifier"]],
-    )  # fmt: skip
+    )
 
 
 def _sf_string_booleans(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -264,9 +321,11 @@ def _sf_wrong_type(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     row = landed["campaigns"][(str(campaign["account_id"]), str(campaign["Id"]))]
     row["MembersCount"] = None
     row["extra"] = {**(row.get("extra") or {}), "MembersCount": "many"}
-    return Expect({"path": "list-campaigns", "kind": "wrong_type", "index": 0,
-                   "field": "MembersCount"}, landed,
-                  warnings=("campaigns: 1 value(s) of 'MembersCount' did not fit",))  # fmt: skip
+    return Expect(
+        {"path": "list-campaigns", "kind": "wrong_type", "index": 0, "field": "MembersCount"},
+        landed,
+        warnings=("campaigns: 1 value(s) of 'MembersCount' did not fit",),
+    )
 
 
 def _sf_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -274,9 +333,11 @@ def _sf_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect
     landed = copy.deepcopy(keyed)
     row = landed["members"][_sf_key(member)]
     row["FirstName"] = f"{row['FirstName'] or ''}\ufffd"
-    return Expect({"path": MEMBERS, "kind": "lone_surrogate", "index": 0,
-                   "field": "FirstName"}, landed,
-                  warnings=("members: 1 lone UTF-16 surrogate(s)",))  # fmt: skip
+    return Expect(
+        {"path": MEMBERS, "kind": "lone_surrogate", "index": 0, "field": "FirstName"},
+        landed,
+        warnings=("members: 1 lone UTF-16 surrogate(s)",),
+    )
 
 
 def _sf_list_in_string(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -287,22 +348,26 @@ def _sf_list_in_string(keyed: Records, ordered: dict[str, list[dict]]) -> Expect
 
 
 SALESFLOW_CASES: dict[str, Case] = {
-    "empty 200 body on members": _fail({"path": MEMBERS, "kind": "empty_body"},
-                                       f"/members/{MEMBERS}", "the body is empty"),
-    "empty 200 body on statistics": _fail({"path": "GetCampaignStatistics",
-                                           "kind": "empty_body"}, "GetCampaignStatistics"),
+    "empty 200 body on members": _fail(
+        {"path": MEMBERS, "kind": "empty_body"}, f"/members/{MEMBERS}", "the body is empty"
+    ),
+    "empty 200 body on statistics": _fail(
+        {"path": "GetCampaignStatistics", "kind": "empty_body"}, "GetCampaignStatistics"
+    ),
     "members envelope changed to {data: [...]}": _fail(
-        {"path": MEMBERS, "kind": "envelope_changed"}, "the body is an object"),
+        {"path": MEMBERS, "kind": "envelope_changed"}, "the body is an object"
+    ),
     "object instead of array (campaigns)": _fail(
-        {"path": "list-campaigns", "kind": "object_for_array"}, "list-campaigns"),
+        {"path": "list-campaigns", "kind": "object_for_array"}, "list-campaigns"
+    ),
     "null element in a list": _sf_null_element,
     "record without its key": _sf_missing_key,
     "two records sharing a key": _sf_duplicate_key,
-    "booleans as \"1\"/\"0\"": _sf_string_booleans,
+    'booleans as "1"/"0"': _sf_string_booleans,
     "value of the wrong type": _sf_wrong_type,
     "lone UTF-16 surrogate (streamed body)": _sf_lone_surrogate,
     "list in a string column": _sf_list_in_string,
-}  # fmt: skip
+}
 
 # -- Sales.Rocks ------------------------------------------------------------------------------
 
@@ -316,10 +381,12 @@ def _sr_first_rows(ordered: dict[str, list[dict]]) -> list[dict]:
 
 def _sr_missing_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     row = _sr_first_rows(ordered)[1]
-    return Expect({"path": DATA, "kind": "missing_key", "field": "_id"},
-                  _without(keyed, "list_data", (row["id"],)),
-                  [("list_data", "missing primary key _id", None)],
-                  [lambda raw: "_id" not in raw and raw["email"] == row["email"]])  # fmt: skip
+    return Expect(
+        {"path": DATA, "kind": "missing_key", "field": "_id"},
+        _without(keyed, "list_data", (row["id"],)),
+        [("list_data", "missing primary key _id", None)],
+        [lambda raw: "_id" not in raw and raw["email"] == row["email"]],
+    )
 
 
 def _sr_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -327,15 +394,24 @@ def _sr_duplicate_key(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
     return Expect(
         {"path": DATA, "kind": "duplicate_key", "index": 0, "field": "_id"},
         _without(keyed, "list_data", (second["id"],)),
-        [("list_data", "primary key repeated in one read with different content",
-          {"_id": first["id"]})],
+        [
+            (
+                "list_data",
+                "primary key repeated in one read with different content",
+                {"_id": first["id"]},
+            )
+        ],
         [lambda raw: raw["email"] == second["email"]],
-    )  # fmt: skip
+    )
 
 
 def _sr_null_element(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
-    return Expect({"path": DATA, "kind": "null_element", "index": 3}, keyed,
-                  [("list_data", "not a JSON object (null)", None)], [lambda raw: raw is None])  # fmt: skip
+    return Expect(
+        {"path": DATA, "kind": "null_element", "index": 3},
+        keyed,
+        [("list_data", "not a JSON object (null)", None)],
+        [lambda raw: raw is None],
+    )
 
 
 def _sr_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -344,8 +420,11 @@ def _sr_lone_surrogate(keyed: Records, ordered: dict[str, list[dict]]) -> Expect
     out = landed["list_data"][(row["id"],)]
     out["name"] = f"{out['name'] or ''}\ufffd"
     out["columns"]["name"] = out["name"]
-    return Expect({"path": DATA, "kind": "lone_surrogate", "index": 0, "field": "name"},
-                  landed, warnings=("list_data: 1 lone UTF-16 surrogate(s)",))  # fmt: skip
+    return Expect(
+        {"path": DATA, "kind": "lone_surrogate", "index": 0, "field": "name"},
+        landed,
+        warnings=("list_data: 1 lone UTF-16 surrogate(s)",),
+    )
 
 
 def _sr_list_in_string(keyed: Records, ordered: dict[str, list[dict]]) -> Expect:
@@ -358,18 +437,21 @@ def _sr_list_in_string(keyed: Records, ordered: dict[str, list[dict]]) -> Expect
 
 
 SALESROCKS_CASES: dict[str, Case] = {
-    "empty 200 body on getListData": _fail({"path": DATA, "kind": "empty_body"},
-                                           "/editable-lists/getListData", "the body is empty"),
-    "rows envelope changed": _fail({"path": DATA, "kind": "envelope_changed"},
-                                   "'data' is an object"),
-    "object instead of array (getLists)": _fail({"path": "getLists$", "kind": "object_for_array"},
-                                                "/editable-lists/getLists"),
+    "empty 200 body on getListData": _fail(
+        {"path": DATA, "kind": "empty_body"}, "/editable-lists/getListData", "the body is empty"
+    ),
+    "rows envelope changed": _fail(
+        {"path": DATA, "kind": "envelope_changed"}, "'data' is an object"
+    ),
+    "object instead of array (getLists)": _fail(
+        {"path": "getLists$", "kind": "object_for_array"}, "/editable-lists/getLists"
+    ),
     "null element in a page": _sr_null_element,
     "row without _id": _sr_missing_key,
     "two rows sharing an _id": _sr_duplicate_key,
     "lone UTF-16 surrogate": _sr_lone_surrogate,
     "list in a string column": _sr_list_in_string,
-}  # fmt: skip
+}
 
 CASES = [
     *((SALESBLINK, name, case) for name, case in SALESBLINK_CASES.items()),
@@ -407,17 +489,26 @@ def test_hostile_response(spec, name, case, baselines, reliability_report):
     lost = sum(len(expect.landed[s].keys() - landed[s].keys()) for s in spec.streams)
     unexpected = sum(len(landed[s].keys() - expect.landed[s].keys()) for s in spec.streams)
     corrupted = sum(
-        1 for s in spec.streams for k, r in landed[s].items()
+        1
+        for s in spec.streams
+        for k, r in landed[s].items()
         if k in expect.landed[s] and r != expect.landed[s][k]
-    )  # fmt: skip
+    )
     rejected = _rejected_rows(runs)
     expected_count = sum(len(v) for v in keyed.values())
     landed_count = sum(len(landed[s].keys() & keyed[s].keys()) for s in spec.streams)
     outcome = "complete" if len(runs) == 1 else "failed clearly, resumed complete"
     reliability_report.section(*HOSTILE).add(
-        spec.tap, name, expected_count, landed_count, lost, duplicated, corrupted,
-        len(rejected), outcome,
-    )  # fmt: skip
+        spec.tap,
+        name,
+        expected_count,
+        landed_count,
+        lost,
+        duplicated,
+        corrupted,
+        len(rejected),
+        outcome,
+    )
 
     assert (runs[0].returncode != 0) == expect.fails, runs[0].stderr[-1500:]
     if expect.fails:

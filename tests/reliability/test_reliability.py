@@ -71,14 +71,23 @@ def test_faults_complete_or_fail_clearly_and_resume(spec, name, reliability_repo
             message = runs[0].stderr.strip().splitlines()[-1]
             assert message.startswith(f"{spec.tap}: error: "), (name, message)
             server.control.clear_faults()
-            runs.append(run_tap(spec.tap, spec.config(server.url), state=runs[0].last_state,
-                                env=DEBUG))  # fmt: skip
+            runs.append(
+                run_tap(spec.tap, spec.config(server.url), state=runs[0].last_state, env=DEBUG)
+            )
             assert runs[-1].returncode == 0, (name, runs[-1].stderr[-2000:])
         expected, landed, lost, duplicated = _score(spec, server, runs)
         leaks = _leaks("".join(r.stdout + r.stderr for r in runs), spec.secrets(server))
         outcome = "completed" if len(runs) == 1 else "failed clearly, resumed"
-        reliability_report.add(spec.tap, f"fault: {name} ({outcome})", len(runs), expected,
-                               landed, lost, duplicated, leaks)  # fmt: skip
+        reliability_report.add(
+            spec.tap,
+            f"fault: {name} ({outcome})",
+            len(runs),
+            expected,
+            landed,
+            lost,
+            duplicated,
+            leaks,
+        )
         assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
 
 
@@ -115,8 +124,13 @@ def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
             ]
             assert lost == 0, f"kill trial {trial} (after line {stop_at}) lost {lost} records"
             assert duplicated == 0
-        reliability_report.add(spec.tap, f"kill -9 at {KILL_TRIALS} points, then resume",
-                               2 * KILL_TRIALS, *totals, leaks)  # fmt: skip
+        reliability_report.add(
+            spec.tap,
+            f"kill -9 at {KILL_TRIALS} points, then resume",
+            2 * KILL_TRIALS,
+            *totals,
+            leaks,
+        )
         assert leaks == 0
 
 

@@ -90,21 +90,26 @@ def _shapes() -> dict[str, list[int]]:
     return {
         "even spread (the sandbox)": even,
         "random, 50,000 over 90 days": [NOW - r.randrange(90 * DAY) for _ in range(50_000)],
-        "5 quiet years, then 40,000 in 30 days": [NOW - r.randrange(5 * 365 * DAY)
-                                                  for _ in range(2_000)]
+        "5 quiet years, then 40,000 in 30 days": [
+            NOW - r.randrange(5 * 365 * DAY) for _ in range(2_000)
+        ]
         + [NOW - r.randrange(30 * DAY) for _ in range(40_000)],
-        "a send of 500 each morning": [NOW - d * DAY + r.randrange(HOUR // 2)
-                                       for d in range(1, 91) for _ in range(500)],
-        "bursts of 150 within a second": [b + r.randrange(1_000)
-                                          for b in (NOW - r.randrange(200 * DAY) for _ in range(300))
-                                          for _ in range(150)],
-        "a year away, two months of data": [NOW - 400 * DAY - r.randrange(30 * DAY)
-                                            for _ in range(20_000)]
+        "a send of 500 each morning": [
+            NOW - d * DAY + r.randrange(HOUR // 2) for d in range(1, 91) for _ in range(500)
+        ],
+        "bursts of 150 within a second": [
+            b + r.randrange(1_000)
+            for b in (NOW - r.randrange(200 * DAY) for _ in range(300))
+            for _ in range(150)
+        ],
+        "a year away, two months of data": [
+            NOW - 400 * DAY - r.randrange(30 * DAY) for _ in range(20_000)
+        ]
         + [NOW - r.randrange(30 * DAY) for _ in range(20_000)],
         "events from 1970": [r.randrange(10**6) for _ in range(300)]
         + [NOW - r.randrange(30 * DAY) for _ in range(3_000)],
-        "350 in one millisecond": [NOW - DAY] * 350 + [NOW - r.randrange(10 * DAY)
-                                                       for _ in range(500)],
+        "350 in one millisecond": [NOW - DAY] * 350
+        + [NOW - r.randrange(10 * DAY) for _ in range(500)],
         "250 in the newest millisecond": [NOW - r.randrange(10 * DAY) for _ in range(500)]
         + [NOW - 5] * 250,
         "6,000 in one second": [NOW - 5 * DAY + r.randrange(1_000) for _ in range(6_000)],
@@ -112,7 +117,7 @@ def _shapes() -> dict[str, list[int]]:
         "exactly 3,000": [NOW - r.randrange(30 * DAY) for _ in range(3_000)],
         "one": [NOW - DAY],
         "none": [],
-    }  # fmt: skip
+    }
 
 
 SHAPES = _shapes()

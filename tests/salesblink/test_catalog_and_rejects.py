@@ -13,9 +13,16 @@ from support import assert_no_secrets, run_tap
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 
 KEY = DEFAULT_SALESBLINK_KEYS[0]
-COUNTS = {"salesblink.lists": 3, "salesblink.leads_per_list": 5, "salesblink.users": 4,
-          "salesblink.sequences": 1, "salesblink.sent": 2, "salesblink.opens": 1,
-          "salesblink.clicks": 1, "salesblink.replies": 1}  # fmt: skip
+COUNTS = {
+    "salesblink.lists": 3,
+    "salesblink.leads_per_list": 5,
+    "salesblink.users": 4,
+    "salesblink.sequences": 1,
+    "salesblink.sent": 2,
+    "salesblink.opens": 1,
+    "salesblink.clicks": 1,
+    "salesblink.replies": 1,
+}
 
 
 @pytest.fixture
@@ -25,8 +32,14 @@ def sandbox():
 
 
 def config(url: str, **extra) -> dict:
-    return {"api_key": KEY, "api_url": f"{url}/salesblink/api", "rate_limit_requests": None,
-            "start_date": "2026-10-01", "retry_base_seconds": 0.01, **extra}  # fmt: skip
+    return {
+        "api_key": KEY,
+        "api_url": f"{url}/salesblink/api",
+        "rate_limit_requests": None,
+        "start_date": "2026-10-01",
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
 
 
 def users_only_catalog(url: str, *, drop_email_from_schema: bool) -> dict:
@@ -70,8 +83,16 @@ def test_a_deselected_property_never_reaches_a_record(sandbox, drop_email_from_s
 
 def test_fail_mode_stops_with_one_paragraph(sandbox):
     lists = sandbox.control.expected("salesblink", "lists")["keys"]
-    sandbox.control.add_faults([{"vendor": "salesblink", "path": f"/lists/{lists[0]}/leads$",
-                                 "kind": "null_key", "index": 1}])  # fmt: skip
+    sandbox.control.add_faults(
+        [
+            {
+                "vendor": "salesblink",
+                "path": f"/lists/{lists[0]}/leads$",
+                "kind": "null_key",
+                "index": 1,
+            }
+        ]
+    )
     run = run_tap("tap-salesblink", config(sandbox.url, on_rejected_record="fail"))
     assert run.returncode == 1
     message = run.stderr.strip().splitlines()[-1]
@@ -93,26 +114,39 @@ def test_rejections_read_ahead_on_workers_match_a_sequential_run(sandbox):
     """Rejected leads of several lists (read on worker threads at concurrency 4) come out in
     the same place among the records as when the lists are read one after another."""
     lists = sandbox.control.expected("salesblink", "lists")["keys"]
-    faults = [{"vendor": "salesblink", "path": f"/lists/{list_id}/leads$", "kind": kind,
-               "times": 2, **extra}
-              for list_id, kind, extra in [(lists[0], "null_element", {}),
-                                           (lists[1], "missing_key", {"index": 3}),
-                                           (lists[2], "duplicate_key", {"index": 0})]]  # fmt: skip
+    faults = [
+        {
+            "vendor": "salesblink",
+            "path": f"/lists/{list_id}/leads$",
+            "kind": kind,
+            "times": 2,
+            **extra,
+        }
+        for list_id, kind, extra in [
+            (lists[0], "null_element", {}),
+            (lists[1], "missing_key", {"index": 3}),
+            (lists[2], "duplicate_key", {"index": 0}),
+        ]
+    ]
     outputs = []
     for concurrency in (1, 4):
         sandbox.control.clear_faults()
         sandbox.control.add_faults(faults)
         run = run_tap("tap-salesblink", config(sandbox.url, concurrency=concurrency))
         assert run.returncode == 0, run.stderr[-1500:]
-        outputs.append([
-            (m["stream"], {k: v for k, v in m["record"].items() if k != "extracted_at"})
-            for m in run.messages if m["type"] == "RECORD"
-        ])  # fmt: skip
+        outputs.append(
+            [
+                (m["stream"], {k: v for k, v in m["record"].items() if k != "extracted_at"})
+                for m in run.messages
+                if m["type"] == "RECORD"
+            ]
+        )
         rejected = run.records("rejected_records")
         assert sorted(r["reason"] for r in rejected) == [
-            "missing primary key id", "not a JSON object (null)",
+            "missing primary key id",
+            "not a JSON object (null)",
             "primary key repeated in one read with different content",
-        ]  # fmt: skip
+        ]
         assert "list_leads: 1 record(s) rejected (missing primary key id)" in run.stderr
     assert outputs[0] == outputs[1]
 

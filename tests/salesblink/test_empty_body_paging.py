@@ -9,14 +9,24 @@ from support import run_tap
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 
 KEY = DEFAULT_SALESBLINK_KEYS[0]
-QUIET = {"salesblink.leads_per_list": 0, "salesblink.sequences": 0, "salesblink.users": 1,
-         "salesblink.sent": 0, "salesblink.opens": 0, "salesblink.clicks": 0,
-         "salesblink.replies": 0}  # fmt: skip
+QUIET = {
+    "salesblink.leads_per_list": 0,
+    "salesblink.sequences": 0,
+    "salesblink.users": 1,
+    "salesblink.sent": 0,
+    "salesblink.opens": 0,
+    "salesblink.clicks": 0,
+    "salesblink.replies": 0,
+}
 
 
 def config(url: str) -> dict:
-    return {"api_key": KEY, "api_url": f"{url}/salesblink/api", "rate_limit_requests": None,
-            "retry_base_seconds": 0.01}  # fmt: skip
+    return {
+        "api_key": KEY,
+        "api_url": f"{url}/salesblink/api",
+        "rate_limit_requests": None,
+        "retry_base_seconds": 0.01,
+    }
 
 
 @pytest.mark.parametrize(
@@ -28,8 +38,17 @@ def config(url: str) -> dict:
 )
 def test_an_empty_body_after_a_full_page_is_asked_again_then_ends_the_read(lists, times, landed):
     with SandboxServer(seed=91, scale=0.05, counts={"salesblink.lists": lists, **QUIET}) as server:
-        server.control.add_faults([{"vendor": "salesblink", "path": "/lists$",
-                                    "kind": "empty_body", "after": 1, "times": times}])  # fmt: skip
+        server.control.add_faults(
+            [
+                {
+                    "vendor": "salesblink",
+                    "path": "/lists$",
+                    "kind": "empty_body",
+                    "after": 1,
+                    "times": times,
+                }
+            ]
+        )
         run = run_tap("tap-salesblink", config(server.url))
         truth = set(server.control.expected("salesblink", "lists")["keys"])
         remaining = [f["remaining"] for f in server.control.faults()]
@@ -42,8 +61,9 @@ def test_an_empty_body_after_a_full_page_is_asked_again_then_ends_the_read(lists
 
 def test_an_empty_first_page_fails():
     with SandboxServer(seed=91, scale=0.05, counts={"salesblink.lists": 150, **QUIET}) as server:
-        server.control.add_faults([{"vendor": "salesblink", "path": "/lists$",
-                                    "kind": "empty_body"}])  # fmt: skip
+        server.control.add_faults(
+            [{"vendor": "salesblink", "path": "/lists$", "kind": "empty_body"}]
+        )
         run = run_tap("tap-salesblink", config(server.url))
     assert run.returncode == 1
     assert "the body is empty" in run.stderr.strip().splitlines()[-1]

@@ -67,9 +67,15 @@ def _even(n: int) -> list[int]:
 @pytest.mark.parametrize(
     ("position", "bent"),
     [(50, 0), (50, -20 * DAY), (0, 0), (99, -20 * DAY), (99, 0), (30, NOW - 10 * DAY)],
-    ids=["mid-page time 0", "mid-page 20 days older", "first time 0", "last 20 days older",
-         "last time 0", "mid-page from another window"],
-)  # fmt: skip
+    ids=[
+        "mid-page time 0",
+        "mid-page 20 days older",
+        "first time 0",
+        "last 20 days older",
+        "last time 0",
+        "mid-page from another window",
+    ],
+)
 def test_an_out_of_order_event_on_the_newest_page_loses_nothing(position, bent, persistent, caplog):
     times = _even(3_066)
     victim = len(times) - 1 - position  # the newest page holds the highest indexes
@@ -105,8 +111,9 @@ def _biggest_gap(out: dict) -> int:
     return max(b - a for a, b in itertools.pairwise(marks))
 
 
-@pytest.mark.parametrize("shape", ["random, 50,000 over 90 days", "6,000 in one second",
-                                   "a send of 500 each morning"])  # fmt: skip
+@pytest.mark.parametrize(
+    "shape", ["random, 50,000 over 90 days", "6,000 in one second", "a send of 500 each morning"]
+)
 def test_a_checkpoint_after_every_window_kept_pages_included(shape):
     out = read(FakeFeed(SHAPES[shape]))
     assert _biggest_gap(out) <= AIM, "never more than a window's worth without a STATE"

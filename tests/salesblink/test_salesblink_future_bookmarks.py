@@ -45,8 +45,12 @@ def test_a_future_event_is_emitted_and_the_next_run_still_gets_new_events(fresh)
 
 
 def test_a_state_in_the_future_is_capped_at_now_with_a_warning(fresh):
-    future = {"bookmarks": {s: {"replication_key": "time",
-                                "replication_key_value": "2099-01-01T00:00:00Z"} for s in EVENTS}}  # fmt: skip
+    future = {
+        "bookmarks": {
+            s: {"replication_key": "time", "replication_key_value": "2099-01-01T00:00:00Z"}
+            for s in EVENTS
+        }
+    }
     fresh.control.clear_requests()
     run = run_tap("tap-salesblink", config(fresh.url), state=future)
     finished = datetime.now(timezone.utc)
@@ -54,6 +58,9 @@ def test_a_state_in_the_future_is_capped_at_now_with_a_warning(fresh):
     for stream in EVENTS:
         assert f"{stream}: the saved bookmark 2099-01-01T00:00:00Z is in the future" in run.stderr
         assert _bookmark(run, stream) <= finished
-        asked = [int(r["query"]["from"]) for r in fresh.control.requests()
-                 if r["path"].endswith(f"/{stream}")]  # fmt: skip
+        asked = [
+            int(r["query"]["from"])
+            for r in fresh.control.requests()
+            if r["path"].endswith(f"/{stream}")
+        ]
         assert asked and all(a <= finished.timestamp() * 1000 for a in asked), "asked from now"

@@ -16,13 +16,22 @@ from tap_salesblink.tap import TapSalesBlink
 KEY = DEFAULT_SALESBLINK_KEYS[0]
 EVENTS = ("sent", "opens", "clicks", "replies")
 DEFAULT = ("lists", "list_leads", "sequences", "sequence_stats", "users", *EVENTS)
-KEYS = {"sequence_stats": "sequence_id", "campaigns": "campaignID", "prospects": "prospectID",
-        "team_members": "email"}  # fmt: skip
+KEYS = {
+    "sequence_stats": "sequence_id",
+    "campaigns": "campaignID",
+    "prospects": "prospectID",
+    "team_members": "email",
+}
 
 
 def config(url: str, **extra) -> dict:
-    return {"api_key": KEY, "api_url": f"{url}/salesblink/api", "retry_base_seconds": 0.01,
-            "rate_limit_requests": None, **extra}  # fmt: skip
+    return {
+        "api_key": KEY,
+        "api_url": f"{url}/salesblink/api",
+        "retry_base_seconds": 0.01,
+        "rate_limit_requests": None,
+        **extra,
+    }
 
 
 def ids(records: list[dict], stream: str) -> set:
@@ -116,8 +125,12 @@ def test_incremental_sync_returns_exactly_the_new_events(fresh):
 
 
 def test_state_in_the_future_returns_nothing(fresh):
-    future = {"bookmarks": {s: {"replication_key": "time",
-                                "replication_key_value": "2100-01-01T00:00:00Z"} for s in EVENTS}}  # fmt: skip
+    future = {
+        "bookmarks": {
+            s: {"replication_key": "time", "replication_key_value": "2100-01-01T00:00:00Z"}
+            for s in EVENTS
+        }
+    }
     run = run_tap("tap-salesblink", config(fresh.url), state=future)
     assert run.returncode == 0
     assert all(not run.records(s) for s in EVENTS)
@@ -206,8 +219,10 @@ def test_pacing_keeps_within_the_rate_limit():
         seed=10, scale=0.3, rate_limits=True, time_scale=60, counts=counts
     ) as server:
         window = 60 / 60
-        run = run_tap("tap-salesblink", config(server.url, rate_limit_requests=30,
-                                               rate_limit_window_seconds=window))  # fmt: skip
+        run = run_tap(
+            "tap-salesblink",
+            config(server.url, rate_limit_requests=30, rate_limit_window_seconds=window),
+        )
         assert run.returncode == 0, run.stderr[-1500:]
         stats = server.control.stats()
         requests = stats["requests"]["salesblink"]
@@ -226,8 +241,9 @@ def test_retry_after_is_honoured_in_process(monkeypatch, capsys):
     monkeypatch.setattr(backoff._sync.time, "sleep", waits.append)
     monkeypatch.setattr(RequestPacer, "pause", lambda self, seconds: paused.append(seconds))
     with SandboxServer(seed=11, scale=0.05) as server:
-        server.control.add_faults([{"vendor": "salesblink", "path": "/users", "kind": "429",
-                                    "retry_after": 7}])  # fmt: skip
+        server.control.add_faults(
+            [{"vendor": "salesblink", "path": "/users", "kind": "429", "retry_after": 7}]
+        )
         tap = TapSalesBlink(config=config(server.url))
         tap.sync_all()
         assert 7.0 in waits  # the retry waited exactly Retry-After
@@ -252,11 +268,14 @@ def test_rejected_key_is_one_clear_error_without_the_key(fresh):
     assert_no_secrets(run.stdout + run.stderr + debug.stdout + debug.stderr, [bad])
 
 
-@pytest.mark.parametrize(("setting", "value", "needle"), [
-    ("start_date", "last tuesday", "'start_date'"),
-    ("activity_window_days", 0, "'activity_window_days'"),
-    ("api_url", "ftp://example.com", "'api_url'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("setting", "value", "needle"),
+    [
+        ("start_date", "last tuesday", "'start_date'"),
+        ("activity_window_days", 0, "'activity_window_days'"),
+        ("api_url", "ftp://example.com", "'api_url'"),
+    ],
+)
 def test_bad_settings_fail_fast(fresh, setting, value, needle):
     run = run_tap("tap-salesblink", {**config(fresh.url), setting: value})
     assert run.returncode != 0
@@ -265,14 +284,16 @@ def test_bad_settings_fail_fast(fresh, setting, value, needle):
 
 
 def test_key_never_appears_at_debug_level_through_faults(fresh):
-    fresh.control.add_faults([
-        {"vendor": "salesblink", "path": "/lists", "kind": "500", "times": 2},
-        {"vendor": "salesblink", "path": "/sent", "kind": "429"},
-        {"vendor": "salesblink", "path": "/opens", "kind": "reset"},
-        {"vendor": "salesblink", "path": "/users", "kind": "html_200"},
-        {"vendor": "salesblink", "path": "/clicks", "kind": "success_false"},
-        {"vendor": "salesblink", "path": "/replies", "kind": "truncated"},
-    ])  # fmt: skip
+    fresh.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": "/lists", "kind": "500", "times": 2},
+            {"vendor": "salesblink", "path": "/sent", "kind": "429"},
+            {"vendor": "salesblink", "path": "/opens", "kind": "reset"},
+            {"vendor": "salesblink", "path": "/users", "kind": "html_200"},
+            {"vendor": "salesblink", "path": "/clicks", "kind": "success_false"},
+            {"vendor": "salesblink", "path": "/replies", "kind": "truncated"},
+        ]
+    )
     run = run_tap("tap-salesblink", config(fresh.url), env={"LOGLEVEL": "DEBUG"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert "DEBUG" in run.stderr and "retrying" in run.stderr

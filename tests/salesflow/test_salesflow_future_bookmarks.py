@@ -11,8 +11,12 @@ from test_tap_salesflow import config, expected, key
 from outreach_sandbox import SandboxServer
 from outreach_sandbox.hostile import FUTURE_DOTNET
 
-INCREMENTAL = {"members": "LastModifiedAt", "incoming_messages": "ReceivedAt",
-               "campaign_analytics": "Date", "account_analytics": "Date"}  # fmt: skip
+INCREMENTAL = {
+    "members": "LastModifiedAt",
+    "incoming_messages": "ReceivedAt",
+    "campaign_analytics": "Date",
+    "account_analytics": "Date",
+}
 
 
 @pytest.fixture
@@ -45,8 +49,11 @@ def test_a_future_member_is_emitted_and_changes_after_it_still_arrive(fresh):
     second = run_tap("tap-salesflow", config(fresh.url), state=first.last_state)
     assert second.returncode == 0, second.stderr[-2000:]
     changed = {key("members", m) for m in second.records("members")}
-    since = {r["query"]["accountId"]: r["query"]["updatedFromDate"]
-             for r in fresh.control.requests() if r["path"].endswith("list-contacts-by-accountid")}  # fmt: skip
+    since = {
+        r["query"]["accountId"]: r["query"]["updatedFromDate"]
+        for r in fresh.control.requests()
+        if r["path"].endswith("list-contacts-by-accountid")
+    }
     assert all(not value.startswith("2099") for value in since.values())
     assert len(changed) > 0, "the changes made after the future-dated member arrive"
 

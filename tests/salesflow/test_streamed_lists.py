@@ -48,15 +48,18 @@ def config(url: str, **extra) -> dict:
     }
 
 
-def record_lines(command: list[str], cfg: dict,
-                 state: dict | None = None) -> tuple[list[str], dict]:  # fmt: skip
+def record_lines(
+    command: list[str], cfg: dict, state: dict | None = None
+) -> tuple[list[str], dict]:
     """RECORD lines of the streamed streams as written (time_extracted left out), last STATE."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"config": cfg}
         discovered = subprocess.run(
             [str(BIN / "tap-salesflow"), "--config", _write(tmp, "config", cfg), "--discover"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         catalog = json.loads(discovered)
         for entry in catalog["streams"]:
             for meta in entry["metadata"]:
@@ -65,15 +68,16 @@ def record_lines(command: list[str], cfg: dict,
         paths["catalog"] = catalog
         if state is not None:
             paths["state"] = state
-        args = [a for name, value in paths.items()
-                for a in (f"--{name}", _write(tmp, name, value))]  # fmt: skip
-        result = subprocess.run(command + args, capture_output=True, text=True, timeout=300,
-                                env=dict(os.environ))  # fmt: skip
+        args = [a for name, value in paths.items() for a in (f"--{name}", _write(tmp, name, value))]
+        result = subprocess.run(
+            command + args, capture_output=True, text=True, timeout=300, env=dict(os.environ)
+        )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     states = [json.loads(line)["value"] for line in lines if line.startswith('{"type":"STATE"')]
-    return [TIME_EXTRACTED.sub("", line) for line in lines
-            if line.startswith('{"type":"RECORD"')], states[-1]  # fmt: skip
+    return [
+        TIME_EXTRACTED.sub("", line) for line in lines if line.startswith('{"type":"RECORD"')
+    ], states[-1]
 
 
 def _write(tmp: str, name: str, value: dict) -> str:
@@ -107,19 +111,25 @@ def test_streamed_output_is_identical_to_the_decoded_path():
 @pytest.mark.parametrize("path", ["list-contacts", "incoming"])
 def test_bad_bodies_are_retried_before_any_record_is_emitted(path):
     with SandboxServer(seed=36, scale=0.1, counts=COUNTS) as server:
-        server.control.add_faults([
-            {"vendor": "salesflow", "path": path, "kind": kind}
-            for kind in ("truncated", "html_200", "reset_mid_body", "success_false", "503")
-        ])  # fmt: skip
+        server.control.add_faults(
+            [
+                {"vendor": "salesflow", "path": path, "kind": kind}
+                for kind in ("truncated", "html_200", "reset_mid_body", "success_false", "503")
+            ]
+        )
         run = run_tap("tap-salesflow", config(server.url), env={"LOGLEVEL": "DEBUG"})
         assert run.returncode == 0, run.stderr[-3000:]
         assert all(f["remaining"] == 0 for f in server.control.faults())
         assert run.stderr.count("retrying") >= 5
         for stream in STREAMED:
-            keys = [(r["account_id"], r["MemberId" if stream == "members" else "Id"])
-                    for r in run.records(stream)]  # fmt: skip
+            keys = [
+                (r["account_id"], r["MemberId" if stream == "members" else "Id"])
+                for r in run.records(stream)
+            ]
             assert len(keys) == len(set(keys)), f"{stream}: a record of a bad body was emitted"
-            expected = {tuple(map(str, k)) for k in server.control.expected("salesflow", stream)["keys"]}  # fmt: skip
+            expected = {
+                tuple(map(str, k)) for k in server.control.expected("salesflow", stream)["keys"]
+            }
             assert {tuple(map(str, k)) for k in keys} == expected, stream
         assert_no_secrets(run.stdout + run.stderr, list(TOKENS.values()))
 

@@ -12,8 +12,16 @@ from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 from tap_salesflow.tap import TapSalesflow
 
 TOKENS = dict(DEFAULT_SALESFLOW_ACCOUNTS)
-STREAMS = ("accounts", "campaigns", "webhooks", "members", "campaign_statistics",
-           "campaign_analytics", "account_analytics", "incoming_messages")  # fmt: skip
+STREAMS = (
+    "accounts",
+    "campaigns",
+    "webhooks",
+    "members",
+    "campaign_statistics",
+    "campaign_analytics",
+    "account_analytics",
+    "incoming_messages",
+)
 KEY_FIELDS = {
     "accounts": ("account_id", "Id"),
     "campaigns": ("account_id", "Id"),
@@ -92,8 +100,11 @@ def test_incremental_members_return_exactly_the_changed_ones(fresh):
     assert second.returncode == 0, second.stderr[-2000:]
     changed = {key("members", r) for r in second.records("members")}
     everything = run_tap("tap-salesflow", config(fresh.url)).records("members")
-    truly_changed = {key("members", r) for r in everything
-                     if before.get(key("members", r)) != r["LastModifiedAt"]}  # fmt: skip
+    truly_changed = {
+        key("members", r)
+        for r in everything
+        if before.get(key("members", r)) != r["LastModifiedAt"]
+    }
     assert truly_changed
     assert changed == truly_changed
     state_text = json.dumps(second.last_state)
@@ -103,8 +114,9 @@ def test_incremental_members_return_exactly_the_changed_ones(fresh):
 def test_analytics_lookback_rereads_trailing_days_without_duplicates(fresh):
     first = run_tap("tap-salesflow", config(fresh.url, analytics_lookback_days=3))
     fresh.control.advance(86_400)
-    second = run_tap("tap-salesflow", config(fresh.url, analytics_lookback_days=3),
-                     state=first.last_state)  # fmt: skip
+    second = run_tap(
+        "tap-salesflow", config(fresh.url, analytics_lookback_days=3), state=first.last_state
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     for stream in ("account_analytics", "campaign_analytics"):
         again = [key(stream, r) for r in second.records(stream)]
@@ -122,11 +134,24 @@ def test_analytics_lookback_rereads_trailing_days_without_duplicates(fresh):
 
 
 def test_state_in_the_future_returns_nothing_incremental(fresh):
-    future = {"bookmarks": {
-        stream: {"partitions": [{"context": {"account_id": a}, "replication_key": field,
-                                 "replication_key_value": "2100-01-01T00:00:00Z"} for a in TOKENS]}
-        for stream, field in (("members", "LastModifiedAt"), ("incoming_messages", "ReceivedAt"))
-    }}  # fmt: skip
+    future = {
+        "bookmarks": {
+            stream: {
+                "partitions": [
+                    {
+                        "context": {"account_id": a},
+                        "replication_key": field,
+                        "replication_key_value": "2100-01-01T00:00:00Z",
+                    }
+                    for a in TOKENS
+                ]
+            }
+            for stream, field in (
+                ("members", "LastModifiedAt"),
+                ("incoming_messages", "ReceivedAt"),
+            )
+        }
+    }
     run = run_tap("tap-salesflow", config(fresh.url), state=future)
     assert run.returncode == 0, run.stderr[-2000:]
     assert not run.records("members")
@@ -137,15 +162,19 @@ def test_killed_sync_resumes_without_loss():
     with SandboxServer(seed=34, scale=0.5, latency_ms=20) as server:
         cfg = config(server.url)
         killed = run_until_killed(
-            "tap-salesflow", cfg,
+            "tap-salesflow",
+            cfg,
             lambda line: '"stream":"members"' in line.replace(" ", "") and '"RECORD"' in line,
-        )  # fmt: skip
+        )
         states = [m["value"] for m in killed if m["type"] == "STATE"]
         resumed = run_tap("tap-salesflow", cfg, state=states[-1] if states else None)
         assert resumed.returncode == 0, resumed.stderr[-1500:]
         for stream in STREAMS:
-            union = {key(stream, m["record"]) for m in killed
-                     if m["type"] == "RECORD" and m["stream"] == stream}  # fmt: skip
+            union = {
+                key(stream, m["record"])
+                for m in killed
+                if m["type"] == "RECORD" and m["stream"] == stream
+            }
             union |= {key(stream, r) for r in resumed.records(stream)}
             assert union == expected(server, stream), stream
 
@@ -165,14 +194,16 @@ def test_rejected_token_names_the_account_not_the_token(fresh):
 
 
 def test_token_never_leaks_at_debug_level_through_faults(fresh):
-    fresh.control.add_faults([
-        {"vendor": "salesflow", "path": "list-campaigns", "kind": "reset"},
-        {"vendor": "salesflow", "path": "list-contacts", "kind": "timeout", "seconds": 1.5},
-        {"vendor": "salesflow", "path": "webhooks", "kind": "429"},
-        {"vendor": "salesflow", "path": "analytics", "kind": "500", "times": 2},
-        {"vendor": "salesflow", "path": "incoming", "kind": "reset_mid_body"},
-        {"vendor": "salesflow", "path": "GetCampaignStatistics", "kind": "502"},
-    ])  # fmt: skip
+    fresh.control.add_faults(
+        [
+            {"vendor": "salesflow", "path": "list-campaigns", "kind": "reset"},
+            {"vendor": "salesflow", "path": "list-contacts", "kind": "timeout", "seconds": 1.5},
+            {"vendor": "salesflow", "path": "webhooks", "kind": "429"},
+            {"vendor": "salesflow", "path": "analytics", "kind": "500", "times": 2},
+            {"vendor": "salesflow", "path": "incoming", "kind": "reset_mid_body"},
+            {"vendor": "salesflow", "path": "GetCampaignStatistics", "kind": "502"},
+        ]
+    )
     run = run_tap("tap-salesflow", config(fresh.url, request_timeout=1), env={"LOGLEVEL": "DEBUG"})
     assert run.returncode == 0, run.stderr[-3000:]
     assert "DEBUG" in run.stderr
@@ -191,11 +222,14 @@ def test_token_never_leaks_at_debug_level_through_faults(fresh):
     assert_no_secrets(tested.stdout + tested.stderr, list(TOKENS.values()))
 
 
-@pytest.mark.parametrize(("cfg", "needle"), [
-    ({"accounts": []}, "No Salesflow account"),
-    ({"analytics_window_days": 200}, "'analytics_window_days'"),
-    ({"start_date": "someday"}, "'start_date'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("cfg", "needle"),
+    [
+        ({"accounts": []}, "No Salesflow account"),
+        ({"analytics_window_days": 200}, "'analytics_window_days'"),
+        ({"start_date": "someday"}, "'start_date'"),
+    ],
+)
 def test_bad_settings_fail_fast(fresh, cfg, needle):
     run = run_tap("tap-salesflow", {**config(fresh.url), **cfg})
     assert run.returncode != 0

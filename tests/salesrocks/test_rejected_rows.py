@@ -16,15 +16,22 @@ ROWS = 45  # three pages: 20, 20, 5
 
 
 def config(url: str) -> dict:
-    return {"username": USER, "password": PASSWORD, "api_url": f"{url}/salesrocks",
-            "page_size": PAGE, "retry_base_seconds": 0.01}  # fmt: skip
+    return {
+        "username": USER,
+        "password": PASSWORD,
+        "api_url": f"{url}/salesrocks",
+        "page_size": PAGE,
+        "retry_base_seconds": 0.01,
+    }
 
 
 @pytest.mark.parametrize(
     ("kind", "reason"),
-    [("missing_key", "missing primary key _id"),
-     ("duplicate_key", "primary key repeated in one read with different content")],
-)  # fmt: skip
+    [
+        ("missing_key", "missing primary key _id"),
+        ("duplicate_key", "primary key repeated in one read with different content"),
+    ],
+)
 def test_every_page_bent_the_same_way(kind, reason):
     counts = {"salesrocks.lists": 1, "salesrocks.rows_per_list": ROWS}
     with SandboxServer(seed=81, scale=0.05, counts=counts) as server:
@@ -33,9 +40,18 @@ def test_every_page_bent_the_same_way(kind, reason):
         rows = clean.records("list_data")
         assert len(rows) == ROWS
         # Every request for rows, the first page read again at the end included.
-        server.control.add_faults([{"vendor": "salesrocks", "path": "getListData", "kind": kind,
-                                    "index": 0 if kind == "duplicate_key" else 1,
-                                    "field": "_id", "times": 100}])  # fmt: skip
+        server.control.add_faults(
+            [
+                {
+                    "vendor": "salesrocks",
+                    "path": "getListData",
+                    "kind": kind,
+                    "index": 0 if kind == "duplicate_key" else 1,
+                    "field": "_id",
+                    "times": 100,
+                }
+            ]
+        )
         run = run_tap("tap-salesrocks", config(server.url))
     assert run.returncode == 0, run.stderr[-1500:]
     bent = [rows[page + 1] for page in range(0, ROWS, PAGE)]  # the second row of each page

@@ -14,8 +14,14 @@ KEYS = {"lists": "uuid", "list_data": "id", "campaign_statistics": "campaign_id"
 
 
 def config(url: str, **extra) -> dict:
-    return {"username": USER, "password": PASSWORD, "api_url": f"{url}/salesrocks",
-            "campaign_ids": [101, 102, 103, 104], "retry_base_seconds": 0.01, **extra}  # fmt: skip
+    return {
+        "username": USER,
+        "password": PASSWORD,
+        "api_url": f"{url}/salesrocks",
+        "campaign_ids": [101, 102, 103, 104],
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
 
 
 def ids(run, stream: str) -> set[str]:
@@ -66,8 +72,10 @@ def test_page_boundaries(rows, size):
 def test_a_sync_longer_than_the_token_lifetime_refreshes_and_loses_nothing():
     with SandboxServer(seed=44, scale=0.5, latency_ms=60, token_lifetime_s=1.0) as server:
         # Over 20 requests of at least 60 ms, one at a time: longer than the 1 s token.
-        run = run_tap("tap-salesrocks", config(server.url, page_size=10, concurrency=1,
-                                               token_refresh_margin_seconds=0.05))  # fmt: skip
+        run = run_tap(
+            "tap-salesrocks",
+            config(server.url, page_size=10, concurrency=1, token_refresh_margin_seconds=0.05),
+        )
         assert run.returncode == 0, run.stderr[-2000:]
         logins = [r for r in server.control.requests() if r["path"] == "/auth/accessToken"]
         assert len(logins) >= 2, "the sync outlived one token"
@@ -76,8 +84,9 @@ def test_a_sync_longer_than_the_token_lifetime_refreshes_and_loses_nothing():
 
 
 def test_mid_sync_401_recovers_once_and_a_second_fails_clearly(fresh):
-    fresh.control.add_faults([{"vendor": "salesrocks", "path": "getListData", "kind": "expire_token",
-                               "after": 3}])  # fmt: skip
+    fresh.control.add_faults(
+        [{"vendor": "salesrocks", "path": "getListData", "kind": "expire_token", "after": 3}]
+    )
     run = run_tap("tap-salesrocks", config(fresh.url, page_size=20))
     assert run.returncode == 0, run.stderr[-2000:]
     assert ids(run, "list_data") == expected(fresh, "list_data")
@@ -101,11 +110,30 @@ def test_wrong_password_fails_clearly_naming_the_user(fresh):
 
 
 def test_shifting_pages_lose_nothing_and_repeat_nothing(fresh):
-    fresh.control.add_faults([
-        {"vendor": "salesrocks", "path": "getListData", "kind": "shift_insert", "count": 3, "after": 1},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "shift_delete", "count": 2, "after": 5},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "duplicate_boundary", "after": 8},
-    ])  # fmt: skip
+    fresh.control.add_faults(
+        [
+            {
+                "vendor": "salesrocks",
+                "path": "getListData",
+                "kind": "shift_insert",
+                "count": 3,
+                "after": 1,
+            },
+            {
+                "vendor": "salesrocks",
+                "path": "getListData",
+                "kind": "shift_delete",
+                "count": 2,
+                "after": 5,
+            },
+            {
+                "vendor": "salesrocks",
+                "path": "getListData",
+                "kind": "duplicate_boundary",
+                "after": 8,
+            },
+        ]
+    )
     run = run_tap("tap-salesrocks", config(fresh.url, page_size=15))
     assert run.returncode == 0, run.stderr[-2000:]
     landed = [r["id"] for r in run.records("list_data")]
@@ -122,16 +150,18 @@ def test_unknown_campaign_names_the_setting(fresh):
 
 
 def test_faults_recover_and_secrets_never_leak_at_debug(fresh):
-    fresh.control.add_faults([
-        {"vendor": "salesrocks", "path": "getLists", "kind": "500", "times": 2},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "reset", "after": 2},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "truncated", "after": 4},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "html_200", "after": 6},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "success_false", "after": 7},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "429", "after": 8},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "expire_token", "after": 9},
-        {"vendor": "salesrocks", "path": "getCampaignStatistics", "kind": "503"},
-    ])  # fmt: skip
+    fresh.control.add_faults(
+        [
+            {"vendor": "salesrocks", "path": "getLists", "kind": "500", "times": 2},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "reset", "after": 2},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "truncated", "after": 4},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "html_200", "after": 6},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "success_false", "after": 7},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "429", "after": 8},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "expire_token", "after": 9},
+            {"vendor": "salesrocks", "path": "getCampaignStatistics", "kind": "503"},
+        ]
+    )
     run = run_tap("tap-salesrocks", config(fresh.url, page_size=20), env={"LOGLEVEL": "DEBUG"})
     assert run.returncode == 0, run.stderr[-3000:]
     assert "DEBUG" in run.stderr
@@ -142,11 +172,14 @@ def test_faults_recover_and_secrets_never_leak_at_debug(fresh):
     assert_no_secrets(run.stdout + run.stderr, [PASSWORD, *tokens])
 
 
-@pytest.mark.parametrize(("cfg", "needle"), [
-    ({"page_size": 5000}, "'page_size'"),
-    ({"username": ""}, "'username'"),
-    ({"api_url": "api.sales.rocks"}, "'api_url'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("cfg", "needle"),
+    [
+        ({"page_size": 5000}, "'page_size'"),
+        ({"username": ""}, "'username'"),
+        ({"api_url": "api.sales.rocks"}, "'api_url'"),
+    ],
+)
 def test_bad_settings_fail_fast(fresh, cfg, needle):
     run = run_tap("tap-salesrocks", {**config(fresh.url), **cfg})
     assert run.returncode != 0

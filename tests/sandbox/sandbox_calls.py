@@ -51,8 +51,12 @@ def sf(url, path, account="41001"):
 
 
 def sr_login(url, username=SR_USER, password=SR_PASS):
-    return call(url, "/salesrocks/auth/accessToken", method="POST",
-                body={"username": username, "password": password})  # fmt: skip
+    return call(
+        url,
+        "/salesrocks/auth/accessToken",
+        method="POST",
+        body={"username": username, "password": password},
+    )
 
 
 def sr_token(url):
@@ -62,8 +66,13 @@ def sr_token(url):
 
 
 def sr(url, path, body, token):
-    return call(url, "/salesrocks" + path, method="POST", body=body,
-                headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    return call(
+        url,
+        "/salesrocks" + path,
+        method="POST",
+        body=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 def sb_pages(url, path, size=100, *, param="skip"):

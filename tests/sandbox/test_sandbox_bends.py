@@ -22,29 +22,53 @@ def body(reply: Reply):
 @pytest.mark.parametrize(
     ("original", "spec", "expected"),
     [
-        (LEADS, {"kind": "envelope_changed"},
-         {"success": True, "data": [{"id": "a", "ok": True}, {"id": "b", "ok": False}]}),
+        (
+            LEADS,
+            {"kind": "envelope_changed"},
+            {"success": True, "data": [{"id": "a", "ok": True}, {"id": "b", "ok": False}]},
+        ),
         (BARE, {"kind": "envelope_changed"}, {"data": BARE}),
         (LISTS, {"kind": "envelope_changed"}, {"success": True, "data": {"items": LISTS["data"]}}),
         (LISTS, {"kind": "object_for_array"}, {"success": True, "data": {"id": "a", "n": 1}}),
         (BARE, {"kind": "object_for_array"}, BARE[0]),
-        (LISTS, {"kind": "null_element"}, {"success": True, "data": [LISTS["data"][0], None,
-                                                                      LISTS["data"][1]]}),
+        (
+            LISTS,
+            {"kind": "null_element"},
+            {"success": True, "data": [LISTS["data"][0], None, LISTS["data"][1]]},
+        ),
         (BARE, {"kind": "string_element", "index": 0}, ["oops", *BARE]),
-        (LEADS, {"kind": "missing_key", "index": 0},
-         {"success": True, "data": {"contacts": [{"ok": True}, {"id": "b", "ok": False}]}}),
-        (BARE, {"kind": "null_key", "field": "MemberId"},
-         [BARE[0], {"MemberId": None, "HasReply": True}]),
-        (LISTS, {"kind": "duplicate_key", "index": 0},
-         {"success": True, "data": [{"id": "a", "n": 1}, {"id": "a", "n": 2}]}),
-        (BARE, {"kind": "string_booleans", "style": "yesno"},
-         [{"MemberId": 1, "HasReply": "no"}, {"MemberId": 2, "HasReply": "yes"}]),
-        (STATS, {"kind": "wrong_type", "field": "Replies", "value": "lots"},
-         {"CampaignId": 1, "Replies": "lots"}),
-        (LISTS, {"kind": "list_in_string", "field": "n", "index": 0},
-         {"success": True, "data": [{"id": "a", "n": LIST_VALUE}, {"id": "b", "n": 2}]}),
+        (
+            LEADS,
+            {"kind": "missing_key", "index": 0},
+            {"success": True, "data": {"contacts": [{"ok": True}, {"id": "b", "ok": False}]}},
+        ),
+        (
+            BARE,
+            {"kind": "null_key", "field": "MemberId"},
+            [BARE[0], {"MemberId": None, "HasReply": True}],
+        ),
+        (
+            LISTS,
+            {"kind": "duplicate_key", "index": 0},
+            {"success": True, "data": [{"id": "a", "n": 1}, {"id": "a", "n": 2}]},
+        ),
+        (
+            BARE,
+            {"kind": "string_booleans", "style": "yesno"},
+            [{"MemberId": 1, "HasReply": "no"}, {"MemberId": 2, "HasReply": "yes"}],
+        ),
+        (
+            STATS,
+            {"kind": "wrong_type", "field": "Replies", "value": "lots"},
+            {"CampaignId": 1, "Replies": "lots"},
+        ),
+        (
+            LISTS,
+            {"kind": "list_in_string", "field": "n", "index": 0},
+            {"success": True, "data": [{"id": "a", "n": LIST_VALUE}, {"id": "b", "n": 2}]},
+        ),
     ],
-)  # fmt: skip
+)
 def test_bends(original, spec, expected):
     reply = Reply(200, json.loads(json.dumps(original)))
     assert body(bend(reply, spec)) == expected

@@ -74,8 +74,12 @@ def test_advance_changes_salesflow_members_and_campaigns_exactly(server):
     assert len(changed) > len(set(now) - set(old)) > 0  # new and changed members
     for key in changed & set(old):
         assert parse_dotnet(now[key]["LastModifiedAt"]) > parse_dotnet(old[key]["LastModifiedAt"])
-    for form in ("2026-11-01 00:00:00", "2026-11-01T00:00:00.0000000+00:00",
-                 "2026-11-01T02:00:00+02:00", newest):  # fmt: skip
+    for form in (
+        "2026-11-01 00:00:00",
+        "2026-11-01T00:00:00.0000000+00:00",
+        "2026-11-01T02:00:00+02:00",
+        newest,
+    ):
         query = f"/members/list-contacts-by-accountid?updatedFromDate={quote(form)}"
         assert {m["MemberId"] for m in sf(server.url, query)[2]} == changed, form
     assert sf(server.url, "/members/list-contacts-by-accountid?updatedFromDate=2030-01-01")[2] == []
@@ -112,8 +116,9 @@ def test_analytics_days_recent_ones_settle_later(server):
     assert any(again[r["Date"]] != r for r in rows[-3:])  # late-arriving activity
     assert sf(server.url, "/analytics/by-accountid?from=2026-01-01&to=2026-11-01")[0] == 400
     campaign = sf(server.url, "/campaigns/list-campaigns")[2][0]["Id"]
-    per_campaign = sf(server.url, f"/analytics/by-campaignid?campaignId={campaign}"
-                                  "&from=2026-10-01&to=2026-10-02")[2]  # fmt: skip
+    per_campaign = sf(
+        server.url, f"/analytics/by-campaignid?campaignId={campaign}&from=2026-10-01&to=2026-10-02"
+    )[2]
     assert [r["CampaignId"] for r in per_campaign] == [campaign, campaign]
 
 
@@ -163,13 +168,33 @@ def test_full_sync_serves_exactly_the_expected_keys():
             sb_legacy(s.url, f"/prospects/{c['campaignID']}")
         sb_legacy(s.url, "/my-team")
         served = ctl.served()["salesblink"]
-        for stream in ("lists", "list_leads", "sequences", "sequence_stats", "users", "sent",
-                       "opens", "clicks", "replies", "campaigns", "prospects", "team_members"):  # fmt: skip
+        for stream in (
+            "lists",
+            "list_leads",
+            "sequences",
+            "sequence_stats",
+            "users",
+            "sent",
+            "opens",
+            "clicks",
+            "replies",
+            "campaigns",
+            "prospects",
+            "team_members",
+        ):
             assert served.get(stream, 0) == ctl.expected("salesblink", stream)["count"], stream
         ctl.clear_served()
         assert ctl.served() == {}
-        for stream in ("accounts", "campaigns", "members", "campaign_statistics",
-                       "campaign_analytics", "account_analytics", "incoming_messages", "webhooks"):  # fmt: skip
+        for stream in (
+            "accounts",
+            "campaigns",
+            "members",
+            "campaign_statistics",
+            "campaign_analytics",
+            "account_analytics",
+            "incoming_messages",
+            "webhooks",
+        ):
             keys = ctl.expected("salesflow", stream)["keys"]
             assert keys and all(isinstance(k, (int, list)) for k in keys), stream
         assert ctl.expected("salesrocks", "campaign_statistics")["keys"] == [101, 102, 103, 104]
@@ -188,8 +213,11 @@ def test_same_seed_same_data_and_reset():
             for path in ("/sent?per_page=50", "/lists", "/users"):
                 assert _dateless(sb(a.url, path)) == _dateless(sb(b.url, path))
             assert sb(a.url, "/lists")[2] != sb(c.url, "/lists")[2]
-        paths = ("/members/list-contacts-by-accountid", "/campaigns/list-campaigns",
-                 "/messaging/incoming-messages-by-accountid?from=2026-08-01")  # fmt: skip
+        paths = (
+            "/members/list-contacts-by-accountid",
+            "/campaigns/list-campaigns",
+            "/messaging/incoming-messages-by-accountid?from=2026-08-01",
+        )
         for path in paths:
             assert _dateless(sf(a.url, path)) == _dateless(sf(b.url, path))
         ta, tb = sr_token(a.url), sr_token(b.url)
@@ -212,8 +240,12 @@ def test_same_seed_same_data_and_reset():
 
 def test_small_and_large_scales_are_cheap():
     with SandboxServer(seed=1, scale=0.01) as s:
-        for vendor, stream in (("salesblink", "list_leads"), ("salesrocks", "list_data"),
-                               ("salesflow", "members"), ("salesblink", "prospects")):  # fmt: skip
+        for vendor, stream in (
+            ("salesblink", "list_leads"),
+            ("salesrocks", "list_data"),
+            ("salesflow", "members"),
+            ("salesblink", "prospects"),
+        ):
             assert 1 <= s.control.expected(vendor, stream)["count"] <= 20, stream
     with SandboxServer(seed=1, scale=0.01, counts={"salesblink.sent": 250_000}) as s:
         assert s.control.expected("salesblink", "sent")["count"] == 250_000
@@ -246,8 +278,12 @@ def test_data_variety():
         token = sr_token(s.url)
         columns = set()
         for x in sr(s.url, "/editable-lists/getLists", {"page": 1, "size": 50}, token)[2]["data"]:
-            rows = sr(s.url, "/editable-lists/getListData",
-                      {"list_id": x["uuid"], "page": 1, "size": 1000}, token)[2]["data"]  # fmt: skip
+            rows = sr(
+                s.url,
+                "/editable-lists/getListData",
+                {"list_id": x["uuid"], "page": 1, "size": 1000},
+                token,
+            )[2]["data"]
             columns.add(frozenset(k for row in rows for k in row))
             assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", x["updated_at"])
         assert len(columns) > 1

@@ -12,16 +12,29 @@ from sandbox_calls import call, sb, sb_pages, sf, sr, sr_token
 
 from outreach_sandbox import SandboxServer
 
-PLAN = {"salesblink.lists": 1, "salesblink.leads_per_list": 2, "salesblink.sequences": 1,
-        "salesflow.campaigns": 1, "salesflow.webhooks": 1, "salesflow.members": 2,
-        "salesrocks.lists": 1,
-        "salesrocks.rows_per_list": 3}  # fmt: skip
+PLAN = {
+    "salesblink.lists": 1,
+    "salesblink.leads_per_list": 2,
+    "salesblink.sequences": 1,
+    "salesflow.campaigns": 1,
+    "salesflow.webhooks": 1,
+    "salesflow.members": 2,
+    "salesrocks.lists": 1,
+    "salesrocks.rows_per_list": 3,
+}
 #: Streams whose keys deletions remove.
-STREAMS = [("salesblink", "lists"), ("salesblink", "list_leads"), ("salesblink", "sequences"),
-           ("salesblink", "sequence_stats"), ("salesflow", "campaigns"),
-           ("salesflow", "campaign_statistics"), ("salesflow", "webhooks"),
-           ("salesflow", "members"),
-           ("salesrocks", "lists"), ("salesrocks", "list_data")]  # fmt: skip
+STREAMS = [
+    ("salesblink", "lists"),
+    ("salesblink", "list_leads"),
+    ("salesblink", "sequences"),
+    ("salesblink", "sequence_stats"),
+    ("salesflow", "campaigns"),
+    ("salesflow", "campaign_statistics"),
+    ("salesflow", "webhooks"),
+    ("salesflow", "members"),
+    ("salesrocks", "lists"),
+    ("salesrocks", "list_data"),
+]
 
 
 def keyset(keys: list) -> set:

@@ -90,8 +90,9 @@ def test_salesflow_and_salesrocks_limits_only_when_configured():
 
 @pytest.mark.parametrize("kind", ["500", "502", "503", "401", "429", "429_no_retry_after"])
 def test_status_faults_in_vendor_shape(server, kind):
-    server.control.add_faults([{"vendor": "salesflow", "path": "webhooks", "kind": kind,
-                                "retry_after": 7}])  # fmt: skip
+    server.control.add_faults(
+        [{"vendor": "salesflow", "path": "webhooks", "kind": kind, "retry_after": 7}]
+    )
     status, headers, body = sf(server.url, "/webhooks/list")
     assert status == int(kind[:3])
     assert headers.get("Retry-After") == ("7" if kind == "429" else None)
@@ -101,8 +102,17 @@ def test_status_faults_in_vendor_shape(server, kind):
 
 
 def test_after_times_vendor_and_path_select_requests(server):
-    server.control.add_faults([{"vendor": "salesblink", "path": "^/public/v1.0.0/users$",
-                                "kind": "503", "after": 1, "times": 2}])  # fmt: skip
+    server.control.add_faults(
+        [
+            {
+                "vendor": "salesblink",
+                "path": "^/public/v1.0.0/users$",
+                "kind": "503",
+                "after": 1,
+                "times": 2,
+            }
+        ]
+    )
     assert sf(server.url, "/webhooks/list")[0] == 200  # other vendor
     assert sb(server.url, "/lists")[0] == 200  # other path
     assert [sb(server.url, "/users")[0] for _ in range(4)] == [200, 503, 503, 200]
@@ -111,17 +121,20 @@ def test_after_times_vendor_and_path_select_requests(server):
     server.control.add_faults([{"kind": "500"}])
     server.control.clear_faults()
     assert server.control.faults() == []
-    status, _, body = call(server.url, "/_sandbox/faults", method="POST",
-                           body={"faults": [{"kind": "meteor"}]})  # fmt: skip
+    status, _, body = call(
+        server.url, "/_sandbox/faults", method="POST", body={"faults": [{"kind": "meteor"}]}
+    )
     assert status == 400 and "unknown fault kind" in body["error"]
 
 
 def test_body_faults(server):
-    server.control.add_faults([
-        {"vendor": "salesblink", "path": "/users", "kind": "html_200"},
-        {"vendor": "salesblink", "path": "/users", "kind": "success_false"},
-        {"vendor": "salesblink", "path": "/users", "kind": "truncated"},
-    ])  # fmt: skip
+    server.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": "/users", "kind": "html_200"},
+            {"vendor": "salesblink", "path": "/users", "kind": "success_false"},
+            {"vendor": "salesblink", "path": "/users", "kind": "truncated"},
+        ]
+    )
     headers = {"Authorization": SB_KEY}
     status, got, body = call(server.url, PUBLIC + "/users", headers=headers, raw=True)
     assert status == 200 and got["Content-Type"].startswith("text/html")
@@ -137,9 +150,12 @@ def test_body_faults(server):
 
 @pytest.mark.parametrize(
     ("vendor", "expected"),
-    [("salesblink", {"success": False}), ("salesrocks", {"status": "error"}),
-     ("salesflow", {"Message": "An error has occurred."})],
-)  # fmt: skip
+    [
+        ("salesblink", {"success": False}),
+        ("salesrocks", {"status": "error"}),
+        ("salesflow", {"Message": "An error has occurred."}),
+    ],
+)
 def test_success_false_uses_each_vendors_envelope(server, vendor, expected):
     server.control.add_faults([{"vendor": vendor, "kind": "success_false"}])
     if vendor == "salesblink":
@@ -147,17 +163,23 @@ def test_success_false_uses_each_vendors_envelope(server, vendor, expected):
     elif vendor == "salesflow":
         status, _, body = sf(server.url, "/webhooks/list")
     else:
-        status, _, body = call(server.url, "/salesrocks/auth/accessToken", method="POST",
-                               body={"username": "x", "password": "y"})  # fmt: skip
+        status, _, body = call(
+            server.url,
+            "/salesrocks/auth/accessToken",
+            method="POST",
+            body={"username": "x", "password": "y"},
+        )
     assert status == 200 and expected.items() <= body.items()
 
 
 def test_connection_faults_do_not_kill_the_server(server):
-    server.control.add_faults([
-        {"vendor": "salesblink", "path": "/users", "kind": "reset"},
-        {"vendor": "salesblink", "path": "/users", "kind": "reset_mid_body"},
-        {"vendor": "salesblink", "path": "/users", "kind": "timeout", "seconds": 0.4},
-    ])  # fmt: skip
+    server.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": "/users", "kind": "reset"},
+            {"vendor": "salesblink", "path": "/users", "kind": "reset_mid_body"},
+            {"vendor": "salesblink", "path": "/users", "kind": "timeout", "seconds": 0.4},
+        ]
+    )
     for _ in range(2):
         with pytest.raises(CONNECTION_ERRORS):
             sb(server.url, "/users")
@@ -188,11 +210,13 @@ def test_reset_mid_body_sends_headers_then_half(server):
 def test_paging_faults_salesblink(server):
     _, _, page2 = sb(server.url, "/sent?per_page=100&page=2")
     _, _, page1 = sb(server.url, "/sent?per_page=100&page=1")
-    server.control.add_faults([
-        {"vendor": "salesblink", "path": "/sent", "kind": "empty_page"},
-        {"vendor": "salesblink", "path": "/sent", "kind": "duplicate_boundary"},
-        {"vendor": "salesblink", "path": "/lists$", "kind": "empty_page"},
-    ])  # fmt: skip
+    server.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": "/sent", "kind": "empty_page"},
+            {"vendor": "salesblink", "path": "/sent", "kind": "duplicate_boundary"},
+            {"vendor": "salesblink", "path": "/lists$", "kind": "empty_page"},
+        ]
+    )
     assert sb(server.url, "/sent?per_page=100&page=2")[2] == []
     duplicated = sb(server.url, "/sent?per_page=100&page=2")[2]
     assert duplicated[0] == page1[-1] and duplicated[1:] == page2
@@ -210,10 +234,12 @@ def test_paging_faults_other_vendors(server):
         return sr(server.url, "/editable-lists/getListData", body, token)[2]["data"]
 
     first, second = rows(1), rows(2)
-    server.control.add_faults([
-        {"vendor": "salesrocks", "path": "getListData", "kind": "duplicate_boundary"},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "empty_page"},
-    ])  # fmt: skip
+    server.control.add_faults(
+        [
+            {"vendor": "salesrocks", "path": "getListData", "kind": "duplicate_boundary"},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "empty_page"},
+        ]
+    )
     assert rows(2) == [first[-1], *second]
     assert rows(2) == []
 
@@ -227,11 +253,13 @@ def test_salesrocks_shift_and_expire_token_faults(server):
         return sr(server.url, "/editable-lists/getListData", body, token)
 
     before = rows()[2]["data"]
-    server.control.add_faults([
-        {"vendor": "salesrocks", "path": "getListData", "kind": "shift_insert", "count": 2},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "shift_delete", "count": 3},
-        {"vendor": "salesrocks", "path": "getListData", "kind": "expire_token"},
-    ])  # fmt: skip
+    server.control.add_faults(
+        [
+            {"vendor": "salesrocks", "path": "getListData", "kind": "shift_insert", "count": 2},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "shift_delete", "count": 3},
+            {"vendor": "salesrocks", "path": "getListData", "kind": "expire_token"},
+        ]
+    )
     inserted = rows()[2]["data"]
     assert inserted[2:] == before[:3]
     assert len(server.control.expected("salesrocks", "list_data")["keys"]) > 0
@@ -338,10 +366,22 @@ def test_control_api_refuses_bad_input():
 def test_cli_serves_until_sigterm(tmp_path):
     port_file = tmp_path / "port"
     process = subprocess.Popen(
-        [sys.executable, "-m", "outreach_sandbox.cli", "serve", "--port", "0", "--scale", "0.01",
-         "--port-file", str(port_file), "--no-rate-limits"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "outreach_sandbox.cli",
+            "serve",
+            "--port",
+            "0",
+            "--scale",
+            "0.01",
+            "--port-file",
+            str(port_file),
+            "--no-rate-limits",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline()
         assert line.startswith("outreach-sandbox listening on http://127.0.0.1:")

@@ -119,8 +119,12 @@ def test_salesrocks_get_list_data_paging(n, sizes):
         uuid = s.control.expected("salesrocks", "lists")["keys"][0]
         got, seen, page = [], [], 1
         while True:
-            status, _, body = sr(s.url, "/editable-lists/getListData",
-                                 {"list_id": uuid, "page": page, "size": 50}, token)  # fmt: skip
+            status, _, body = sr(
+                s.url,
+                "/editable-lists/getListData",
+                {"list_id": uuid, "page": page, "size": 50},
+                token,
+            )
             assert status == 200 and body["message"] == "List data was successfully read."
             got.append(len(body["data"]))
             seen += [row["_id"]["$oid"] for row in body["data"]]
@@ -138,8 +142,9 @@ def test_salesrocks_bad_requests():
         assert status == 400 and body["error"]["status_code"] == 400
         status, _, body = sr(s.url, "/editable-lists/getListData", {"list_id": "nope"}, token)
         assert status == 404 and body["error"]["status_code"] == 404
-        status, _, body = sr(s.url, "/drip-campaign/getCampaignStatistics", {"campaign_id": 101},
-                             token)  # fmt: skip
+        status, _, body = sr(
+            s.url, "/drip-campaign/getCampaignStatistics", {"campaign_id": 101}, token
+        )
         assert status == 200 and body["data"]["campaign_name"]
         assert (
             sr(s.url, "/drip-campaign/getCampaignStatistics", {"campaign_id": 99}, token)[0] == 404
@@ -165,8 +170,12 @@ def test_salesflow_auth():
         own, other = DEFAULT_SALESFLOW_ACCOUNTS["41001"], DEFAULT_SALESFLOW_ACCOUNTS["41002"]
         denied = {"Message": "Authorization has been denied for this request."}
         base = "/salesflow/api/webhooks/list"
-        for query in ("?accountId=41001", f"?accountId=41001&token={own}x",
-                      f"?accountId=41001&token={other}", f"?token={own}"):  # fmt: skip
+        for query in (
+            "?accountId=41001",
+            f"?accountId=41001&token={own}x",
+            f"?accountId=41001&token={other}",
+            f"?token={own}",
+        ):
             assert call(s.url, base + query)[::2] == (401, denied), query
         assert call(s.url, f"{base}?accountId=41001&token={own}")[0] == 200
         status, _, accounts = call(s.url, f"/salesflow/api/accounts/list-accounts?token={other}")
@@ -184,8 +193,9 @@ def test_salesrocks_auth_and_expiry():
         token = body["access_token"]
         assert token.count(".") == 2  # a JWT
         assert sr(s.url, "/editable-lists/getLists", {"page": 1, "size": 1}, token)[0] == 200
-        no_header = call(s.url, "/salesrocks/editable-lists/getLists", method="POST",
-                         body={"page": 1, "size": 1})  # fmt: skip
+        no_header = call(
+            s.url, "/salesrocks/editable-lists/getLists", method="POST", body={"page": 1, "size": 1}
+        )
         assert no_header[0] == 401
         assert sr(s.url, "/editable-lists/getLists", {"page": 1, "size": 1}, "bogus")[0] == 401
         time.sleep(0.25)
@@ -199,6 +209,10 @@ def test_salesrocks_auth_and_expiry():
 
 def test_salesrocks_token_field_is_configurable():
     with SandboxServer(seed=3, scale=0.01, salesrocks_token_field="AccessToken") as s:
-        status, _, body = call(s.url, "/salesrocks/auth/accessToken", method="POST",
-                               body={"username": SR_USER, "password": SR_PASS})  # fmt: skip
+        status, _, body = call(
+            s.url,
+            "/salesrocks/auth/accessToken",
+            method="POST",
+            body={"username": SR_USER, "password": SR_PASS},
+        )
         assert status == 200 and "AccessToken" in body and "access_token" not in body

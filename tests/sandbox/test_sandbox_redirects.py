@@ -25,9 +25,17 @@ def _raw(url: str, target: str, method: str = "GET") -> http.client.HTTPResponse
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_redirect_to_another_host_carries_path_and_query(status):
     with SandboxServer(seed=3, scale=0.05) as server:
-        server.control.add_faults([{"vendor": "salesblink", "path": "/lists", "kind": "redirect",
-                                    "status": status,
-                                    "location": "http://127.0.0.2:9/x{path}?{query}"}])  # fmt: skip
+        server.control.add_faults(
+            [
+                {
+                    "vendor": "salesblink",
+                    "path": "/lists",
+                    "kind": "redirect",
+                    "status": status,
+                    "location": "http://127.0.0.2:9/x{path}?{query}",
+                }
+            ]
+        )
         first = _raw(server.url, f"{PUBLIC}/lists?limit=5&skip=0")
         assert first.status == status
         assert first.getheader("Location") == f"http://127.0.0.2:9/x{PUBLIC}/lists?limit=5&skip=0"

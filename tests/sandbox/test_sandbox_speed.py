@@ -39,8 +39,9 @@ def test_keep_alive_pages_are_not_held_back(monkeypatch):
         monkeypatch.setattr(socket.socket, "send", send)
         monkeypatch.setattr(socket.socket, "sendall", sendall)
         for page in range(1, 26):
-            conn.request("GET", f"{PUBLIC}/sent?per_page=100&page={page}",
-                         headers={"Authorization": SB_KEY})  # fmt: skip
+            conn.request(
+                "GET", f"{PUBLIC}/sent?per_page=100&page={page}", headers={"Authorization": SB_KEY}
+            )
             response = conn.getresponse()
             assert response.status == 200 and len(json.loads(response.read())) == 100
         monkeypatch.undo()
@@ -52,8 +53,11 @@ def test_keep_alive_pages_are_not_held_back(monkeypatch):
 def test_data_does_not_depend_on_when_it_is_generated():
     """Each vendor's data is generated on first use, here only after the clock moved."""
     token = DEFAULT_SALESFLOW_ACCOUNTS["41001"]
-    paths = ("/members/list-contacts-by-accountid", "/campaigns/list-campaigns",
-             f"/accounts/list-accounts?token={token}")  # fmt: skip
+    paths = (
+        "/members/list-contacts-by-accountid",
+        "/campaigns/list-campaigns",
+        f"/accounts/list-accounts?token={token}",
+    )
     with SandboxServer(seed=5, scale=0.4) as early, SandboxServer(seed=5, scale=0.4) as late:
         uuid = early.control.expected("salesrocks", "lists")["keys"][0]
         for vendor, stream in (("salesblink", "list_leads"), ("salesflow", "members")):

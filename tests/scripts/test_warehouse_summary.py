@@ -25,8 +25,12 @@ class FakeSandbox:
 
 
 def _checks(path, client):
-    return {(c.vendor, c.stream): c for c in compare_warehouse(path, client, {
-        ("salesblink", "lists"): ["id"], ("salesrocks", "lists"): ["uuid"]})}  # fmt: skip
+    return {
+        (c.vendor, c.stream): c
+        for c in compare_warehouse(
+            path, client, {("salesblink", "lists"): ["id"], ("salesrocks", "lists"): ["uuid"]}
+        )
+    }
 
 
 def test_retired_rows_are_counted_apart_from_live_ones(tmp_path, capsys):
@@ -35,8 +39,9 @@ def test_retired_rows_are_counted_apart_from_live_ones(tmp_path, capsys):
     with duckdb.connect(str(path)) as con:
         con.execute("create schema tap_salesblink")
         con.execute('create table tap_salesblink.lists (id varchar, "_sdc_deleted_at" timestamptz)')
-        con.execute("insert into tap_salesblink.lists values ('a', null), ('b', null), ('c', ?)",
-                    [now])  # fmt: skip
+        con.execute(
+            "insert into tap_salesblink.lists values ('a', null), ('b', null), ('c', ?)", [now]
+        )
     checks = _checks(path, FakeSandbox({("salesblink", "lists"): 2}))
     lists = checks[("salesblink", "lists")]
     assert (lists.landed, lists.retired, lists.distinct) == (2, 1, 2)
