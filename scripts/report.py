@@ -156,7 +156,7 @@ def headline_chart(marts: Marts) -> alt.Chart:
         ("Messages sent", fmt_int(h["sent"])),
         ("Replies", fmt_int(h["replied"])),
         ("Reply rate", fmt_pct(h["reply_rate"])),
-        ("Contacts who replied", fmt_int(h["contacts_replied"])),
+        ("Contacts who answered", fmt_int(h["contacts_replied"])),
     ]
     values = [{"i": i, "name": n, "value": v} for i, (n, v) in enumerate(tiles)]
     base = alt.Chart(alt.Data(values=values)).encode(x=alt.X("i:O", axis=None), y=alt.value(0))
@@ -281,8 +281,10 @@ PAGE = """<!DOCTYPE html>
 {sections}
 <p class="note">Rates: open rate = opened / sent, click rate = clicked / sent, reply rate =
 replied / sent. Sent counts emails for SalesBlink and Sales.Rocks and LinkedIn touches
-(connection requests + messages) for Salesflow; LinkedIn has no opens or clicks. Definitions:
-transform/README.md.</p>
+(connection requests + messages) for Salesflow; LinkedIn has no opens or clicks. Replies are
+the campaigns' reply counts as each tool reports them; contacts who answered are people with a
+reply event, a LinkedIn message received (campaign or not) or Salesflow's "has replied" flag,
+so that number can exceed the replies. Definitions: transform/README.md.</p>
 <script>
 const specs = {specs};
 const rendered = {{}};
