@@ -19,4 +19,12 @@ if [ -z "$found" ]; then
   apt-get install -y -qq --no-install-recommends chromium >/dev/null
   found=$(command -v chromium)
 fi
+# Campaign and company names in the sandbox (and in real accounts) include Chinese and Japanese:
+# without a CJK font the PNG shows empty boxes. WenQuanYi Zen Hei covers both and is small.
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=ja 2>/dev/null)" ] && [ "$(id -u)" = "0" ]; then
+  echo "chromium.sh: installing a CJK font (fonts-wqy-zenhei) from Debian packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends fonts-wqy-zenhei >/dev/null
+fi
 echo "$found"
