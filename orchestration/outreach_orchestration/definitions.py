@@ -13,7 +13,7 @@ one run per partition.
 import dagster as dg
 
 from outreach_orchestration import runner, schedules, tenants
-from outreach_orchestration.instance import TENANT_TAG, TOOL_TAG
+from outreach_orchestration.instance import TOOL_TAG, run_tags
 
 
 def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
@@ -48,7 +48,7 @@ def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
 
     @dg.static_partitioned_config(
         partition_keys=names,
-        tags_for_partition_key_fn=lambda name: {TENANT_TAG: name, TOOL_TAG: tool},
+        tags_for_partition_key_fn=lambda name: run_tags(policy, tool, name),
     )
     def per_tenant(_name: str) -> dict:
         return {}
@@ -69,7 +69,10 @@ def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
 
 
 def tenant_schedule(
-    found: schedules.ToolSchedule, job: dg.JobDefinition, names: list[str]
+    found: schedules.ToolSchedule,
+    job: dg.JobDefinition,
+    names: list[str],
+    policy: tenants.RunPolicy,
 ) -> dg.ScheduleDefinition:
     """The meltano.yml schedule on the tool's job: every tick requests one run per tenant."""
 
@@ -87,7 +90,7 @@ def tenant_schedule(
             yield dg.RunRequest(
                 run_key=f"{name}@{tick}",
                 partition_key=name,
-                tags={TENANT_TAG: name, TOOL_TAG: found.tool},
+                tags=run_tags(policy, found.tool, name),
             )
 
     return each_tenant
@@ -99,7 +102,7 @@ def build(registry: tenants.TenantsFile | None = None) -> dg.Definitions:
     jobs = {tool: tenant_job(tool, registry) for tool in tenants.TOOLS if names[tool]}
     meltano_yml = runner.project_root() / "meltano.yml"
     found = [
-        tenant_schedule(s, jobs[s.tool], names[s.tool])
+        tenant_schedule(s, jobs[s.tool], names[s.tool], registry.policy)
         for s in schedules.tool_schedules(meltano_yml)
         if s.tool in jobs
     ]

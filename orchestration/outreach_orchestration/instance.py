@@ -9,6 +9,10 @@ so two runs of one tenant can never both be launched and both pass Meltano's "al
 running" check at the same instant; Meltano's guard stays as the second line (a run started
 outside Dagster, or on a second Dagster instance).
 
+A run that outlives every attempt its tenant may make (`max_runtime_seconds`: a hung run
+worker, a machine lost with its run) would hold its tenant's slot forever; run monitoring
+ends it at that bound (tag `dagster/max_runtime`) and marks it failed, freeing the tenant.
+
 Standard library and PyYAML only: the tests, `make orchestrate` and an operator writing
 `$DAGSTER_HOME/dagster.yaml` use it without Dagster installed.
 """
@@ -27,6 +31,30 @@ if t.TYPE_CHECKING:
 TENANT_TAG = "outreach/tenant"
 #: Tag naming the tool of a tenant run.
 TOOL_TAG = "outreach/tool"
+#: Dagster's tag for a run's longest runtime, enforced by run monitoring.
+MAX_RUNTIME_TAG = "dagster/max_runtime"
+#: Beyond the tenant's own attempts: Dagster's start-up, and Meltano's grace after SIGTERM.
+_MARGIN_SECONDS = 300
+
+
+def max_runtime_seconds(policy: RunPolicy) -> int:
+    """Every attempt of a tenant run at its timeout, the delays between them, and a margin:
+    only a run whose worker is lost or hung gets here."""
+    attempts = policy.retries + 1
+    return int(
+        attempts * (policy.timeout_seconds + 30)
+        + policy.retries * policy.retry_delay_seconds
+        + _MARGIN_SECONDS
+    )
+
+
+def run_tags(policy: RunPolicy, tool: str, tenant: str) -> dict[str, str]:
+    """The tags of a tenant's run (the queue's limit, the tool, the runtime bound)."""
+    return {
+        TENANT_TAG: tenant,
+        TOOL_TAG: tool,
+        MAX_RUNTIME_TAG: str(max_runtime_seconds(policy)),
+    }
 
 
 def run_coordinator(policy: RunPolicy, dequeue_interval_seconds: int = 5) -> dict[str, t.Any]:
@@ -56,6 +84,9 @@ def instance_config(
     if storage:
         config["storage"] = dict(storage)
     config["run_coordinator"] = run_coordinator(policy, dequeue_interval_seconds)
+    # Ends runs past their `dagster/max_runtime` (and runs that never start), so a lost
+    # run cannot hold its tenant's queue slot.
+    config["run_monitoring"] = {"enabled": True, "poll_interval_seconds": 60}
     return config
 
 

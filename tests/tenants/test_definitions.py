@@ -49,12 +49,16 @@ def test_one_partition_and_one_scheduled_run_per_tenant(tmp_path):
     tags = jobs["salesblink_tenants"]["tags"]["initech"]
     assert tags[instance.TENANT_TAG] == "initech"
     assert tags[instance.TOOL_TAG] == "salesblink"
+    # Default policy: 3 attempts (2 retries) of 3600 s + 30 s grace, 2 x 300 s between
+    # them, 300 s margin.
+    assert tags["dagster/max_runtime"] == str(3 * 3630 + 2 * 300 + 300) == "11790"
     daily = view["schedules"]["outreach_daily_salesblink"]
     assert daily["job"] == "salesblink_tenants" and daily["cron"] == "0 0 * * *"
     assert [(r["partition"], r["tags"][instance.TENANT_TAG]) for r in daily["requests"]] == [
         ("acme", "acme"),
         ("initech", "initech"),
     ]
+    assert {r["tags"]["dagster/max_runtime"] for r in daily["requests"]} == {"11790"}
     assert len({r["run_key"] for r in daily["requests"]}) == 2  # one run per tenant per tick
     assert set(view["schedules"]) == {
         "outreach_daily_salesblink",
@@ -75,6 +79,7 @@ def test_run_queue_allows_one_run_per_tenant(tmp_path):
     path = instance.write(tmp_path / "home", registry.policy, dequeue_interval_seconds=1)
     config = yaml.safe_load(path.read_text())
     assert config["telemetry"] == {"enabled": False}
+    assert config["run_monitoring"]["enabled"] is True  # enforces dagster/max_runtime
     queue = config["run_coordinator"]
     assert queue["class"] == "QueuedRunCoordinator"
     assert queue["config"]["max_concurrent_runs"] == 3  # tenants.yml max_concurrent
