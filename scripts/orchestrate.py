@@ -1,5 +1,8 @@
 """`make orchestrate`: Dagster's UI and daemon on 127.0.0.1 running tenants.yml against the sandbox.
 
+Each tool's job has one partition per tenant: launch a partition, or a backfill of them all,
+from the UI; the daemon's run queue runs `max_concurrent` tenants at once, one run per tenant.
+
 Starts the sandbox (each tenant gets a sandbox credential of its own, in the environment
 variables tenants.yml names), a throwaway PostgreSQL (scripts/postgres.sh) for the warehouse
 and Meltano's system database, then `dagster dev` until Ctrl-C; everything it started is
@@ -24,7 +27,7 @@ import yaml
 from pipeline import MELTANO, ROOT, SandboxProcess, meltano_env
 from tenant_sandbox import sandbox_tenants
 
-from outreach_orchestration import tenants
+from outreach_orchestration import instance, tenants
 
 DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
 
@@ -56,7 +59,6 @@ def main() -> int:
     registry = tenants.load(args.tenants)
     home = ROOT / ".dagster"
     home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dev = yaml.safe_load(args.tenants.read_text())
     dev["defaults"] = {
         **(dev.get("defaults") or {}),
@@ -66,6 +68,8 @@ def main() -> int:
     }
     dev_file = home / "tenants.dev.yml"
     dev_file.write_text(yaml.safe_dump(dev, sort_keys=False))
+    # The run queue: max_concurrent tenant runs at once, one per tenant (instance.py).
+    instance.write(home, tenants.load(dev_file).policy)
     workdir = Path(tempfile.mkdtemp(prefix="orchestrate-pg-"))
     workdir.chmod(0o755)  # PostgreSQL runs as `postgres` when this runs as root
     script = ROOT / "scripts" / "postgres.sh"

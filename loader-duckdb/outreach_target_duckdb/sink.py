@@ -18,6 +18,7 @@ from singer_sdk.sql import SQLSink
 from outreach_target_duckdb.connector import DuckDBConnector, quote
 from outreach_target_duckdb.errors import LoaderError
 from outreach_target_duckdb.staging import StagingFile
+from outreach_target_duckdb.tenants import tenant_column
 from outreach_target_duckdb.types import duckdb_type, read_type
 
 if t.TYPE_CHECKING:
@@ -387,17 +388,28 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             self.connector.add_column(self.full_table_name, column, METADATA[column])
         table = self.connector.table_ref(self.full_table_name)
         older = f"(_sdc_table_version IS NULL OR _sdc_table_version < {int(new_version)})"
+        # A version naming a tenant retires that tenant's rows only (tenants.py).
+        tenant, params = getattr(self._target, "activating_tenant", None), []
+        if tenant is not None:
+            column = tenant_column(self.connector, self.full_table_name)
+            if column is None:
+                self.logger.info("'%s' has no tenant column: nothing retired.", self.stream_name)
+                return
+            older, params = f"{older} AND {quote(column)} = ?", [tenant]
         con = self.connector.raw()
         if self.config.get("hard_delete"):
-            done = con.execute(f"DELETE FROM {table} WHERE {older}").fetchone()[0]
+            done = con.execute(f"DELETE FROM {table} WHERE {older}", params).fetchone()[0]
             how = "deleted (hard_delete)"
         else:
             now = _literal(dt.datetime.now(dt.timezone.utc))
             done = con.execute(
                 f"UPDATE {table} SET _sdc_deleted_at = {now}"
-                f" WHERE {older} AND _sdc_deleted_at IS NULL"
+                f" WHERE {older} AND _sdc_deleted_at IS NULL",
+                params,
             ).fetchone()[0]
             how = "marked deleted (_sdc_deleted_at)"
+        if tenant is not None:
+            how += f" for tenant {tenant!r}"
         self.logger.info(
             "Version %d of '%s' activated: %d row(s) of older versions %s.",
             new_version,

@@ -14,6 +14,7 @@ from singer_sdk.sql import SQLTarget
 
 from outreach_target_duckdb.reader import FastRecordReader
 from outreach_target_duckdb.sink import DuckDBSink
+from outreach_target_duckdb.tenants import tenant_of
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
@@ -112,6 +113,7 @@ class TargetDuckDB(SQLTarget):
         self.max_parallelism = 1  # one DuckDB writer; DuckDB parallelises each load itself
         self._fast_sinks: dict[str, DuckDBSink] = {}
         self._staging_dir: Path | None = None
+        self.activating_tenant: str | None = None  # of the ACTIVATE_VERSION in hand
         if isinstance(self.message_reader, FastRecordReader):
             self.message_reader.raw = self
         self.target_connector.open()  # lock the file before reading any input
@@ -182,6 +184,14 @@ class TargetDuckDB(SQLTarget):
             else:
                 self._fast_sinks.pop(stream_name, None)
         return sink
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        """singer-sdk's, with the message's `tenant` (if any) for the sinks (tenants.py)."""
+        self.activating_tenant = tenant_of(message_dict)
+        try:
+            super()._process_activate_version_message(message_dict)
+        finally:
+            self.activating_tenant = None
 
     # -- the end --------------------------------------------------------------------------
 

@@ -1,54 +1,37 @@
-"""Dagster definitions: one job per tool, one mapped step per tenant.
+"""Dagster definitions: one partitioned job per tool, one partition (one run) per tenant.
 
-`<tool>_tenants` fans out over the tool's tenants in tenants.yml (a dynamic output keyed by
-tenant name, so each tenant is its own step in the UI, with its own logs, retries and
-re-execution). Each step runs `meltano run --state-id-suffix=<tenant>` (see runner.py) with
-the tenant's retry policy and timeout; the job's multiprocess executor runs up to
-`max_concurrent` tenants at once, and a failing tenant fails only its own step. Run config
-`ops: {<tool>_tenant_list: {config: {tenants: [...]}}}` runs a subset (e.g. one tenant
-again). Schedules come from meltano.yml (see schedules.py).
+`<tool>_tenants` is partitioned by the tool's tenants in tenants.yml (a static partition
+set, read when the code location loads). Each partition run executes
+`meltano run --state-id-suffix=<tenant>` for that tenant only (runner.py), with the
+tenant's retry policy and timeout; being separate runs, a failing tenant fails only its own
+run. Runs carry the tag `outreach/tenant=<name>`, on which the instance's run queue allows
+one run at a time (instance.py); the queue's `max_concurrent_runs` runs tenants side by
+side, each in its own process. Schedules come from meltano.yml (schedules.py) and request
+one run per partition.
 """
 
 import dagster as dg
 
 from outreach_orchestration import runner, schedules, tenants
+from outreach_orchestration.instance import TOOL_TAG, run_tags
 
 
 def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
-    """The tool's job over its tenants (an empty job fans out to nothing)."""
+    """The tool's job, one partition per tenant (the tool has at least one)."""
     names = [x.name for x in registry.of_tool(tool)]
     policy = registry.policy
-
-    @dg.op(
-        name=f"{tool}_tenant_list",
-        out=dg.DynamicOut(str),
-        config_schema={
-            "tenants": dg.Field([str], is_required=False, description="Run only these tenants.")
-        },
-        description=f"The {tool} tenants of tenants.yml, one mapped step each.",
-    )
-    def tenant_list(context: dg.OpExecutionContext):
-        chosen = context.op_config.get("tenants") or names
-        unknown = sorted(set(chosen) - set(names))
-        if unknown:
-            raise dg.Failure(
-                f"Unknown {tool} tenant(s) {', '.join(unknown)}; tenants.yml has: "
-                f"{', '.join(names) or 'none'}."
-            )
-        for name in chosen:
-            yield dg.DynamicOutput(name, mapping_key=name.replace("-", "_"))
 
     @dg.op(
         name=f"sync_{tool}_tenant",
         retry_policy=dg.RetryPolicy(
             max_retries=policy.retries, delay=policy.retry_delay_seconds or None
         ),
-        description="meltano run --state-id-suffix=<tenant> for one tenant, with a timeout.",
+        description="meltano run --state-id-suffix=<tenant> for the run's tenant, with a timeout.",
     )
-    def sync_tenant(context: dg.OpExecutionContext, tenant_name: str) -> dg.Output[str]:
-        registry_now = tenants.load(registry.path)  # secrets are read in the step's process
-        tenant = registry_now.get(tenant_name)
+    def sync_tenant(context: dg.OpExecutionContext) -> dg.Output[str]:
+        registry_now = tenants.load(registry.path)  # secrets are read in the run's process
         try:
+            tenant = registry_now.get(context.partition_key)
             result = runner.run_tenant(tenant, registry_now)
         except tenants.TenantsFileError as exc:
             raise dg.Failure(str(exc), allow_retries=False) from None
@@ -63,36 +46,65 @@ def tenant_job(tool: str, registry: tenants.TenantsFile) -> dg.JobDefinition:
             metadata={"tenant": tenant.name, "seconds": round(result.seconds, 1)},
         )
 
+    @dg.static_partitioned_config(
+        partition_keys=names,
+        tags_for_partition_key_fn=lambda name: run_tags(policy, tool, name),
+    )
+    def per_tenant(_name: str) -> dict:
+        return {}
+
     @dg.job(
         name=f"{tool}_tenants",
-        description=f"Every {tool} tenant through Meltano into {policy.loader}.",
-        # forkserver: each tenant step forks from a process that has Dagster imported
-        # already, instead of starting a fresh interpreter per step.
-        executor_def=dg.multiprocess_executor.configured(
-            {"max_concurrent": policy.max_concurrent, "start_method": {"forkserver": {}}}
-        ),
-        tags={"tool": tool},
+        description=f"One {tool} tenant per partition, through Meltano into {policy.loader}.",
+        config=per_tenant,
+        # One op per run: it runs in the run's own process (retries included), so a tenant
+        # costs one Dagster process, not two.
+        executor_def=dg.in_process_executor,
+        tags={TOOL_TAG: tool},
     )
     def job() -> None:
-        tenant_list().map(sync_tenant)
+        sync_tenant()
 
     return job
 
 
+def tenant_schedule(
+    found: schedules.ToolSchedule,
+    job: dg.JobDefinition,
+    names: list[str],
+    policy: tenants.RunPolicy,
+) -> dg.ScheduleDefinition:
+    """The meltano.yml schedule on the tool's job: every tick requests one run per tenant."""
+
+    @dg.schedule(
+        name=f"{found.name.replace('-', '_')}_{found.tool}",
+        job=job,
+        cron_schedule=found.cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"meltano.yml schedule '{found.name}': one run per {found.tool} tenant.",
+    )
+    def each_tenant(context: dg.ScheduleEvaluationContext):
+        tick = context.scheduled_execution_time.isoformat()
+        for name in names:
+            yield dg.RunRequest(
+                run_key=f"{name}@{tick}",
+                partition_key=name,
+                tags=run_tags(policy, found.tool, name),
+            )
+
+    return each_tenant
+
+
 def build(registry: tenants.TenantsFile | None = None) -> dg.Definitions:
     registry = registry or tenants.load()
-    jobs = {tool: tenant_job(tool, registry) for tool in tenants.TOOLS}
+    names = {tool: [x.name for x in registry.of_tool(tool)] for tool in tenants.TOOLS}
+    jobs = {tool: tenant_job(tool, registry) for tool in tenants.TOOLS if names[tool]}
     meltano_yml = runner.project_root() / "meltano.yml"
     found = [
-        dg.ScheduleDefinition(
-            name=f"{s.name.replace('-', '_')}_{s.tool}",
-            job=jobs[s.tool],
-            cron_schedule=s.cron,
-            execution_timezone="UTC",
-            default_status=dg.DefaultScheduleStatus.RUNNING,
-            description=f"meltano.yml schedule '{s.name}' for the {s.tool} tenants.",
-        )
+        tenant_schedule(s, jobs[s.tool], names[s.tool], registry.policy)
         for s in schedules.tool_schedules(meltano_yml)
+        if s.tool in jobs
     ]
     return dg.Definitions(jobs=list(jobs.values()), schedules=found)
 

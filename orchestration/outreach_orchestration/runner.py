@@ -25,7 +25,13 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-from outreach_orchestration.tenants import TOOLS, RunPolicy, Tenant, TenantsFile
+from outreach_orchestration.tenants import (
+    TENANT_SCOPED_LOADERS,
+    TOOLS,
+    RunPolicy,
+    Tenant,
+    TenantsFile,
+)
 
 #: What Meltano prints when the state id already has a running run (its guard).
 ALREADY_RUNNING = "pipeline is already running"
@@ -69,6 +75,9 @@ def tenant_environment(
     foreign = tenants.credential_variables()
     env = {k: v for k, v in environ.items() if not k.startswith(prefixes) and k not in foreign}
     env.update(tenant.tap_env(environ))
+    # Deletes reach the warehouse only where the loader retires per tenant.
+    deletes = tenants.policy.loader in TENANT_SCOPED_LOADERS
+    env[f"{tenant.env_prefix}TENANT_DELETES"] = "true" if deletes else "false"
     env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return env
 

@@ -27,13 +27,27 @@ TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
 #: Settings a tenant may not set in `settings`: credentials go through `credentials`, the
 #: tenant name is the tenant's own, and `accounts` would read other accounts in its run.
 RESERVED_SETTINGS = frozenset(
-    {"tenant", "accounts", "api_key", "token", "password", "username", "account_id", "proxy_url"}
+    {
+        "tenant",
+        "tenant_deletes",
+        "accounts",
+        "api_key",
+        "token",
+        "password",
+        "username",
+        "account_id",
+        "proxy_url",
+    }
 )
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 SETTING_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Loaders that accept one writing process only (DuckDB: one writer per file).
 SINGLE_WRITER_LOADERS = frozenset({"target-duckdb"})
+#: Loaders that retire an ACTIVATE_VERSION naming a tenant within that tenant's rows only
+#: (loader-duckdb/tenants.py); tenant runs into them get `tenant_deletes`. Others (meltanolabs
+#: target-postgres) retire across the whole table, so tenant runs send them no version.
+TENANT_SCOPED_LOADERS = frozenset({"target-duckdb"})
 
 
 class TenantsFileError(ValueError):
@@ -237,8 +251,9 @@ def _tenant(raw: t.Any, index: int, path: Path) -> Tenant:
         if setting in RESERVED_SETTINGS:
             raise TenantsFileError(
                 f"The {where} sets '{setting}' under 'settings': credentials belong under "
-                "'credentials' (as environment variable names) and the tenant's name is "
-                "'name'."
+                "'credentials' (as environment variable names), the tenant's name is "
+                "'name', and 'tenant_deletes' follows 'defaults.loader' (on for target-duckdb, "
+                "which retires per tenant; off for target-postgres)."
             )
     return Tenant(name, tool, dict(credentials), dict(settings))
 

@@ -24,7 +24,12 @@ from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
 from outreach_kit.rejects import FAIL, KEEP, STREAM_NAME, Ledger, RejectedRecordsStream
 from outreach_kit.tally import WarningTally
-from outreach_kit.tenants import catalog_with_tenant, configured_tenant, tenant_property
+from outreach_kit.tenants import (
+    catalog_with_tenant,
+    configured_tenant,
+    tenant_deletes_property,
+    tenant_property,
+)
 from outreach_kit.timestamps import parse_setting_datetime
 from outreach_kit.transport import check_url_settings
 from outreach_kit.waits import WaitBudget, check_wait_settings
@@ -110,6 +115,7 @@ def common_properties(*, api_url: str, rate_limit: int | None = None) -> list[th
             "'fail' stops the sync with an error.",
         ),
         tenant_property(),
+        tenant_deletes_property(),
     ]
 
 

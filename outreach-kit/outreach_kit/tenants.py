@@ -22,6 +22,9 @@ if t.TYPE_CHECKING:
 
 #: The property added to every record and schema, and the setting that fills it.
 TENANT = "tenant"
+#: The setting that lets a tenant's complete reads retire its deleted rows (see
+#: ``tenant_deletes_property``).
+TENANT_DELETES = "tenant_deletes"
 #: What a tenant name may look like: it becomes part of Meltano's state id and of file
 #: names, so it is kept to a portable slug.
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -36,6 +39,20 @@ def tenant_property() -> th.Property:
         "set, every record carries it in a `tenant` column that joins the primary key, so "
         "several accounts load into the same tables without collisions. Lower-case letters, "
         "digits, '-' and '_'. Empty: single-account output, no `tenant` column.",
+    )
+
+
+def tenant_deletes_property() -> th.Property:
+    """The ``tenant_deletes`` setting, offered by every tap (see ``common_properties``)."""
+    return th.Property(
+        TENANT_DELETES,
+        th.BooleanType,
+        default=False,
+        description="With `tenant` set: after a complete read of a full-table stream, send "
+        "ACTIVATE_VERSION naming the tenant, so a loader that retires per tenant (this "
+        "project's target-duckdb) marks this tenant's deleted rows and no other tenant's. "
+        "Leave off with a loader that retires across the whole table (meltanolabs "
+        "target-postgres): it would retire the other tenants' rows of the shared table.",
     )
 
 

@@ -30,6 +30,8 @@ import typing as t
 
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
+from outreach_kit.tenant_versions import retiring_tenant, write_activate_version
+
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams import Stream
@@ -109,11 +111,13 @@ class TableVersions:
             return
         narrowing = [name for name in self.partition_filter_settings if stream.config.get(name)]
         # Tenants share tables, and a loader retires by table version across the whole table:
-        # one tenant's activation would retire every other tenant's rows.
-        shared = bool(stream.config.get("tenant"))
+        # one tenant's activation would retire every other tenant's rows, unless the message
+        # names the tenant for a loader that retires per tenant (tenant_versions.py).
+        tenant = retiring_tenant(stream.config)
+        shared = bool(stream.config.get("tenant")) and tenant is None
         if getattr(self, "_version_incomplete", False) or narrowing or shared:
             if shared:
-                why = "the 'tenant' setting is set and tenants share this table"
+                why = "'tenant' is set without 'tenant_deletes' and tenants share this table"
             elif narrowing:
                 why = (
                     f"the setting {', '.join(repr(n) for n in narrowing)} chose the partitions read"
@@ -130,4 +134,7 @@ class TableVersions:
             # A child whose parent had no record was never synced: the target needs its
             # SCHEMA before it can retire the rows of earlier runs.
             stream._write_schema_message()
-        stream._write_activate_version_message(self.table_version)
+        if tenant is not None:
+            write_activate_version(stream, self.table_version, tenant)
+        else:
+            stream._write_activate_version_message(self.table_version)

@@ -1,17 +1,24 @@
 """Seven tenants of three tools through Dagster into one PostgreSQL, state shared there too.
 
 PostgreSQL (scripts/postgres.sh) holds the warehouse and Meltano's system database; the
-sandbox gives each tenant its own credential and so its own workspace. Dagster's jobs run
-each tenant as a mapped step on the multiprocess executor (3 at a time). The checks:
-exact rows per tenant against the sandbox's per-workspace ground truth, one state id per
-tenant, an incremental re-run per tenant, a second concurrent run of one tenant refused by
-Meltano's guard in the shared system database, and one tenant's failure (a revoked
-password, retried once) leaving the others complete.
+sandbox gives each tenant its own credential and so its own workspace. Each tenant is a
+partition of its tool's Dagster job: `dagster job backfill` submits one run per tenant to
+the instance's run queue (QueuedRunCoordinator, 3 runs at a time, 1 per tenant tag), and
+`dagster-daemon` launches each run in a process of its own. The checks: exact rows per
+tenant against the sandbox's per-workspace ground truth, one state id per tenant, an
+incremental re-run per tenant, one tenant's failure (a revoked password, retried once)
+leaving the others complete, two runs of one tenant submitted at the same instant run one
+after the other (the queue, not Meltano, holds the second), and a run started outside
+Dagster while one runs refused by Meltano's guard in the shared system database.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
+import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -23,9 +30,12 @@ import yaml
 from pipeline import DEFAULT_STREAMS, MELTANO, ROOT, SandboxProcess, meltano_env
 from tenant_sandbox import sandbox_tenants
 
-from outreach_orchestration import runner, tenants
+from outreach_orchestration import instance, runner, tenants
 
 DAGSTER = ROOT / ".venv-dagster" / "bin" / "dagster"
+DAEMON = ROOT / ".venv-dagster" / "bin" / "dagster-daemon"
+MODULE = "outreach_orchestration.definitions"
+DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 TENANTS = [
     ("blink-a", "salesblink"),
     ("blink-b", "salesblink"),
@@ -106,9 +116,8 @@ class Deployment:
             con.execute("create database tenants_warehouse")
         self.system_url = postgres_url.rsplit("/", 1)[0] + "/meltano_system"
         self.warehouse_url = postgres_url.rsplit("/", 1)[0] + "/tenants_warehouse"
-        home = workdir / "dagster"
-        home.mkdir()
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        self.home = workdir / "dagster"
+        instance.write(self.home, self.registry.policy, dequeue_interval_seconds=1)
         self.env = {
             **os.environ,
             **meltano_env(sandbox.url),
@@ -118,7 +127,7 @@ class Deployment:
             "TARGET_POSTGRES_PORT": port,
             "TARGET_POSTGRES_DATABASE": "tenants_warehouse",
             "TENANTS_FILE": str(self.registry.path),
-            "DAGSTER_HOME": str(home),
+            "DAGSTER_HOME": str(self.home),
         }
         upgrade = subprocess.run(
             [str(MELTANO), "upgrade", "database"],
@@ -130,17 +139,12 @@ class Deployment:
         )
         assert upgrade.returncode == 0, upgrade.stderr[-3000:]
 
-    def start_job(self, tool: str) -> subprocess.Popen[str]:
+    def backfill(self, tool: str, partitions: str = "--all") -> subprocess.Popen[str]:
+        """Submit one run per tenant (partition) of the tool's job to the run queue."""
+        chosen = ["--all", "TRUE"] if partitions == "--all" else ["--partitions", partitions]
+        command = [str(DAGSTER), "job", "backfill", "-m", MODULE, "-j", f"{tool}_tenants"]
         return subprocess.Popen(
-            [
-                str(DAGSTER),
-                "job",
-                "execute",
-                "-m",
-                "outreach_orchestration.definitions",
-                "-j",
-                f"{tool}_tenants",
-            ],
+            [*command, "--noprompt", *chosen],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -148,11 +152,71 @@ class Deployment:
             text=True,
         )
 
-    def finish(self, process: subprocess.Popen[str]) -> tuple[int, str]:
-        output, _ = process.communicate(timeout=420)
-        for secret in self.secrets:
-            assert secret not in output, "a tenant credential reached the orchestrator's log"
-        return process.returncode, output
+    def submit(self, *backfills: subprocess.Popen[str]) -> None:
+        for process in backfills:
+            output, _ = process.communicate(timeout=180)
+            assert process.returncode == 0, output[-3000:]
+
+    def dagster_runs(self, job: str | None = None) -> list[dict]:
+        """Dagster's runs (its SQLite run storage under DAGSTER_HOME), oldest first."""
+        with contextlib.closing(sqlite3.connect(self.home / "history" / "runs.db")) as con:
+            rows = con.execute(
+                "select run_id, pipeline_name, status, partition, create_timestamp, start_time,"
+                " end_time from runs order by create_timestamp, run_id"
+            ).fetchall()
+        keys = ("run_id", "job", "status", "tenant", "created", "started", "ended")
+        runs = [dict(zip(keys, row, strict=True)) for row in rows]
+        for run in runs:  # create_timestamp is naive UTC text; start/end are epoch seconds
+            created = dt.datetime.fromisoformat(run["created"]).replace(tzinfo=dt.timezone.utc)
+            run["created"] = created.timestamp()
+        return [r for r in runs if job is None or r["job"] == job]
+
+    def wait(self, count: int, timeout: float = 480) -> list[dict]:
+        """Wait until `count` runs exist and all have finished; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self.dagster_runs()
+            if len(runs) >= count and all(r["status"] in DONE for r in runs):
+                break
+            assert time.monotonic() < deadline, runs
+            assert self.daemon.poll() is None, self.daemon_log.read_text()[-3000:]
+            time.sleep(1)
+        self.check_no_secret_written()
+        return runs
+
+    def check_no_secret_written(self) -> None:
+        """No tenant credential in any file Dagster wrote (event logs, compute logs,
+        run storage) nor in the daemon's output."""
+        files = [p for p in self.home.rglob("*") if p.is_file()] + [self.daemon_log]
+        for path in files:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # SQLite's -wal and -journal files come and go
+                continue
+            for secret in self.secrets:
+                assert secret.encode() not in data, f"a tenant credential reached {path.name}"
+
+    def start_daemon(self, workdir: Path) -> None:
+        self.daemon_log = workdir / "daemon.log"
+        with self.daemon_log.open("w") as log:
+            self.daemon = subprocess.Popen(
+                [str(DAEMON), "run", "-m", MODULE],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop_daemon(self) -> None:
+        """The daemon, its code server and any run still going: SIGINT, then SIGKILL."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.daemon.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.daemon.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.daemon.pid, signal.SIGKILL)
+        self.daemon.wait(timeout=10)
 
     def system(self, sql: str, *args: object) -> list[tuple]:
         with psycopg.connect(self.system_url) as con:
@@ -191,26 +255,32 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(meltano_installed, postgres_url, tmp_path_factory):
-    if not DAGSTER.exists():
+    if not DAEMON.exists():
         pytest.fail("Dagster is not installed: run `make install` (it creates .venv-dagster).")
+    workdir = tmp_path_factory.mktemp("tenants")
     with SandboxProcess(seed=23, scale=1.0, time_scale=60.0, rate_limits=False) as sandbox:
-        yield Deployment(sandbox, postgres_url, tmp_path_factory.mktemp("tenants"))
+        deployment = Deployment(sandbox, postgres_url, workdir)
+        deployment.start_daemon(workdir)
+        try:
+            yield deployment
+        finally:
+            deployment.stop_daemon()
 
 
 @pytest.fixture(scope="module")
 def first_sync(deployment):
-    """Every tool's job once: Salesblink alone (3 tenants at a time), then the others."""
-    blink = deployment.finish(deployment.start_job("salesblink"))
-    others = [deployment.start_job("salesflow"), deployment.start_job("salesrocks")]
-    flow, rocks = (deployment.finish(p) for p in others)
-    return {"salesblink": blink, "salesflow": flow, "salesrocks": rocks}
+    """Every tenant once: Salesblink's three alone (3 runs at a time), then the others."""
+    deployment.submit(deployment.backfill("salesblink"))
+    deployment.wait(3)
+    deployment.submit(deployment.backfill("salesflow"), deployment.backfill("salesrocks"))
+    return {r["tenant"]: r for r in deployment.wait(len(TENANTS))}
 
 
 def test_every_tenant_lands_exactly_its_rows(deployment, first_sync):
-    assert first_sync["salesblink"][0] == 0, first_sync["salesblink"][1][-4000:]
-    assert first_sync["salesflow"][0] == 0, first_sync["salesflow"][1][-4000:]
+    assert sorted(first_sync) == sorted(name for name, _tool in TENANTS)
     for name, _tool in TENANTS:
         if name != FAILING:
+            assert first_sync[name]["status"] == "SUCCESS", (name, first_sync[name])
             deployment.check_rows(name)
     # Tenants share tables; nothing landed without a tenant or from the failing one.
     with psycopg.connect(deployment.warehouse_url) as con:
@@ -246,11 +316,10 @@ def test_tenants_ran_three_at_a_time(deployment, first_sync):
 
 
 def test_failing_tenant_is_retried_and_leaves_the_others_complete(deployment, first_sync):
-    code, output = first_sync["salesrocks"]
-    assert code != 0  # the run reports the failed tenant...
+    assert first_sync[FAILING]["status"] == "FAILURE"  # its own run fails...
     assert [r[0] for r in deployment.runs(FAILING)] == ["FAIL", "FAIL"]  # retried once
-    assert "rocks-revoked" in output
-    deployment.check_rows("rocks-a")  # ...and the other tenant of the same job is complete
+    assert first_sync["rocks-a"]["status"] == "SUCCESS"  # ...the other tenant's run does not
+    deployment.check_rows("rocks-a")
 
 
 def test_incremental_rerun_per_tenant(deployment, first_sync):
@@ -262,8 +331,10 @@ def test_incremental_rerun_per_tenant(deployment, first_sync):
     bookmarks = {n: _state(deployment, n) for n in before}
     client.advance(seconds=5 * 86_400)  # a day per sent event: 5 new ones
     client.clear_requests()
-    code, output = deployment.finish(deployment.start_job("salesblink"))
-    assert code == 0, output[-4000:]
+    already = len(deployment.dagster_runs())
+    deployment.submit(deployment.backfill("salesblink"))
+    again = deployment.wait(already + 3)[already:]
+    assert [r["status"] for r in again] == ["SUCCESS"] * 3, again
     for name, count in before.items():
         assert client.expected("salesblink", "sent", deployment.workspace[name])["count"] > count
         deployment.check_rows(name)
@@ -276,10 +347,32 @@ def test_incremental_rerun_per_tenant(deployment, first_sync):
     assert min(int(s) for s in starts) >= BOOKMARKED_AFTER_MS, starts
 
 
+def test_two_runs_of_a_tenant_at_once_run_one_after_the_other(deployment, first_sync):
+    """The race Meltano's guard cannot close (both runs checking before either is recorded)
+    never starts: the run queue launches one run per tenant tag, the other waits."""
+    name = "flow-b"
+    meltano_before = len(deployment.runs(name))
+    already = len(deployment.dagster_runs())
+    both = [deployment.backfill("salesflow", name), deployment.backfill("salesflow", name)]
+    deployment.submit(*both)
+    first, second = deployment.wait(already + 2)[already:]
+    assert first["tenant"] == second["tenant"] == name
+    assert first["status"] == second["status"] == "SUCCESS", (first, second)
+    # Both were waiting together (the second was submitted before the first ended)...
+    assert second["created"] < first["ended"], (first, second)
+    # ...yet the second started only after the first had ended: never two at once.
+    assert second["started"] >= first["ended"], (first, second)
+    spans = deployment.runs(name)[meltano_before:]
+    assert [r[0] for r in spans] == ["SUCCESS", "SUCCESS"]
+    assert spans[1][1] >= spans[0][2], spans  # the tap ran once at a time
+    deployment.check_rows(name)
+
+
 def test_second_concurrent_run_of_a_tenant_is_refused(deployment, first_sync):
     client = deployment.client
     tenant = deployment.registry.get("flow-a")
     environ = {k: v for k, v in deployment.env.items() if k != "DAGSTER_HOME"}
+    meltano_before = len(deployment.runs("flow-a"))
     client.configure(latency_ms=150)  # the first run stays in flight long enough
     first: list[runner.RunResult] = []
     thread = threading.Thread(
@@ -301,7 +394,7 @@ def test_second_concurrent_run_of_a_tenant_is_refused(deployment, first_sync):
     assert second.refused_as_running, second.output[-3000:]
     assert "refused" in second.summary()
     assert first and first[0].ok, first[0].output[-3000:] if first else "no result"
-    assert [r[0] for r in deployment.runs("flow-a")] == ["SUCCESS", "SUCCESS"]
+    assert [r[0] for r in deployment.runs("flow-a")[meltano_before:]] == ["SUCCESS"]
     deployment.check_rows("flow-a")
 
 

@@ -71,6 +71,8 @@ def test_good_file_and_run_environment(tmp_path):
     assert env["TAP_SALESFLOW_ACCOUNT_ID"] == "41002"
     assert env["TAP_SALESFLOW_TOKEN"] == "tok-globex"
     assert env["TAP_SALESFLOW_TENANT"] == "globex-li"
+    # target-postgres retires across the shared table: no version from a tenant run.
+    assert env["TAP_SALESFLOW_TENANT_DELETES"] == "false"
     assert env["PATH"] == "/usr/bin"
     # Nothing inherited that would read other accounts, no other tenant's secret.
     for name in (
@@ -117,6 +119,7 @@ def test_missing_variable_names_it_not_a_value(tmp_path):
         (with_tenant(credentials={"token": "X"}), "exactly the credential settings api_key"),
         (with_tenant(settings={"api_key": "x"}), "belong under 'credentials'"),
         (with_tenant(settings={"tenant": "other"}), "'tenant' under 'settings'"),
+        (with_tenant(settings={"tenant_deletes": True}), "follows 'defaults.loader'"),
         (with_tenant(name="hooli"), "hooli appear more than once"),
         (with_tenant(credentials={"api_key": "HOOLI_PASSWORD"}), "more than one tenant"),
         ({**GOOD, "defaults": {"max_concurrent": 0}}, "'defaults.max_concurrent'"),
@@ -133,6 +136,14 @@ def test_bad_files_fail_with_one_paragraph(tmp_path, content, fragment):
     assert fragment in message
     assert "\n" not in message
     assert "sbk_live_9f8e7d6c5b4a" not in message  # a credential pasted by mistake is not echoed
+
+
+def test_tenant_runs_into_duckdb_send_deletes_per_tenant(tmp_path):
+    """target-duckdb retires an ACTIVATE_VERSION naming a tenant within that tenant's rows."""
+    one_writer = {**GOOD, "defaults": {"loader": "target-duckdb", "max_concurrent": 1}}
+    registry = tenants.load(write(tmp_path, one_writer))
+    env = runner.tenant_environment(registry.get("acme"), registry, {"ACME_KEY": "k"})
+    assert env["TAP_SALESBLINK_TENANT_DELETES"] == "true"
 
 
 def test_missing_file(tmp_path):
