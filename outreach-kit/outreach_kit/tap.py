@@ -147,7 +147,7 @@ class OutreachTap(Tap):
     message_writer_class = CheckpointFlushingWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        #: Tolerated anomalies (nulled timestamps, future-dated records), counted at the end.
+        #: What the run tolerated or could not use as sent, counted; reported at the end.
         self.tally = WarningTally()
         install_redaction()
         raw = _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False))
@@ -176,8 +176,8 @@ class OutreachTap(Tap):
             float(self.config.get("rate_limit_window_seconds") or 60.0),
         )
         self._wait_budget = WaitBudget.from_config(self.config)
-        #: What the run could not use as sent (rejected records, nulled values), counted.
-        self.ledger = Ledger(self, str(self.config.get("on_rejected_record") or KEEP))
+        #: Where rejected records go; it counts them (and nulled values) in the tally.
+        self.ledger = Ledger(self, str(self.config.get("on_rejected_record") or KEEP), self.tally)
         if kwargs.get("validate_config", True):
             self.check_settings()
         self._check_state_streams()
@@ -193,7 +193,6 @@ class OutreachTap(Tap):
             super().sync_all()
         finally:
             self.tally.report(self.logger)
-            self.ledger.log_summary(self.logger)
 
     def _check_catalog(self) -> None:
         catalog = self._given_catalog
