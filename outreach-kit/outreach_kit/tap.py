@@ -189,7 +189,7 @@ class OutreachTap(Tap):
 
     @classmethod
     def main(cls) -> t.NoReturn:
-        """The console script, ``tap_<vendor>.tap:Tap<Vendor>.main`` (see outreach_kit.cli)."""
+        """The console script (each tap module binds it as ``cli``; see outreach_kit.cli)."""
         run(cls)
 
     def discover_streams(self) -> list[Stream]:

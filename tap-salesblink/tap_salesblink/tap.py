@@ -1,4 +1,4 @@
-"""tap-salesblink: settings and stream list (the console script is `TapSalesBlink.main`)."""
+"""tap-salesblink: settings and stream list; `cli` is the console script."""
 
 from __future__ import annotations
 
@@ -52,3 +52,7 @@ class TapSalesBlink(OutreachTap):
             raise ConfigurationError(
                 f"Setting 'activity_window_days' must be at least 1, got {days}."
             )
+
+
+#: The console script (pyproject's `tap_salesblink.tap:cli`; existing installs keep that name).
+cli = TapSalesBlink.main

@@ -1,4 +1,4 @@
-"""tap-salesflow: settings (one account or many) and stream list (console script: `.main`)."""
+"""tap-salesflow: settings (one account or many) and stream list; `cli` is the console script."""
 
 from __future__ import annotations
 
@@ -99,3 +99,7 @@ class TapSalesflow(OutreachTap):
             )
         if int(self.config.get("analytics_lookback_days", 3)) < 0:
             raise ConfigurationError("Setting 'analytics_lookback_days' must not be negative.")
+
+
+#: The console script (pyproject's `tap_salesflow.tap:cli`; existing installs keep that name).
+cli = TapSalesflow.main

@@ -1,4 +1,4 @@
-"""tap-salesrocks: settings, stream list and the shared login (console script: `.main`)."""
+"""tap-salesrocks: settings, stream list and the shared login; `cli` is the console script."""
 
 from __future__ import annotations
 
@@ -80,3 +80,7 @@ class TapSalesRocks(OutreachTap):
             raise ConfigurationError(
                 f"Setting 'page_size' must be between 1 and {MAX_PAGE_SIZE}, got {size}."
             )
+
+
+#: The console script (pyproject's `tap_salesrocks.tap:cli`; existing installs keep that name).
+cli = TapSalesRocks.main
