@@ -10,48 +10,28 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import project_streams
+
+from outreach_sandbox import (
+    DEFAULT_SALESBLINK_KEYS,
+    DEFAULT_SALESFLOW_ACCOUNTS,
+    DEFAULT_SALESROCKS_USERS,
+)
+
+ROOT = project_streams.ROOT
+#: Re-exported for demo.py, bench.py and the tests: the taps and their selected streams.
+TAPS = project_streams.TAPS
+DEFAULT_STREAMS = project_streams.DEFAULT_STREAMS
 VENV_BIN = ROOT / ".venv" / "bin"
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
-TAPS = ("tap-salesblink", "tap-salesflow", "tap-salesrocks")
-
-#: Streams each tap selects by default, by the sandbox's vendor name.
-DEFAULT_STREAMS: dict[str, tuple[str, ...]] = {
-    "salesblink": (
-        "lists",
-        "list_leads",
-        "sequences",
-        "sequence_stats",
-        "users",
-        "sent",
-        "opens",
-        "clicks",
-        "replies",
-    ),
-    "salesflow": (
-        "accounts",
-        "campaigns",
-        "webhooks",
-        "members",
-        "campaign_statistics",
-        "campaign_analytics",
-        "account_analytics",
-        "incoming_messages",
-    ),
-    "salesrocks": ("lists", "list_data", "campaign_statistics"),
-}
-
 #: The sandbox's default credentials (docs/sandbox-contract.md), as Meltano env settings.
 SANDBOX_CREDENTIALS = {
-    "TAP_SALESBLINK_API_KEY": "sbk_sandbox_3f9a1c7e5d2b",
+    "TAP_SALESBLINK_API_KEY": DEFAULT_SALESBLINK_KEYS[0],
     "TAP_SALESFLOW_ACCOUNTS": json.dumps(
-        [
-            {"account_id": "41001", "token": "sft_acc41001_9c2e71d4"},
-            {"account_id": "41002", "token": "sft_acc41002_4b8d03f6"},
-        ]
+        [{"account_id": a, "token": token} for a, token in DEFAULT_SALESFLOW_ACCOUNTS.items()]
     ),
-    "TAP_SALESROCKS_USERNAME": "demo@sandbox.sales.rocks",
-    "TAP_SALESROCKS_PASSWORD": "sr-pass-7Hq2xL9v",
+    "TAP_SALESROCKS_USERNAME": next(iter(DEFAULT_SALESROCKS_USERS)),
+    "TAP_SALESROCKS_PASSWORD": next(iter(DEFAULT_SALESROCKS_USERS.values())),
 }
 
 

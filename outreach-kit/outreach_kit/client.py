@@ -345,7 +345,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             if not keys:
                 yield record
                 continue
-            key = tuple(_key_value(record.get(k)) for k in keys)
+            key = tuple(self.key_value(record.get(k)) for k in keys)
             if None in key or "" in key:
                 missing = [k for k, v in zip(keys, key, strict=True) if v is None or v == ""]
                 what = "missing" if any(k not in record for k in missing) else "null"
@@ -365,6 +365,11 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                     "primary key repeated in one read with different content",
                     dict(zip(keys, key, strict=True)),
                 )
+
+    def key_value(self, value: t.Any) -> t.Any:
+        """A raw key field as a hashable value (containers as text); vendors whose ids come
+        wrapped (e.g. Mongo's ``{"$oid": ...}``) unwrap them here first."""
+        return str(value) if isinstance(value, (dict, list)) else value
 
     def reject(self, value: t.Any, reason: str, key: dict[str, t.Any] | None = None) -> None:
         """Send a record that cannot be used to ``rejected_records`` (any thread)."""
@@ -669,13 +674,6 @@ def records_at(path: str, body: t.Any) -> list:
         if not every and isinstance(value, dict):
             return [value]
     return list(extract_jsonpath(path, body))
-
-
-def _key_value(value: t.Any) -> t.Any:
-    """A key field as a hashable value: `{"$oid": ...}` as its id, other containers as text."""
-    if isinstance(value, dict):
-        return value.get("$oid", str(value))
-    return str(value) if isinstance(value, list) else value
 
 
 def parse_retry_after(response: requests.Response) -> float | None:

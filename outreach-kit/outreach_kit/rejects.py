@@ -5,8 +5,9 @@ already read in the same read with different content cannot be loaded: the targe
 refuse it, or merge two different records into one. Each goes, with a reason and its raw
 JSON text, to the tap's ``rejected_records`` stream (setting ``on_rejected_record: keep``),
 or stops the sync with one paragraph (``fail``). The :class:`Ledger` counts them, and the
-values conformance had to null and the lone surrogates replaced, for one WARNING summary
-at the end of the run.
+values conformance had to null and the lone surrogates replaced, in the tap's
+:class:`~outreach_kit.tally.WarningTally`, which sums them up in WARNING lines at the end of
+the run.
 
 Only the main thread writes messages. :func:`reject` on a worker thread (a child partition
 read ahead, see :mod:`outreach_kit.concurrency`) hands the rejected record to the
@@ -16,7 +17,6 @@ thread delivers it when the sync reaches it; on the main thread it is delivered 
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import threading
 import typing as t
@@ -29,11 +29,10 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import FatalAPIError
 
 from outreach_kit.redaction import SECRETS
+from outreach_kit.tally import WarningTally
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant
 
 if t.TYPE_CHECKING:
-    import logging
-
     from singer_sdk import Tap
 
 #: Name of the stream every tap keeps rejected records in.
@@ -78,20 +77,20 @@ class RejectedRecordError(FatalAPIError):
 
 
 class Ledger:
-    """What a run could not use as is, counted per stream; owned by the tap."""
+    """Delivers rejected records and counts what a run could not use as sent; owned by the
+    tap. The counts go to one :class:`~outreach_kit.tally.WarningTally` (the tap's)."""
 
-    def __init__(self, tap: Tap, mode: str = KEEP) -> None:
+    def __init__(self, tap: Tap, mode: str = KEEP, tally: WarningTally | None = None) -> None:
         self.tap = tap
         self.mode = mode
-        self.rejected: collections.Counter[tuple[str, str]] = collections.Counter()
-        self.nulled: collections.Counter[tuple[str, str]] = collections.Counter()
-        self.surrogates: collections.Counter[str] = collections.Counter()
-        self._lock = threading.Lock()  # surrogates are counted on worker threads too
+        self.tally = WarningTally() if tally is None else tally
         self._schema_written = False
 
     def deliver(self, rejected: Rejected) -> None:
         """On the main thread: count it, then write it, or stop the sync (``fail``)."""
-        self.rejected[rejected.stream, rejected.reason] += 1
+        stream = self.tap.streams.get(STREAM_NAME)
+        kept = stream is not None and stream.selected
+        self.tally.add(rejected.stream, _rejected(rejected.reason, self.mode, kept))
         if self.mode == FAIL:
             raise RejectedRecordError(
                 f"{rejected.vendor} sent a '{rejected.stream}' record that cannot be used "
@@ -100,8 +99,7 @@ class Ledger:
                 "far is kept. Set it to 'keep' (the default) to land such records in the "
                 f"'{STREAM_NAME}' stream and carry on."
             )
-        stream = self.tap.streams.get(STREAM_NAME)
-        if stream is None or not stream.selected:
+        if not kept:
             return
         if not self._schema_written:
             stream._write_schema_message()
@@ -114,37 +112,27 @@ class Ledger:
 
     def count_nulled(self, stream: str, paths: t.Iterable[str]) -> None:
         for path in paths:
-            self.nulled[stream, path] += 1
+            self.tally.add(
+                stream,
+                f"value(s) of '{path}' did not fit the declared type: null in the column, raw "
+                "value kept in the record's extra object",
+            )
 
     def count_surrogates(self, stream: str, count: int) -> None:
-        with self._lock:
-            self.surrogates[stream] += count
+        self.tally.add(
+            stream, "lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD", count
+        )
 
-    def log_summary(self, logger: logging.Logger) -> None:
-        """One WARNING line per stream and cause of what was not used as sent."""
-        kept = self.tap.streams.get(STREAM_NAME)
-        if self.mode == FAIL:
-            where = "stopped the sync"
-        elif kept is not None and kept.selected:
-            where = f"kept in '{STREAM_NAME}'"
-        else:
-            where = f"not written: the catalog deselects '{STREAM_NAME}'"
-        for (stream, reason), count in sorted(self.rejected.items()):
-            logger.warning("%s: %d record(s) rejected (%s), %s", stream, count, reason, where)
-        for (stream, path), count in sorted(self.nulled.items()):
-            logger.warning(
-                "%s: %d value(s) of '%s' did not fit the declared type: null in the column, "
-                "raw value kept in the record's extra object",
-                stream,
-                count,
-                path,
-            )
-        for stream, count in sorted(self.surrogates.items()):
-            logger.warning(
-                "%s: %d lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD",
-                stream,
-                count,
-            )
+
+def _rejected(reason: str, mode: str, kept: bool) -> str:
+    """The tally's words for a rejected record: why, and where it went."""
+    if mode == FAIL:
+        where = "stopped the sync"
+    elif kept:
+        where = f"kept in '{STREAM_NAME}'"
+    else:
+        where = f"not written: the catalog deselects '{STREAM_NAME}'"
+    return f"record(s) rejected ({reason}), {where}"
 
 
 def reject(

@@ -1,7 +1,9 @@
 """The tap base class: secrets registered before anything can print them, shared pacing.
 
 Secrets are registered from the raw config *before* singer-sdk validates it, because a
-validation message can quote the offending value.
+validation message can quote the offending value. What every tap would otherwise repeat
+lives here too: discovery from :attr:`OutreachTap.stream_types`, the console entry point
+(:meth:`OutreachTap.main`) and the check that required text settings are not blank.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import sys
 import typing as t
 from pathlib import Path
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib import Message, RecordMessage
 
+from outreach_kit.cli import run
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.redaction import SECRETS, install_redaction
@@ -151,9 +154,11 @@ class OutreachTap(Tap):
     """Base for the three taps; see module docstring."""
 
     message_writer_class = CheckpointFlushingWriter
+    #: The tap's stream classes, in discovery order (``rejected_records`` is added to them).
+    stream_types: t.ClassVar[t.Sequence[type[Stream]]] = ()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        #: Tolerated anomalies (nulled timestamps, future-dated records), counted at the end.
+        #: What the run tolerated or could not use as sent, counted; reported at the end.
         self.tally = WarningTally()
         install_redaction()
         raw = _raw_config(kwargs.get("config"), self.name, kwargs.get("parse_env_config", False))
@@ -182,11 +187,20 @@ class OutreachTap(Tap):
             float(self.config.get("rate_limit_window_seconds") or 60.0),
         )
         self._wait_budget = WaitBudget.from_config(self.config)
-        #: What the run could not use as sent (rejected records, nulled values), counted.
-        self.ledger = Ledger(self, str(self.config.get("on_rejected_record") or KEEP))
+        #: Where rejected records go; it counts them (and nulled values) in the tally.
+        self.ledger = Ledger(self, str(self.config.get("on_rejected_record") or KEEP), self.tally)
         if kwargs.get("validate_config", True):
             self.check_settings()
         self._check_state_streams()
+
+    @classmethod
+    def main(cls) -> t.NoReturn:
+        """The console script (each tap module binds it as ``cli``; see outreach_kit.cli)."""
+        run(cls)
+
+    def discover_streams(self) -> list[Stream]:
+        """One instance of each of :attr:`stream_types` (SDK hook)."""
+        return [stream_type(tap=self) for stream_type in self.stream_types]
 
     def load_streams(self) -> list:
         """The tap's streams plus ``rejected_records`` (see :mod:`outreach_kit.rejects`)."""
@@ -199,7 +213,6 @@ class OutreachTap(Tap):
             super().sync_all()
         finally:
             self.tally.report(self.logger)
-            self.ledger.log_summary(self.logger)
 
     def _check_catalog(self) -> None:
         catalog = self._given_catalog
@@ -274,9 +287,21 @@ class OutreachTap(Tap):
                 f"Setting 'concurrency' must be between 1 and 32, got {concurrency}. Use 1 to "
                 "read child partitions one after another."
             )
+        self._check_required_text()
         check_url_settings(self.config)
         check_wait_settings(self.config)
         configured_tenant(self.config)
+
+    def _check_required_text(self) -> None:
+        """A required text setting given as "" or blanks passes JSON Schema; refuse it here."""
+        for name in self.config_jsonschema.get("required", ()):
+            value = self.config.get(name)
+            if isinstance(value, str) and not value.strip():
+                env = f"{self.name.upper().replace('-', '_')}_{name.upper()}"
+                raise ConfigurationError(
+                    f"Setting '{name}' is empty. Set it (meltano config set {self.name} {name} "
+                    f"..., or {env})."
+                )
 
     @property
     def pacer(self) -> RequestPacer:

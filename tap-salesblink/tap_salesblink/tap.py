@@ -1,10 +1,9 @@
-"""tap-salesblink: settings, stream list and the console entry point."""
+"""tap-salesblink: settings and stream list; `cli` is the console script."""
 
 from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from outreach_kit.cli import run
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
 from tap_salesblink.streams import STREAM_TYPES
@@ -14,6 +13,7 @@ class TapSalesBlink(OutreachTap):
     """Singer tap for SalesBlink: lists, leads, sequences, users and email activity."""
 
     name = "tap-salesblink"
+    stream_types = STREAM_TYPES
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -45,16 +45,8 @@ class TapSalesBlink(OutreachTap):
         *common_properties(api_url="https://run.salesblink.io/api", rate_limit=30),
     ).to_dict()
 
-    def discover_streams(self) -> list:
-        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
-
     def check_settings(self) -> None:
         super().check_settings()
-        if not str(self.config.get("api_key") or "").strip():
-            raise ConfigurationError(
-                "Setting 'api_key' is empty. Set it to your SalesBlink API key "
-                "(meltano config set tap-salesblink api_key ..., or TAP_SALESBLINK_API_KEY)."
-            )
         days = self.config.get("activity_window_days")
         if days is not None and int(days) < 1:
             raise ConfigurationError(
@@ -62,10 +54,5 @@ class TapSalesBlink(OutreachTap):
             )
 
 
-def cli() -> None:
-    """Console script `tap-salesblink`."""
-    run(TapSalesBlink)
-
-
-if __name__ == "__main__":
-    cli()
+#: The console script (pyproject's `tap_salesblink.tap:cli`; existing installs keep that name).
+cli = TapSalesBlink.main

@@ -1,10 +1,9 @@
-"""tap-salesflow: settings (one account or many), stream list and the console entry point."""
+"""tap-salesflow: settings (one account or many) and stream list; `cli` is the console script."""
 
 from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from outreach_kit.cli import run
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
 from tap_salesflow.streams import STREAM_TYPES
@@ -21,6 +20,7 @@ class TapSalesflow(OutreachTap):
     """Singer tap for Salesflow (LinkedIn outreach), for one account or many."""
 
     name = "tap-salesflow"
+    stream_types = STREAM_TYPES
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -78,9 +78,6 @@ class TapSalesflow(OutreachTap):
             tokens.setdefault(str(self.config["account_id"]), str(self.config.get("token") or ""))
         return tokens
 
-    def discover_streams(self) -> list:
-        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
-
     def check_settings(self) -> None:
         super().check_settings()
         tokens = self.tokens
@@ -104,10 +101,5 @@ class TapSalesflow(OutreachTap):
             raise ConfigurationError("Setting 'analytics_lookback_days' must not be negative.")
 
 
-def cli() -> None:
-    """Console script `tap-salesflow`."""
-    run(TapSalesflow)
-
-
-if __name__ == "__main__":
-    cli()
+#: The console script (pyproject's `tap_salesflow.tap:cli`; existing installs keep that name).
+cli = TapSalesflow.main

@@ -40,6 +40,10 @@ class SalesRocksStream(OutreachStream):
         """The tap's single authenticator: one token shared by every stream."""
         return self._tap.authenticator  # type: ignore[attr-defined,no-any-return]
 
+    def key_value(self, value: t.Any) -> t.Any:
+        """Ids come as Mongo extended JSON: ``{"$oid": "..."}`` is keyed by the id inside."""
+        return super().key_value(object_id(value))
+
     def validate_response(self, response: requests.Response) -> None:
         """401: log in again and retry; a fresh token refused right after a login is fatal."""
         auth = self.authenticator
@@ -104,3 +108,10 @@ class PagedStream(SalesRocksStream):
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         return {"page": next_page_token or 1, "size": self.page_size}
+
+
+def object_id(value: t.Any) -> t.Any:
+    """Mongo's extended JSON ``{"$oid": "..."}`` as the id inside; any other value as is."""
+    if isinstance(value, dict) and "$oid" in value:
+        return value["$oid"]
+    return value

@@ -8,7 +8,7 @@ import typing as t
 import msgspec
 
 from outreach_kit.errors import VendorAPIError
-from tap_salesrocks.client import PagedStream, SalesRocksStream
+from tap_salesrocks.client import PagedStream, SalesRocksStream, object_id
 
 if t.TYPE_CHECKING:
     import requests
@@ -182,8 +182,9 @@ class CampaignStatisticsStream(SalesRocksStream):
 
 def _plain_id(value: t.Any) -> str | None:
     """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
-    if isinstance(value, dict):
-        value = value.get("$oid")
+    value = object_id(value)
+    if isinstance(value, dict):  # an object without `$oid`: no id
+        return None
     return str(value) if value is not None and value != "" else None
 
 

@@ -1,10 +1,9 @@
-"""tap-salesrocks: settings, stream list, the shared login, and the console entry point."""
+"""tap-salesrocks: settings, stream list and the shared login; `cli` is the console script."""
 
 from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from outreach_kit.cli import run
 from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
 from outreach_kit.transport import GuardedSession
@@ -18,6 +17,7 @@ class TapSalesRocks(OutreachTap):
     """Singer tap for Sales.Rocks: editable lists, list data, drip campaign statistics."""
 
     name = "tap-salesrocks"
+    stream_types = STREAM_TYPES
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -73,9 +73,6 @@ class TapSalesRocks(OutreachTap):
             )
         return self._authenticator
 
-    def discover_streams(self) -> list:
-        return [stream_class(tap=self) for stream_class in STREAM_TYPES]
-
     def check_settings(self) -> None:
         super().check_settings()
         size = int(self.config.get("page_size") or 100)
@@ -83,18 +80,7 @@ class TapSalesRocks(OutreachTap):
             raise ConfigurationError(
                 f"Setting 'page_size' must be between 1 and {MAX_PAGE_SIZE}, got {size}."
             )
-        for name in ("username", "password"):
-            if not str(self.config.get(name) or "").strip():
-                raise ConfigurationError(
-                    f"Setting '{name}' is empty. Set your Sales.Rocks login (meltano config "
-                    f"set tap-salesrocks {name} ..., or TAP_SALESROCKS_{name.upper()})."
-                )
 
 
-def cli() -> None:
-    """Console script `tap-salesrocks`."""
-    run(TapSalesRocks)
-
-
-if __name__ == "__main__":
-    cli()
+#: The console script (pyproject's `tap_salesrocks.tap:cli`; existing installs keep that name).
+cli = TapSalesRocks.main

@@ -1,4 +1,5 @@
-"""Rejected records: counted, written on the main thread in their place, or fatal."""
+"""Rejected records: counted in the tap's tally, written on the main thread in their place,
+or fatal."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from outreach_kit.concurrency import PartitionRead
 from outreach_kit.rejects import FAIL, KEEP, Ledger, RejectedRecordError, raw_json, reject
+from outreach_kit.tally import WarningTally
 
 
 class FakeStream:
@@ -44,10 +46,11 @@ def test_kept_rows_are_written_after_one_schema_and_counted():
         ("leads", "dup", '{"id":1}', '{"id":1}'),
     ]
     assert all(r["extracted_at"].endswith("+00:00") for r in out.rows)
-    assert ledger.rejected == {
-        ("leads", "not a JSON object (null)"): 1,
-        ("leads", "null primary key id"): 1,
-        ("leads", "dup"): 1,
+    kept = "kept in 'rejected_records'"
+    assert ledger.tally.counts() == {
+        ("leads", f"record(s) rejected (not a JSON object (null)), {kept}"): 1,
+        ("leads", f"record(s) rejected (null primary key id), {kept}"): 1,
+        ("leads", f"record(s) rejected (dup), {kept}"): 1,
     }
 
 
@@ -62,6 +65,9 @@ def test_fail_mode_raises_one_paragraph_and_writes_nothing():
     )
     assert "'on_rejected_record' is 'fail'" in str(raised.value)
     assert tap.streams["rejected_records"].rows == []
+    assert ledger.tally.counts() == {
+        ("list_data", "record(s) rejected (missing primary key _id), stopped the sync"): 1
+    }
 
 
 def test_on_a_worker_rejections_travel_in_order_and_are_written_on_the_main_thread():
@@ -93,18 +99,23 @@ def test_on_a_worker_rejections_travel_in_order_and_are_written_on_the_main_thre
     assert writers == ["MainThread:7", "MainThread:107", "MainThread:207"]
 
 
-def test_the_summary_names_stream_reason_and_count(caplog):
-    ledger = Ledger(FakeTap(), KEEP)  # type: ignore[arg-type]
+def test_the_summary_names_stream_reason_and_count_with_the_taps_other_warnings(caplog):
+    tally = WarningTally()
+    assert tally.add("sent", "'time' value(s) that are impossible times")  # first: log it
+    ledger = Ledger(FakeTap(), KEEP, tally)  # type: ignore[arg-type]
     reject(ledger, "V", "users", {"x": 1}, "missing primary key id")
     ledger.count_nulled("lists", ["contacts_count", "contacts_count"])
     ledger.count_surrogates("leads", 3)
+    ledger.count_surrogates("leads", 2)
+    assert not tally.add("sent", "'time' value(s) that are impossible times")
     with caplog.at_level(logging.WARNING):
-        ledger.log_summary(logging.getLogger("t"))
+        tally.report(logging.getLogger("t"))
     assert [r.getMessage() for r in caplog.records] == [
+        "sent: 2 'time' value(s) that are impossible times",
         "users: 1 record(s) rejected (missing primary key id), kept in 'rejected_records'",
         "lists: 2 value(s) of 'contacts_count' did not fit the declared type: null in the "
         "column, raw value kept in the record's extra object",
-        "leads: 3 lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD",
+        "leads: 5 lone UTF-16 surrogate(s) in the API's text replaced by U+FFFD",
     ]
 
 
@@ -119,7 +130,7 @@ def test_a_deselected_rejected_records_stream_is_not_written_and_the_summary_say
     reject(ledger, "V", "users", {"x": 1}, "missing primary key id")
     assert tap.streams["rejected_records"].rows == []
     with caplog.at_level(logging.WARNING):
-        ledger.log_summary(logging.getLogger("t"))
+        ledger.tally.report(logging.getLogger("t"))
     assert caplog.records[0].getMessage() == (
         "users: 1 record(s) rejected (missing primary key id), not written: the catalog "
         "deselects 'rejected_records'"

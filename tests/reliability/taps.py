@@ -7,6 +7,8 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
+from project_streams import default_keys
+
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
     DEFAULT_SALESFLOW_ACCOUNTS,
@@ -59,17 +61,7 @@ def _norm(value: t.Any) -> str:
 SALESBLINK = TapSpec(
     tap="tap-salesblink",
     vendor="salesblink",
-    streams={
-        "lists": ("id",),
-        "list_leads": ("id",),
-        "sequences": ("id",),
-        "sequence_stats": ("sequence_id",),
-        "users": ("id",),
-        "sent": ("id",),
-        "opens": ("id",),
-        "clicks": ("id",),
-        "replies": ("id",),
-    },
+    streams=default_keys("salesblink"),
     make_config=lambda url: {
         "api_key": SB_KEY,
         "api_url": f"{url}/salesblink/api",
@@ -85,16 +77,7 @@ SALESBLINK = TapSpec(
 SALESFLOW = TapSpec(
     tap="tap-salesflow",
     vendor="salesflow",
-    streams={
-        "accounts": ("account_id", "Id"),
-        "campaigns": ("account_id", "Id"),
-        "webhooks": ("account_id", "Id"),
-        "members": ("account_id", "MemberId"),
-        "campaign_statistics": ("account_id", "CampaignId"),
-        "campaign_analytics": ("account_id", "CampaignId", "Date"),
-        "account_analytics": ("account_id", "Date"),
-        "incoming_messages": ("account_id", "Id"),
-    },
+    streams=default_keys("salesflow"),
     make_config=lambda url: {
         "accounts": [
             {"account_id": a, "token": tok} for a, tok in DEFAULT_SALESFLOW_ACCOUNTS.items()
@@ -112,7 +95,7 @@ SALESFLOW = TapSpec(
 SALESROCKS = TapSpec(
     tap="tap-salesrocks",
     vendor="salesrocks",
-    streams={"lists": ("uuid",), "list_data": ("id",), "campaign_statistics": ("campaign_id",)},
+    streams=default_keys("salesrocks"),
     make_config=lambda url: {
         "username": SR_USER,
         "password": SR_PASSWORD,

@@ -7,6 +7,7 @@ import os
 import tempfile
 
 import pytest
+from project_streams import DEFAULT_STREAMS, primary_keys
 from standard_tests import standard_tap_tests
 from support import assert_no_secrets, parse_messages, run_tap, run_until_killed
 
@@ -15,13 +16,9 @@ from tap_salesblink.tap import TapSalesBlink
 
 KEY = DEFAULT_SALESBLINK_KEYS[0]
 EVENTS = ("sent", "opens", "clicks", "replies")
-DEFAULT = ("lists", "list_leads", "sequences", "sequence_stats", "users", *EVENTS)
-KEYS = {
-    "sequence_stats": "sequence_id",
-    "campaigns": "campaignID",
-    "prospects": "prospectID",
-    "team_members": "email",
-}
+DEFAULT = DEFAULT_STREAMS["salesblink"]
+#: Every SalesBlink stream has a one-field key.
+KEYS = {stream: key for stream, (key,) in primary_keys("salesblink").items()}
 
 
 def config(url: str, **extra) -> dict:
@@ -35,7 +32,7 @@ def config(url: str, **extra) -> dict:
 
 
 def ids(records: list[dict], stream: str) -> set:
-    return {r[KEYS.get(stream, "id")] for r in records}
+    return {r[KEYS[stream]] for r in records}
 
 
 class TapSalesBlinkAllStreams(TapSalesBlink):

@@ -10,13 +10,10 @@ from test_tap_salesflow import config, expected, key
 
 from outreach_sandbox import SandboxServer
 from outreach_sandbox.hostile import FUTURE_DOTNET
+from tap_salesflow.streams import STREAM_TYPES
 
-INCREMENTAL = {
-    "members": "LastModifiedAt",
-    "incoming_messages": "ReceivedAt",
-    "campaign_analytics": "Date",
-    "account_analytics": "Date",
-}
+#: Streams declaring a replication key (the others inherit the SDK's property, None).
+INCREMENTAL = [cls.name for cls in STREAM_TYPES if isinstance(cls.replication_key, str)]
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ DECODED_PATH = (
     "from tap_salesflow import streams\n"
     "streams.MembersStream.stream_body = False\n"
     "streams.IncomingMessagesStream.stream_body = False\n"
-    "from tap_salesflow.tap import cli\n"
+    "from tap_salesflow.tap import TapSalesflow\n"
     "sys.argv[0] = 'tap-salesflow'\n"
-    "cli()\n"
+    "TapSalesflow.main()\n"
 )
 #: What differs between any two runs: the extraction time and the table version (the tap's
 #: start; members are versioned on a run without their bookmark, see outreach_kit.versions).

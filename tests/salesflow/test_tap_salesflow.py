@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from project_streams import DEFAULT_STREAMS, primary_keys
 from standard_tests import standard_tap_tests
 from support import assert_no_secrets, run_tap, run_until_killed
 
@@ -12,26 +13,8 @@ from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 from tap_salesflow.tap import TapSalesflow
 
 TOKENS = dict(DEFAULT_SALESFLOW_ACCOUNTS)
-STREAMS = (
-    "accounts",
-    "campaigns",
-    "webhooks",
-    "members",
-    "campaign_statistics",
-    "campaign_analytics",
-    "account_analytics",
-    "incoming_messages",
-)
-KEY_FIELDS = {
-    "accounts": ("account_id", "Id"),
-    "campaigns": ("account_id", "Id"),
-    "webhooks": ("account_id", "Id"),
-    "members": ("account_id", "MemberId"),
-    "campaign_statistics": ("account_id", "CampaignId"),
-    "campaign_analytics": ("account_id", "CampaignId", "Date"),
-    "account_analytics": ("account_id", "Date"),
-    "incoming_messages": ("account_id", "Id"),
-}
+STREAMS = DEFAULT_STREAMS["salesflow"]
+KEY_FIELDS = primary_keys("salesflow")
 
 
 def config(url: str, **extra) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from project_streams import primary_keys
 from standard_tests import standard_tap_tests
 from support import assert_no_secrets, run_tap
 
@@ -10,7 +11,8 @@ from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
 from tap_salesrocks.tap import TapSalesRocks
 
 USER, PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
-KEYS = {"lists": "uuid", "list_data": "id", "campaign_statistics": "campaign_id"}
+#: Every Sales.Rocks stream has a one-field key.
+KEYS = {stream: key for stream, (key,) in primary_keys("salesrocks").items()}
 
 
 def config(url: str, **extra) -> dict:

@@ -1,0 +1,30 @@
+"""Mongo's `{"$oid": ...}` ids are a Sales.Rocks fact: the tap unwraps them, the kit does not."""
+
+from __future__ import annotations
+
+from tap_salesblink.tap import TapSalesBlink
+from tap_salesrocks.streams import _plain_id
+from tap_salesrocks.tap import TapSalesRocks
+
+URL = "https://sandbox.invalid"
+
+
+def test_salesrocks_keys_a_wrapped_id_by_the_id_inside():
+    tap = TapSalesRocks(config={"username": "u", "password": "p", "api_url": URL})
+    stream = tap.streams["lists"]
+    assert stream.key_value({"$oid": "65a1f0c2e4b0a1b2c3d4e5f6"}) == "65a1f0c2e4b0a1b2c3d4e5f6"
+    assert stream.key_value("plain") == "plain"
+    assert stream.key_value({"other": 1}) == "{'other': 1}"
+
+
+def test_the_kit_keys_any_container_as_text():
+    stream = TapSalesBlink(config={"api_key": "k", "api_url": URL}).streams["lists"]
+    assert stream.key_value({"$oid": "abc"}) == "{'$oid': 'abc'}"
+    assert stream.key_value([1, 2]) == "[1, 2]"
+    assert stream.key_value(7) == 7
+
+
+def test_a_list_row_id_is_plain_text_or_none():
+    assert _plain_id({"$oid": "abc"}) == "abc"
+    assert _plain_id("abc") == "abc"
+    assert [_plain_id(v) for v in (None, "", {}, {"id": "x"})] == [None, None, None, None]
