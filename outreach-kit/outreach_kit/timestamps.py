@@ -54,6 +54,18 @@ def to_utc_iso(value: object) -> str | None:
         ValueError: when the value is not a timestamp in any known shape.
         ImpossibleTimestamp: when it is shaped like one but names no usable instant.
     """
+    kind = type(value)
+    if kind is int and MIN_EPOCH_MS <= value < MAX_EPOCH_MS:  # type: ignore[operator]
+        return _epoch_int_to_iso(value)  # type: ignore[arg-type]
+    if kind is str:
+        fast = _exact_iso(value)  # type: ignore[arg-type]
+        if fast is not None:
+            return fast
+    return _general_iso(value)
+
+
+def _general_iso(value: object) -> str | None:
+    """``to_utc_iso`` of any value, every shape (the fast path's reference)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -65,7 +77,7 @@ def to_utc_iso(value: object) -> str | None:
     text = str(value).strip()
     if _DOTNET_MIN.match(text):
         raise ImpossibleTimestamp(f"the .NET 'no date' value: {value!r}")
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if _EPOCH_TEXT.fullmatch(text):
         return _epoch_to_iso(float(text) if "." in text else int(text))
     match = _ISO.match(text)
     if not match:
@@ -90,6 +102,36 @@ def to_utc_iso(value: object) -> str | None:
 
 
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_TEXT = re.compile(r"-?\d+(\.\d+)?")
+#: The shapes the vendors send, exactly: ``YYYY-MM-DDTHH:MM:SS[.fraction]`` and ``Z`` or a
+#: ``+HH:MM`` offset (.NET's seven digits and offset, ISO UTC). Anything else, or anything
+#: this does not settle, takes the general path; both give the same result.
+_EXACT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))")
+
+
+def _exact_iso(text: str) -> str | None:
+    """``to_utc_iso`` of a string in one of the vendors' exact shapes (a per-record cost:
+    one regex and at most one datetime), or None to let the general path decide."""
+    match = _EXACT.fullmatch(text)
+    if match is None or text.startswith("0001-01-01"):  # .NET's "no date": general path
+        return None
+    fraction, zulu, sign, hours, minutes = match.groups()
+    try:
+        moment = datetime.fromisoformat(text[:19])  # validates the date and the clock
+    except ValueError:
+        return None
+    if not zulu and (hours != "00" or minutes != "00"):
+        if int(hours) > 23 or int(minutes) > 59:
+            return None
+        shift = timedelta(hours=int(hours), minutes=int(minutes))
+        try:
+            moment = moment - shift if sign == "+" else moment + shift
+        except OverflowError:
+            return None
+        base = moment.isoformat()
+    else:
+        base = text[:19]
+    return f"{base}.{fraction}Z" if fraction else f"{base}Z"
 
 
 def _epoch_to_iso(value: int | float) -> str:
@@ -98,8 +140,7 @@ def _epoch_to_iso(value: int | float) -> str:
             f"epoch milliseconds {value!r} are outside 1970-01-02 to 9999-12-31"
         )
     if type(value) is int:  # the common case, once per event
-        seconds, millis = divmod(value, 1000)
-        return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
+        return _epoch_int_to_iso(value)
     millis = value
     whole = int(millis)
     moment = ms_to_datetime(whole)
@@ -110,8 +151,15 @@ def _epoch_to_iso(value: int | float) -> str:
     return _format(moment.replace(microsecond=0), fraction)
 
 
+def _epoch_int_to_iso(value: int) -> str:
+    """Epoch milliseconds within range as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    seconds, millis = divmod(value, 1000)
+    return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
+
+
 def _format(moment: datetime, fraction: str | None) -> str:
-    base = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"  # strftime's %Y drops zeros: "1-01-01"
+    # isoformat, not strftime (whose %Y drops zeros: "1-01-01"), and faster
+    base = moment.replace(microsecond=0, tzinfo=None).isoformat()
     if fraction is None and moment.microsecond:
         fraction = f"{moment.microsecond:06d}"
     return f"{base}.{fraction}Z" if fraction else f"{base}Z"
