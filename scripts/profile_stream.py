@@ -7,13 +7,18 @@ the tap's time goes:
     .venv/bin/python scripts/profile_stream.py salesflow members
     .venv/bin/python scripts/profile_stream.py salesblink list_leads --records 60000 --runs 3
     .venv/bin/python scripts/profile_stream.py salesrocks list_data --profile --top 30
+    git archive REV outreach-kit tap-salesflow | tar -x -C /tmp/rev
+    .venv/bin/python scripts/profile_stream.py salesflow members --runs 3 --before /tmp/rev
 
 Each run prints records per second of the raw loop and of the tap process (start-up
 included, as in `make bench`), their ratio and CPU microseconds per record (user + system
 of the tap process; the raw loop's process time). `--profile` runs the tap process once
 more under cProfile (`python -m cProfile` on the tap's console script: the profile is of
 the tap's own process) and prints the functions with the most own time, in microseconds per
-record. The sandbox runs in a process of its own (seed 7), rate limits off, no latency.
+record. `--before DIR` runs another revision's tap (its `outreach-kit` and tap directories,
+e.g. from `git archive`) right after this one's in every run: before/after on the same
+records and server, back to back. The sandbox runs in a process of its own (seed 7), rate
+limits off, no latency.
 """
 
 from __future__ import annotations
@@ -275,12 +280,14 @@ def tap_args(tap: str, tmp: Path) -> list[str]:
     ]
 
 
-def run_tap(command: list[str], stream: str, tmp: Path) -> Timing:
+def run_tap(
+    command: list[str], stream: str, tmp: Path, env: dict[str, str] | None = None
+) -> Timing:
     """The tap process, output to a file; CPU from its rusage."""
     out_path = tmp / "out.jsonl"
     with out_path.open("wb") as out, (tmp / "err.log").open("wb") as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err)
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -310,6 +317,27 @@ def profile_tap(command: list[str], stream: str, tmp: Path, top: int) -> None:
         print(f"  {own * per:7.2f} {cumulative * per:8.2f}  {calls:>9,}  {name} ({where})")
 
 
+def code_from(checkout: Path, vendor: str) -> dict[str, str]:
+    """Environment that runs the kit and tap of another checkout (e.g. `git archive` of the
+    revision before a change) with this one's installed dependencies: PYTHONPATH comes
+    before the editable installs."""
+    paths = [checkout / "outreach-kit", checkout / f"tap-{vendor}"]
+    missing = [str(p) for p in paths if not p.is_dir()]
+    if missing:
+        raise SystemExit(f"--before {checkout}: no {', '.join(missing)}")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
+
+
+def report(label: str, raw: Timing, tapped: Timing) -> float:
+    ratio = tapped.rate / raw.rate
+    print(
+        f"  {label}: {tapped.rate:,.0f} rec/s ({tapped.seconds:.2f} s, {tapped.cpu_us:.1f} us "
+        f"CPU/rec), ratio {ratio:.2f}x",
+        flush=True,
+    )
+    return ratio
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("vendor", choices=sorted(CASES))
@@ -318,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="raw-then-tap pairs to measure")
     parser.add_argument("--profile", action="store_true", help="then one run under cProfile")
     parser.add_argument("--top", type=int, default=25, help="functions the profile lists")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of another revision: its tap runs too, right after this one's",
+    )
     args = parser.parse_args(argv)
     case = CASES[args.vendor].get(args.stream)
     if case is None:
@@ -341,22 +374,24 @@ def main(argv: list[str] | None = None) -> int:
         (tmp / "catalog.json").write_text(json.dumps(catalog))
         command = tap_args(tap, tmp)
         run_raw(case, sandbox.url, tmp)  # warm the sandbox (it builds its data on first use)
-        ratios = []
+        before = code_from(args.before, args.vendor) if args.before else None
+        ratios: dict[str, list[float]] = {"tap": [], "before": []}
         for number in range(1, args.runs + 1):
             raw = run_raw(case, sandbox.url, tmp)
-            tapped = run_tap(command, args.stream, tmp)
-            if tapped.records != raw.records:
-                raise RuntimeError(f"{tap} wrote {tapped.records} records, raw {raw.records}")
-            ratios.append(tapped.rate / raw.rate)
             print(
-                f"run {number}: {args.stream} {raw.records:,} records | raw {raw.rate:,.0f} rec/s "
-                f"({raw.seconds:.2f} s, {raw.cpu_us:.1f} us CPU/rec) | tap {tapped.rate:,.0f} "
-                f"rec/s ({tapped.seconds:.2f} s, {tapped.cpu_us:.1f} us CPU/rec) | "
-                f"ratio {ratios[-1]:.2f}x",
-                flush=True,
+                f"run {number}: {args.stream}, {raw.records:,} records; raw loop "
+                f"{raw.rate:,.0f} rec/s ({raw.seconds:.2f} s, {raw.cpu_us:.1f} us CPU/rec)"
             )
-        if args.runs > 1:
-            print(f"median ratio {statistics.median(ratios):.2f}x over {args.runs} runs")
+            for label, env in (("tap", None), ("before", before)):
+                if label == "before" and env is None:
+                    continue
+                tapped = run_tap(command, args.stream, tmp, env)
+                if tapped.records != raw.records:
+                    raise RuntimeError(f"{tap} wrote {tapped.records} records, raw {raw.records}")
+                ratios[label].append(report(label, raw, tapped))
+        for label, values in ratios.items():
+            if len(values) > 1:
+                print(f"{label}: median ratio {statistics.median(values):.2f}x of {len(values)}")
         if args.profile:
             profile_tap(command, args.stream, tmp, args.top)
     return 0

@@ -106,32 +106,39 @@ _EPOCH_TEXT = re.compile(r"-?\d+(\.\d+)?")
 #: The shapes the vendors send, exactly: ``YYYY-MM-DDTHH:MM:SS[.fraction]`` and ``Z`` or a
 #: ``+HH:MM`` offset (.NET's seven digits and offset, ISO UTC). Anything else, or anything
 #: this does not settle, takes the general path; both give the same result.
-_EXACT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))")
+_EXACT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+#: UTC offsets seen (``+02:00`` -> 2 h), made once each: at most 2 x 24 x 60 valid ones.
+_OFFSETS: dict[str, timedelta] = {"Z": timedelta(0)}
 
 
 def _exact_iso(text: str) -> str | None:
     """``to_utc_iso`` of a string in one of the vendors' exact shapes (a per-record cost:
-    one regex and at most one datetime), or None to let the general path decide."""
+    one regex and one or two datetime operations), or None to let the general path decide."""
     match = _EXACT.fullmatch(text)
     if match is None or text.startswith("0001-01-01"):  # .NET's "no date": general path
         return None
-    fraction, zulu, sign, hours, minutes = match.groups()
+    fraction, zone = match.groups()
+    shift = _OFFSETS.get(zone)
+    if shift is None:
+        shift = _offset(zone)
+        if shift is None:
+            return None
     try:
         moment = datetime.fromisoformat(text[:19])  # validates the date and the clock
-    except ValueError:
+        base = (moment - shift).isoformat() if shift else text[:19]
+    except (ValueError, OverflowError):
         return None
-    if not zulu and (hours != "00" or minutes != "00"):
-        if int(hours) > 23 or int(minutes) > 59:
-            return None
-        shift = timedelta(hours=int(hours), minutes=int(minutes))
-        try:
-            moment = moment - shift if sign == "+" else moment + shift
-        except OverflowError:
-            return None
-        base = moment.isoformat()
-    else:
-        base = text[:19]
     return f"{base}.{fraction}Z" if fraction else f"{base}Z"
+
+
+def _offset(zone: str) -> timedelta | None:
+    """A ``+HH:MM`` offset as a timedelta (kept in ``_OFFSETS``), None when out of range."""
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    if hours > 23 or minutes > 59:
+        return None
+    shift = timedelta(hours=hours, minutes=minutes)
+    _OFFSETS[zone] = shift = shift if zone[0] == "+" else -shift
+    return shift
 
 
 def _epoch_to_iso(value: int | float) -> str:
