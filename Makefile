@@ -35,6 +35,9 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python $(PACKAGE_FILES) requirements-dev.txt
 	$(UV) pip install -q --python $(BIN)/python $(foreach p,$(PACKAGES),-e ./$(p)) -r requirements-dev.txt
+	# Editable packages are not compiled by uv, and with PYTHONDONTWRITEBYTECODE (containers,
+	# CI) every tap process would compile them again: ~0.15 s CPU of each start.
+	$(BIN)/python -m compileall -q $(PACKAGES)
 	touch $@
 
 $(MELTANO_VENV)/.installed: $(BIN)/python

@@ -114,7 +114,7 @@ class BookmarkGuard:
     def _increment_stream_state(
         self, latest_record: dict, *, context: Context | None = None
     ) -> None:
-        state, key, guarded = self._guard(context)
+        state, key, guarded, unsorted_state = self._guard(context)
         if not guarded:  # not incremental (e.g. forced full table by the catalog)
             super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
             return
@@ -139,20 +139,30 @@ class BookmarkGuard:
             current = state.get("replication_key_value")
             if current is not None and later(str(current), text):
                 return  # an older record never moves the bookmark back
+        elif unsorted_state is not None and type(value) is str:
+            # The SDK's progress marker moves only to a value that compares >= as text:
+            # where it would not move, skip its per-record lookups (~10 us a record).
+            progress = unsorted_state.get("progress_markers")
+            if progress is not None and progress.get("replication_key") == key:
+                marker = progress.get("replication_key_value")
+                if type(marker) is str and value <= marker:
+                    return
         super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
 
-    def _guard(self, context: Context | None) -> tuple[dict | None, str, bool]:
+    def _guard(self, context: Context | None) -> tuple[dict | None, str, bool, dict | None]:
         """(the partition's state if the stream is sorted, the replication key, whether the
-        stream is incremental), worked out once per partition read: the SDK passes the same
-        context object for each of its records, and these lookups cost ~20 us a record."""
+        stream is incremental, the partition's state if it is unsorted and the SDK checks
+        its order), worked out once per partition read: the SDK passes the same context
+        object for each of its records, and these lookups cost ~20 us a record."""
         cached = self.__dict__.get("_guard_cache")
         if cached is None or cached[0] is not context:
             key = self.replication_key  # type: ignore[attr-defined]
             guarded = bool(key) and self.replication_method == "INCREMENTAL"  # type: ignore[attr-defined]
-            sorted_state = (
-                self.get_context_state(context) if guarded and self.is_sorted else None  # type: ignore[attr-defined]
-            )
-            cached = (context, (sorted_state, key or "", guarded))
+            state = self.get_context_state(context) if guarded else None  # type: ignore[attr-defined]
+            sorted_state = state if self.is_sorted else None  # type: ignore[attr-defined]
+            checked = not self.is_sorted and self.check_sorted  # type: ignore[attr-defined]
+            unsorted_state = state if checked else None
+            cached = (context, (sorted_state, key or "", guarded, unsorted_state))
             self.__dict__["_guard_cache"] = cached
         return cached[1]  # type: ignore[no-any-return]
 

@@ -15,10 +15,9 @@ value and land null; nothing here crashes on a number.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta, timezone
-
-import pendulum
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)"
@@ -54,6 +53,18 @@ def to_utc_iso(value: object) -> str | None:
         ValueError: when the value is not a timestamp in any known shape.
         ImpossibleTimestamp: when it is shaped like one but names no usable instant.
     """
+    kind = type(value)
+    if kind is int and MIN_EPOCH_MS <= value < MAX_EPOCH_MS:  # type: ignore[operator]
+        return _epoch_int_to_iso(value)  # type: ignore[arg-type]
+    if kind is str:
+        fast = _exact_iso(value)  # type: ignore[arg-type]
+        if fast is not None:
+            return fast
+    return _general_iso(value)
+
+
+def _general_iso(value: object) -> str | None:
+    """``to_utc_iso`` of any value, every shape (the fast path's reference)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -65,7 +76,7 @@ def to_utc_iso(value: object) -> str | None:
     text = str(value).strip()
     if _DOTNET_MIN.match(text):
         raise ImpossibleTimestamp(f"the .NET 'no date' value: {value!r}")
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if _EPOCH_TEXT.fullmatch(text):
         return _epoch_to_iso(float(text) if "." in text else int(text))
     match = _ISO.match(text)
     if not match:
@@ -90,6 +101,43 @@ def to_utc_iso(value: object) -> str | None:
 
 
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_TEXT = re.compile(r"-?\d+(\.\d+)?")
+#: The shapes the vendors send, exactly: ``YYYY-MM-DDTHH:MM:SS[.fraction]`` and ``Z`` or a
+#: ``+HH:MM`` offset (.NET's seven digits and offset, ISO UTC). Anything else, or anything
+#: this does not settle, takes the general path; both give the same result.
+_EXACT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})")
+#: UTC offsets seen (``+02:00`` -> 2 h), made once each: at most 2 x 24 x 60 valid ones.
+_OFFSETS: dict[str, timedelta] = {"Z": timedelta(0)}
+
+
+def _exact_iso(text: str) -> str | None:
+    """``to_utc_iso`` of a string in one of the vendors' exact shapes (a per-record cost:
+    one regex and one or two datetime operations), or None to let the general path decide."""
+    match = _EXACT.fullmatch(text)
+    if match is None or text.startswith("0001-01-01"):  # .NET's "no date": general path
+        return None
+    fraction, zone = match.groups()
+    shift = _OFFSETS.get(zone)
+    if shift is None:
+        shift = _offset(zone)
+        if shift is None:
+            return None
+    try:
+        moment = datetime.fromisoformat(text[:19])  # validates the date and the clock
+        base = (moment - shift).isoformat() if shift else text[:19]
+    except (ValueError, OverflowError):
+        return None
+    return f"{base}.{fraction}Z" if fraction else f"{base}Z"
+
+
+def _offset(zone: str) -> timedelta | None:
+    """A ``+HH:MM`` offset as a timedelta (kept in ``_OFFSETS``), None when out of range."""
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    if hours > 23 or minutes > 59:
+        return None
+    shift = timedelta(hours=hours, minutes=minutes)
+    _OFFSETS[zone] = shift = shift if zone[0] == "+" else -shift
+    return shift
 
 
 def _epoch_to_iso(value: int | float) -> str:
@@ -98,8 +146,7 @@ def _epoch_to_iso(value: int | float) -> str:
             f"epoch milliseconds {value!r} are outside 1970-01-02 to 9999-12-31"
         )
     if type(value) is int:  # the common case, once per event
-        seconds, millis = divmod(value, 1000)
-        return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
+        return _epoch_int_to_iso(value)
     millis = value
     whole = int(millis)
     moment = ms_to_datetime(whole)
@@ -110,25 +157,53 @@ def _epoch_to_iso(value: int | float) -> str:
     return _format(moment.replace(microsecond=0), fraction)
 
 
+def _epoch_int_to_iso(value: int) -> str:
+    """Epoch milliseconds within range as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    seconds, millis = divmod(value, 1000)
+    return f"{(_EPOCH + timedelta(seconds=seconds)).isoformat()}.{millis:03d}Z"
+
+
 def _format(moment: datetime, fraction: str | None) -> str:
-    base = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"  # strftime's %Y drops zeros: "1-01-01"
+    # isoformat, not strftime (whose %Y drops zeros: "1-01-01"), and faster
+    base = moment.replace(microsecond=0, tzinfo=None).isoformat()
     if fraction is None and moment.microsecond:
         fraction = f"{moment.microsecond:06d}"
     return f"{base}.{fraction}Z" if fraction else f"{base}Z"
 
 
+#: Where the standard library reads a setting: calendar dates, `YYYY-MM-DD...`.
+_ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
+
+
 def parse_setting_datetime(name: str, value: str) -> datetime:
-    """Parse a date/time setting, failing with a message that names the setting."""
-    try:
-        parsed = pendulum.parse(str(value), strict=False)
-    except Exception as exc:
-        raise ValueError(
-            f"Setting '{name}' is not a valid date or date-time: {value!r}. "
-            "Use ISO-8601, for example 2024-01-31 or 2024-01-31T00:00:00Z."
-        ) from exc
+    """Parse a date/time setting, failing with a message that names the setting.
+
+    ISO-8601 (what settings hold) is read by the standard library; pendulum, imported only
+    for anything else, keeps reading every looser form it always read (an import that costs
+    every tap process about 0.1 s of start-up otherwise)."""
+    text = str(value).strip()
+    parsed: object = None
+    if _ISO_DATE_START.match(text):
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(text)
+    if parsed is None:
+        parsed = _parse_leniently(name, value)
     if not isinstance(parsed, datetime):
         raise ValueError(
             f"Setting '{name}' must be a date or date-time, got {value!r}. "
             "Use ISO-8601, for example 2024-01-31 or 2024-01-31T00:00:00Z."
         )
     return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _parse_leniently(name: str, value: str) -> object:
+    """pendulum's reading of a setting that is not ISO-8601 as the standard library reads it."""
+    import pendulum  # here, not at the top: see parse_setting_datetime
+
+    try:
+        return pendulum.parse(str(value), strict=False)
+    except Exception as exc:
+        raise ValueError(
+            f"Setting '{name}' is not a valid date or date-time: {value!r}. "
+            "Use ISO-8601, for example 2024-01-31 or 2024-01-31T00:00:00Z."
+        ) from exc

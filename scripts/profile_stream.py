@@ -1,0 +1,401 @@
+"""Dev tool: one stream of one tap against the raw `requests` loop, back to back.
+
+`make bench` measures each tap on its biggest stream once; this measures any volume stream,
+on the same sandbox process and the same records, as often as asked, and can show where
+the tap's time goes:
+
+    .venv/bin/python scripts/profile_stream.py salesflow members
+    .venv/bin/python scripts/profile_stream.py salesblink list_leads --records 60000 --runs 3
+    .venv/bin/python scripts/profile_stream.py salesrocks list_data --profile --top 30
+    git archive REV outreach-kit tap-salesflow | tar -x -C /tmp/rev
+    .venv/bin/python scripts/profile_stream.py salesflow members --runs 3 --before /tmp/rev
+
+Each run prints records per second of the raw loop and of the tap process (start-up
+included, as in `make bench`), their ratio and CPU microseconds per record (user + system
+of the tap process; the raw loop's process time). `--profile` runs the tap process once
+more under cProfile (`python -m cProfile` on the tap's console script: the profile is of
+the tap's own process) and prints the functions with the most own time, in microseconds per
+record. `--before DIR` runs another revision's tap (its `outreach-kit` and tap directories,
+e.g. from `git archive`) right after this one's in every run: before/after on the same
+records and server, back to back. The sandbox runs in a process of its own (seed 7), rate
+limits off, no latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline import SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess
+
+SEED = 7
+SALESBLINK_PAGE = 100
+SALESROCKS_PAGE = 1000
+SALESFLOW_ACCOUNTS = json.loads(SANDBOX_CREDENTIALS["TAP_SALESFLOW_ACCOUNTS"])
+PUBLIC = "/salesblink/api/public/v1.0.0"
+FEEDS = ("sent", "opens", "clicks", "replies")
+
+Loop = t.Callable[[requests.Session, str, t.TextIO], int]
+
+
+# -- raw loops: the same records with plain `requests`, one JSON line each -------------------
+
+
+def write_lines(sink: t.TextIO, records: list) -> None:
+    for record in records:
+        sink.write(json.dumps(record) + "\n")
+
+
+def get_json(session: requests.Session, method: str, url: str, **kwargs: t.Any) -> t.Any:
+    response = session.request(method, url, timeout=120, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def feed_loop(feed: str) -> Loop:
+    def loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
+        """Page the feed newest first, 100 a page, until a short page."""
+        session.headers["Authorization"] = SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]
+        records = page = 0
+        while True:
+            page += 1
+            batch = get_json(
+                session,
+                "GET",
+                f"{url}{PUBLIC}/{feed}",
+                params={"per_page": SALESBLINK_PAGE, "page": page},
+            )
+            write_lines(sink, batch)
+            records += len(batch)
+            if len(batch) < SALESBLINK_PAGE:
+                return records
+
+    return loop
+
+
+def salesblink_paged(session: requests.Session, url: str, *keys: str) -> t.Iterator[list]:
+    """Pages of a limit/skip endpoint (records under `keys`), until a short page."""
+    skip = 0
+    while True:
+        body = get_json(session, "GET", url, params={"limit": SALESBLINK_PAGE, "skip": skip})
+        for key in keys:
+            body = body[key]
+        yield body
+        if len(body) < SALESBLINK_PAGE:
+            return
+        skip += SALESBLINK_PAGE
+
+
+def list_leads_loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
+    """Page the lists, then each list's leads, 100 a page."""
+    session.headers["Authorization"] = SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]
+    lists = [
+        item for page in salesblink_paged(session, f"{url}{PUBLIC}/lists", "data") for item in page
+    ]
+    records = 0
+    for item in lists:
+        leads_url = f"{url}{PUBLIC}/lists/{item['id']}/leads"
+        for batch in salesblink_paged(session, leads_url, "data", "contacts"):
+            write_lines(sink, batch)
+            records += len(batch)
+    return records
+
+
+def salesflow_loop(path: str, **params: str) -> Loop:
+    def loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
+        """One unpaged request per account."""
+        records = 0
+        for account in SALESFLOW_ACCOUNTS:
+            batch = get_json(
+                session,
+                "GET",
+                f"{url}/salesflow/api{path}",
+                params={"accountId": account["account_id"], "token": account["token"], **params},
+            )
+            write_lines(sink, batch)
+            records += len(batch)
+        return records
+
+    return loop
+
+
+def list_data_loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
+    """Log in, page the lists, then page each list's rows, 1000 a page."""
+    login = get_json(
+        session,
+        "POST",
+        f"{url}/salesrocks/auth/accessToken",
+        json={
+            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
+            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
+        },
+    )
+    session.headers["Authorization"] = f"Bearer {login['access_token']}"
+
+    def pages(endpoint: str, body: dict) -> t.Iterator[list]:
+        page = 0
+        while True:
+            page += 1
+            batch = get_json(
+                session,
+                "POST",
+                f"{url}/salesrocks/editable-lists/{endpoint}",
+                json={**body, "page": page, "size": SALESROCKS_PAGE},
+            )["data"]
+            yield batch
+            if len(batch) < SALESROCKS_PAGE:
+                return
+
+    lists = [item for batch in pages("getLists", {}) for item in batch]
+    records = 0
+    for item in lists:
+        for batch in pages("getListData", {"list_id": item["uuid"]}):
+            write_lines(sink, batch)
+            records += len(batch)
+    return records
+
+
+# -- the streams -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One volume stream: its sandbox sizes for `records` records, its raw loop."""
+
+    counts: t.Callable[[int], dict[str, int]]
+    loop: Loop
+
+
+CASES: dict[str, dict[str, Case]] = {
+    "salesblink": {
+        **{feed: Case(lambda n, f=feed: {f"salesblink.{f}": n}, feed_loop(feed)) for feed in FEEDS},
+        "list_leads": Case(
+            lambda n: {"salesblink.lists": 20, "salesblink.leads_per_list": n // 20},
+            list_leads_loop,
+        ),
+    },
+    "salesflow": {
+        "members": Case(
+            lambda n: {"salesflow.members": n // len(SALESFLOW_ACCOUNTS)},
+            salesflow_loop("/members/list-contacts-by-accountid"),
+        ),
+        "incoming_messages": Case(
+            lambda n: {"salesflow.messages": n // len(SALESFLOW_ACCOUNTS)},
+            salesflow_loop("/messaging/incoming-messages-by-accountid", **{"from": "2000-01-01"}),
+        ),
+    },
+    "salesrocks": {
+        "list_data": Case(
+            lambda n: {"salesrocks.lists": 16, "salesrocks.rows_per_list": n // 16},
+            list_data_loop,
+        ),
+    },
+}
+
+
+def tap_config(vendor: str, url: str, client: t.Any) -> dict:
+    """Credentials and sandbox URLs, as `make bench` passes them; no pacing."""
+    config: dict[str, t.Any] = {"rate_limit_requests": None}
+    if vendor == "salesblink":
+        config |= {
+            "api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"],
+            "api_url": f"{url}/salesblink/api",
+        }
+    elif vendor == "salesflow":
+        config |= {
+            "accounts": SALESFLOW_ACCOUNTS,
+            "api_url": f"{url}/salesflow/api",
+            "statistics_api_url": f"{url}/salesflow/api",
+            "analytics_window_days": 92,
+        }
+    else:
+        config |= {
+            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
+            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
+            "api_url": f"{url}/salesrocks",
+            "campaign_ids": client.expected("salesrocks", "campaign_statistics")["keys"],
+            "page_size": SALESROCKS_PAGE,
+        }
+    return config
+
+
+def selected(catalog: dict, stream: str) -> dict:
+    """The catalog with exactly `stream` selected (its parents are still read)."""
+    entries = []
+    for entry in catalog["streams"]:
+        metadata = [
+            {**m, "metadata": {**m["metadata"], "selected": entry["tap_stream_id"] == stream}}
+            for m in entry["metadata"]
+        ]
+        entries.append({**entry, "metadata": metadata})
+    return {**catalog, "streams": entries}
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    records: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu_seconds / max(self.records, 1) * 1e6
+
+
+def run_raw(case: Case, url: str, tmp: Path) -> Timing:
+    with (tmp / "raw.jsonl").open("w") as sink, requests.Session() as session:
+        start, cpu = time.perf_counter(), time.process_time()
+        records = case.loop(session, url, sink)
+        sink.flush()
+        return Timing(records, time.perf_counter() - start, time.process_time() - cpu)
+
+
+def tap_args(tap: str, tmp: Path) -> list[str]:
+    return [
+        str(VENV_BIN / tap),
+        "--config",
+        str(tmp / "config.json"),
+        "--catalog",
+        str(tmp / "catalog.json"),
+    ]
+
+
+def run_tap(
+    command: list[str], stream: str, tmp: Path, env: dict[str, str] | None = None
+) -> Timing:
+    """The tap process, output to a file; CPU from its rusage."""
+    out_path = tmp / "out.jsonl"
+    with out_path.open("wb") as out, (tmp / "err.log").open("wb") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        tail = (tmp / "err.log").read_text(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"{command[0]} exited {process.returncode}:\n" + "\n".join(tail))
+    prefix = f'{{"type":"RECORD","stream":"{stream}"'.encode()
+    with out_path.open("rb") as lines:
+        records = sum(1 for line in lines if line.startswith(prefix))
+    return Timing(records, seconds, usage.ru_utime + usage.ru_stime)
+
+
+def profile_tap(command: list[str], stream: str, tmp: Path, top: int) -> None:
+    """The tap's process under cProfile; the `top` functions by own time, us per record."""
+    prof = tmp / "tap.prof"
+    timing = run_tap([sys.executable, "-m", "cProfile", "-o", str(prof), *command], stream, tmp)
+    stats = pstats.Stats(str(prof))
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
+    per = 1e6 / max(timing.records, 1)
+    total = sum(row[1][2] for row in rows)
+    print(
+        f"\ncProfile of the tap ({timing.records:,} records; profiled total "
+        f"{total * per:.1f} us/record; own time, us/record, then cumulative):"
+    )
+    for (path, line, name), (_, calls, own, cumulative, _) in rows[:top]:
+        where = f"{Path(path).name}:{line}" if line else path
+        print(f"  {own * per:7.2f} {cumulative * per:8.2f}  {calls:>9,}  {name} ({where})")
+
+
+def code_from(checkout: Path, vendor: str) -> dict[str, str]:
+    """Environment that runs the kit and tap of another checkout (e.g. `git archive` of the
+    revision before a change) with this one's installed dependencies: PYTHONPATH comes
+    before the editable installs."""
+    paths = [checkout / "outreach-kit", checkout / f"tap-{vendor}"]
+    missing = [str(p) for p in paths if not p.is_dir()]
+    if missing:
+        raise SystemExit(f"--before {checkout}: no {', '.join(missing)}")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in paths)}
+
+
+def report(label: str, raw: Timing, tapped: Timing) -> float:
+    ratio = tapped.rate / raw.rate
+    print(
+        f"  {label}: {tapped.rate:,.0f} rec/s ({tapped.seconds:.2f} s, {tapped.cpu_us:.1f} us "
+        f"CPU/rec), ratio {ratio:.2f}x",
+        flush=True,
+    )
+    return ratio
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("vendor", choices=sorted(CASES))
+    parser.add_argument("stream")
+    parser.add_argument("--records", type=int, default=60_000, help="records of the stream")
+    parser.add_argument("--runs", type=int, default=1, help="raw-then-tap pairs to measure")
+    parser.add_argument("--profile", action="store_true", help="then one run under cProfile")
+    parser.add_argument("--top", type=int, default=25, help="functions the profile lists")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of another revision: its tap runs too, right after this one's",
+    )
+    args = parser.parse_args(argv)
+    case = CASES[args.vendor].get(args.stream)
+    if case is None:
+        parser.error(f"{args.vendor} volume streams: {', '.join(CASES[args.vendor])}")
+    tap = f"tap-{args.vendor}"
+    with (
+        SandboxProcess(seed=SEED, rate_limits=False) as sandbox,
+        tempfile.TemporaryDirectory(prefix="profile-stream-") as name,
+    ):
+        tmp = Path(name)
+        client = sandbox.client
+        client.reset(seed=SEED, scale=1.0, counts=case.counts(args.records))
+        config = tap_config(args.vendor, sandbox.url, client)
+        (tmp / "config.json").write_text(json.dumps(config))
+        discovered = subprocess.run(
+            [str(VENV_BIN / tap), "--config", str(tmp / "config.json"), "--discover"],
+            capture_output=True,
+            check=True,
+        )
+        catalog = selected(json.loads(discovered.stdout), args.stream)
+        (tmp / "catalog.json").write_text(json.dumps(catalog))
+        command = tap_args(tap, tmp)
+        run_raw(case, sandbox.url, tmp)  # warm the sandbox (it builds its data on first use)
+        before = code_from(args.before, args.vendor) if args.before else None
+        ratios: dict[str, list[float]] = {"tap": [], "before": []}
+        for number in range(1, args.runs + 1):
+            raw = run_raw(case, sandbox.url, tmp)
+            print(
+                f"run {number}: {args.stream}, {raw.records:,} records; raw loop "
+                f"{raw.rate:,.0f} rec/s ({raw.seconds:.2f} s, {raw.cpu_us:.1f} us CPU/rec)"
+            )
+            for label, env in (("tap", None), ("before", before)):
+                if label == "before" and env is None:
+                    continue
+                tapped = run_tap(command, args.stream, tmp, env)
+                if tapped.records != raw.records:
+                    raise RuntimeError(f"{tap} wrote {tapped.records} records, raw {raw.records}")
+                ratios[label].append(report(label, raw, tapped))
+        for label, values in ratios.items():
+            if len(values) > 1:
+                print(f"{label}: median ratio {statistics.median(values):.2f}x of {len(values)}")
+        if args.profile:
+            profile_tap(command, args.stream, tmp, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
