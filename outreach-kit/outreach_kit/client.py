@@ -1,11 +1,13 @@
 """The REST stream every vendor stream builds on: errors, retries, pacing, JSON decoding.
 
 singer-sdk's defaults are extended at its hooks, not replaced:
-- ``request_decorator``: retries honour ``Retry-After``, pace every attempt through the
-  tap's shared :class:`~outreach_kit.pacing.RequestPacer`, and log only the URL path
-  (query strings can carry tokens). Every wait is admitted by the run's
-  :class:`~outreach_kit.waits.WaitBudget` (single and total bounds). On give-up a clean
-  error replaces the exception chain, whose text would contain the full URL.
+- the backoff hooks (``backoff_wait_generator``, ``backoff_jitter``, ``backoff_handler``,
+  ``backoff_max_tries``): retries honour ``Retry-After``, every wait is admitted by the
+  run's :class:`~outreach_kit.waits.WaitBudget` (single and total bounds), and the log line
+  names only the URL path (query strings can carry tokens).
+- ``request_decorator``: paces every attempt through the tap's shared
+  :class:`~outreach_kit.pacing.RequestPacer`; on give-up a clean error replaces the
+  exception chain, whose text would contain the full URL.
 - ``requests_session``: a :class:`~outreach_kit.transport.GuardedSession` (no cross-origin
   redirect, no proxy from the environment, TLS verification always on).
 - ``validate_response``: 401/403 name the credential setting; 429 carries its wait; a 2xx
@@ -13,6 +15,10 @@ singer-sdk's defaults are extended at its hooks, not replaced:
 - ``parse_response`` reuses the body decoded during validation (msgspec, one pass).
 - ``get_records`` takes child partitions that workers read ahead (``concurrency``);
   streams override ``read_records`` (may run on a worker) and ``prepare_partition``.
+  Reading: ``read_records`` -> ``request_records`` (records checked) -> ``request_pages``
+  (the SDK's request loop); what a read carries between requests is passed explicitly
+  (paginator, :class:`~outreach_kit.reading.PageGuard`, a token), never kept on ``self``.
+  State and message writers raise on a prefetch worker thread.
 - ``sync`` (:mod:`outreach_kit.versions`): full-table records carry the run's table version;
   ACTIVATE_VERSION follows only a complete read of the stream.
 - ``validate_response`` also checks the body's shape (:mod:`outreach_kit.shapes`): a body
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import itertools
 import random
 import re
 import time
@@ -45,12 +52,13 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.jsonpath import extract_jsonpath
+from singer_sdk.pagination import BaseAPIPaginator, SinglePagePaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
 from outreach_kit import rejects
 from outreach_kit.bookmarks import BookmarkGuard
-from outreach_kit.concurrency import ChildPrefetcher, PartitionRead
+from outreach_kit.concurrency import ChildPrefetcher, check_main_thread, thread_session
 from outreach_kit.concurrency import take as take_fetched_ahead
 from outreach_kit.conformance import Conformance, selected_schema
 from outreach_kit.errors import (
@@ -63,6 +71,7 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
+from outreach_kit.reading import PageGuard
 from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.text import replace_lone_surrogates
@@ -86,6 +95,8 @@ RETRIABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
 _BODY_ATTR = "_outreach_body"
 #: A body that does not decode as JSON, even with lone surrogates replaced.
 _UNREADABLE = object()
+#: What ``next`` gives for a page without records.
+_NO_RECORD = object()
 _decoder = msgspec.json.Decoder()
 _encode = msgspec.json.Encoder().encode
 
@@ -115,8 +126,6 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Partitions a parent's prefetcher is reading for this stream, by partition key.
-        self.fetched_ahead: dict[str, PartitionRead] = {}
         self._conformance: Conformance | None = None
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
         #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
@@ -137,10 +146,6 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         """Seconds to wait for a response (``request_timeout``)."""
         return int(self.config.get("request_timeout") or 60)
 
-    def backoff_max_tries(self) -> int:
-        """Attempts per request, first one included (``max_retries`` + 1)."""
-        return int(self.config.get("max_retries", 5)) + 1
-
     @property
     def pacer(self) -> RequestPacer:
         """The tap-wide pacer (one rate limit per credential, shared by all streams)."""
@@ -153,16 +158,23 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
 
     @property
     def requests_session(self) -> requests.Session:
-        """The stream's session, always a guarded one (SDK property)."""
+        """The stream's session, always a guarded one (SDK property); a prefetch worker's
+        own one on a worker thread (see :mod:`outreach_kit.concurrency`)."""
+        worker_session = thread_session(self)
+        if worker_session is not None:
+            return worker_session
         if self._requests_session is None:
             self._requests_session = GuardedSession.for_config(self.config, self.logger)
         return self._requests_session
 
-    # -- retries --------------------------------------------------------------------------
+    # -- retries ------------------------------------------------------------------------
+    # The SDK composes its backoff hooks in ``request_decorator``; the waits and the log
+    # line go through those hooks, ``request_decorator`` adds only pacing and clean errors.
 
     def retry_wait(self, exc: BaseException, attempt: int) -> float:
         """Seconds before the next attempt: the server's Retry-After, else exponential
-        backoff capped at ``max_retry_wait_seconds``."""
+        backoff (``retry_base_seconds``) capped at ``max_retry_wait_seconds``, jittered by
+        +-20 % (a Retry-After is the server's demand and never jittered)."""
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             return exc.retry_after
         base = float(self.config.get("retry_base_seconds", 1.0))
@@ -181,15 +193,45 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             self.retry_wait(exc, attempt), what=what, retry_after=retry_after
         )
 
-    def request_decorator(self, func: t.Callable[..., requests.Response]) -> t.Callable:
-        """Pace and retry ``func`` (SDK hook); see the module docstring."""
+    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:
+        """Waits from the failed attempt's exception (SDK hook, one generator per request):
+        ``bounded_wait`` through the SDK's ``backoff_runtime``."""
+        attempts = itertools.count(1)
+        return self.backoff_runtime(value=lambda exc: self.bounded_wait(exc, next(attempts)))
 
-        def wait_gen() -> t.Generator[float, BaseException, None]:
-            attempt = 0
-            exc = yield  # type: ignore[misc]
-            while True:
-                attempt += 1
-                exc = yield self.bounded_wait(exc, attempt)
+    def backoff_jitter(self, value: float) -> float:
+        """The wait as the generator gave it (SDK hook): ``retry_wait`` jitters before the
+        budget counts the wait, and a Retry-After must not be shortened."""
+        return value
+
+    def backoff_max_tries(self) -> int:
+        """Attempts per request, first one included (``max_retries`` + 1; SDK hook)."""
+        return int(self.config.get("max_retries", 5)) + 1
+
+    def backoff_handler(self, details: t.Mapping[str, t.Any]) -> None:
+        """Before a retry (SDK hook): a Retry-After pauses the tap-wide pacer (every
+        stream and worker shares the limit), and one log line names the URL path only."""
+        exc = details.get("exception")
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            self.pacer.pause(float(details.get("wait") or 0))
+        args = details.get("args") or ()
+        request = args[0] if args else None
+        path = urlparse(getattr(request, "url", "") or "").path
+        self.logger.warning(
+            "%s: retrying %s in %.2fs (attempt %d of %d): %s",
+            self.name,
+            path,
+            details.get("wait") or 0.0,
+            details.get("tries", 0),
+            self.backoff_max_tries(),
+            self.describe_failure(exc),
+        )
+
+    def request_decorator(self, func: t.Callable[..., requests.Response]) -> t.Callable:
+        """Retry ``func`` with the SDK's backoff hooks, pacing every attempt through the
+        tap-wide pacer; on give-up, one clean paragraph replaces the exception chain, whose
+        text would hold the full URL (SDK hook). The SDK's own version also logs through
+        backoff's default handlers, which print the exception text (URLs, tokens)."""
 
         def paced(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             self.pacer.wait()
@@ -207,51 +249,39 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                 ) from None
 
         retrying = backoff.on_exception(
-            wait_gen,
+            self.backoff_wait_generator,
             RETRIABLE_EXCEPTIONS,
             max_tries=self.backoff_max_tries,
-            jitter=None,
+            jitter=self.backoff_jitter,
             logger=None,
-            on_backoff=self._on_backoff,
+            on_backoff=self.backoff_handler,
         )(paced)
 
         def guarded(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
             try:
                 return retrying(prepared_request, context)
-            except RETRIABLE_EXCEPTIONS as exc:
-                path = urlparse(prepared_request.url or "").path
-                raise RetriesExhaustedError(
-                    f"{self.vendor} request for stream '{self.name}' to {path} failed "
-                    f"{self.backoff_max_tries()} times: {self.describe_failure(exc)}. "
-                    "The API may be down or overloaded; run the sync again later: it resumes "
-                    "from the last saved state (raise 'max_retries' to try harder)."
-                ) from None
-            except requests.exceptions.RequestException as exc:
-                # Not worth a retry (bad URL, redirect loop...); its text may hold the URL.
-                path = urlparse(prepared_request.url or "").path
-                raise VendorAPIError(
-                    f"{self.vendor} request for stream '{self.name}' to {path} failed: "
-                    f"{self.describe_failure(exc)}. Check the URL settings; state already "
-                    "written is kept."
-                ) from None
+            except (*RETRIABLE_EXCEPTIONS, requests.exceptions.RequestException) as exc:
+                raise self.give_up_error(prepared_request, exc) from None
 
         return guarded
 
-    def _on_backoff(self, details: t.Mapping[str, t.Any]) -> None:
-        exc = details.get("exception")
-        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-            self.pacer.pause(float(details.get("wait") or 0))
-        args = details.get("args") or ()
-        request = args[0] if args else None
-        path = urlparse(getattr(request, "url", "") or "").path
-        self.logger.warning(
-            "%s: retrying %s in %.2fs (attempt %d of %d): %s",
-            self.name,
-            path,
-            details.get("wait") or 0.0,
-            details.get("tries", 0),
-            self.backoff_max_tries(),
-            self.describe_failure(exc),
+    def give_up_error(
+        self, prepared_request: requests.PreparedRequest, exc: BaseException
+    ) -> FatalAPIError:
+        """The one-paragraph error for a request that failed for good (no URL, no secret)."""
+        path = urlparse(prepared_request.url or "").path
+        if isinstance(exc, RETRIABLE_EXCEPTIONS):
+            return RetriesExhaustedError(
+                f"{self.vendor} request for stream '{self.name}' to {path} failed "
+                f"{self.backoff_max_tries()} times: {self.describe_failure(exc)}. "
+                "The API may be down or overloaded; run the sync again later: it resumes "
+                "from the last saved state (raise 'max_retries' to try harder)."
+            )
+        # Not worth a retry (bad URL, redirect loop...); its text may hold the URL.
+        return VendorAPIError(
+            f"{self.vendor} request for stream '{self.name}' to {path} failed: "
+            f"{self.describe_failure(exc)}. Check the URL settings; state already "
+            "written is kept."
         )
 
     def describe_failure(self, exc: BaseException | None) -> str:
@@ -272,6 +302,34 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionResetError)):
             return "could not connect, or the connection was reset"
         return type(exc).__name__ if exc is not None else "unknown error"
+
+    # -- main thread only: state and messages ---------------------------------------------
+
+    def get_context_state(self, context: Context | None) -> dict:
+        """The partition's state (SDK); never on a prefetch worker (not thread-safe)."""
+        check_main_thread(f"stream '{self.name}' read its state")
+        return super().get_context_state(context)
+
+    @property
+    def stream_state(self) -> dict:
+        """The stream's state (SDK); never on a prefetch worker (not thread-safe)."""
+        check_main_thread(f"stream '{self.name}' read its state")
+        return super().stream_state
+
+    def _write_state_message(self) -> None:
+        """STATE (SDK); never from a prefetch worker, where it would land out of order."""
+        check_main_thread(f"stream '{self.name}' wrote a STATE message")
+        super()._write_state_message()
+
+    def _write_schema_message(self) -> None:
+        """SCHEMA (SDK); never from a prefetch worker."""
+        check_main_thread(f"stream '{self.name}' wrote a SCHEMA message")
+        super()._write_schema_message()
+
+    def _write_record_message(self, record: dict) -> None:
+        """RECORD (SDK); never from a prefetch worker."""
+        check_main_thread(f"stream '{self.name}' wrote a RECORD message")
+        super()._write_record_message(record)
 
     # -- partitions -----------------------------------------------------------------------
 
@@ -309,24 +367,24 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         """The records of one partition as the API returns them (override this hook).
 
-        It may run on a worker thread with a copy of the stream, so it must not write
-        messages or state; ``post_process`` and everything after it stay on the main thread.
-        A parent's ``get_child_context`` must work on these raw records too.
+        It may run on a worker thread, several partitions of the stream at once, so it must
+        not write messages or state, nor keep anything about the read on ``self``: pass it
+        on explicitly (a paginator, a :class:`~outreach_kit.reading.PageGuard`, a token).
+        ``post_process`` and everything after it stay on the main thread. A parent's
+        ``get_child_context`` must work on these raw records too.
         """
-        self.reset_page_guard()  # each partition is read from its first page
-        yield from super().get_records(context)
+        yield from self.request_records(context)
 
-    # -- paging guards --------------------------------------------------------------------
-
-    def reset_page_guard(self) -> None:
-        """Call before reading a sequence of pages from the first one."""
-        self._previous_page_full = False
-        self._empty_page_rechecked = False
-        self._first_page = True
-
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    def request_records(
+        self,
+        context: Context | None,
+        paginator: BaseAPIPaginator | None = None,
+        guard: PageGuard | None = None,
+    ) -> t.Iterable[dict]:
         """The records of one read, checked one by one (SDK hook; may run on a worker).
 
+        ``paginator`` (default: ``get_new_paginator()``) says which pages, ``guard`` carries
+        the paging guards across calls that continue one read (default: a new read).
         A record that cannot be used goes to ``rejected_records`` (see
         :mod:`outreach_kit.rejects`): not an object, a key field missing or null, or a key
         already read with different content. A repeat with the same content is dropped:
@@ -338,7 +396,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
         # Salesflow lists hold a whole account in one read).
         seen: dict[int, int] = {}
-        for record in super().request_records(context):
+        for record in self.request_pages(context, paginator, guard or PageGuard()):
             if not isinstance(record, dict):
                 self.reject(record, f"not a JSON object ({json_type(record)})")
                 continue
@@ -371,42 +429,74 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         wrapped (e.g. Mongo's ``{"$oid": ...}``) unwrap them here first."""
         return str(value) if isinstance(value, (dict, list)) else value
 
+    def request_pages(
+        self, context: Context | None, paginator: BaseAPIPaginator | None, guard: PageGuard
+    ) -> t.Iterator[t.Any]:
+        """The raw records of the paginator's pages: the SDK's request loop, written out
+        because the SDK's takes no paginator nor guard, only the stream's own attributes."""
+        paginator = paginator or self.get_new_paginator() or SinglePagePaginator()
+
+        def send(prepared: requests.PreparedRequest, context: Context | None) -> t.Any:
+            response = self._request(prepared, context)  # validate_response runs here
+            self.check_page(guard, response)  # in the retried call: a recheck is a retry
+            return response
+
+        request = self.request_decorator(send)
+        pages = 0
+        with self.get_http_request_counter() as request_counter:
+            request_counter.with_context(context)
+            while not paginator.finished:
+                prepared = self._prepare_request(context=context, page=paginator)
+                response = request(prepared, context)
+                request_counter.increment()
+                self.update_sync_costs(prepared, response, context)
+                records = iter(self.parse_response(response))
+                first = next(records, _NO_RECORD)
+                if first is _NO_RECORD:
+                    if paginator.continue_if_empty(response):
+                        paginator.advance(response)
+                        continue
+                    self.log(
+                        "Pagination stopped after %d pages because no records were found in "
+                        "the last response",
+                        pages,
+                    )
+                    break
+                yield first
+                yield from records
+                pages += 1
+                paginator.advance(response)
+
+    def check_page(self, guard: PageGuard, response: requests.Response) -> None:
+        """The read's paging guards on a validated 2xx response (see
+        :class:`~outreach_kit.reading.PageGuard`), then the shape check of an empty body,
+        which passes only where paging took it for the end. A body the stream read its own
+        way (not decoded by ``validate_response``, e.g. spooled) is not judged here."""
+        if not hasattr(response, _BODY_ATTR):
+            return
+        body = getattr(response, _BODY_ATTR)
+        ended = False
+        if self.page_size:
+            count = None
+            if body is not None:
+                count = len(records_at(self.records_jsonpath, body)) if body else 0
+            ended = guard.check(
+                response,
+                count,
+                page_size=self.page_size,
+                versioned=self.versioned,
+                vendor=self.vendor,
+                path=urlparse(response.url).path,
+            )
+        if body is None:
+            self.check_shape(response, body, ended=ended)
+
     def reject(self, value: t.Any, reason: str, key: dict[str, t.Any] | None = None) -> None:
         """Send a record that cannot be used to ``rejected_records`` (any thread)."""
         ledger = getattr(self._tap, "ledger", None)
         if ledger is None:  # a stream outside an OutreachTap: fail rather than drop
             raise rejects.RejectedRecordError(f"{self.vendor} '{self.name}' record: {reason}")
         rejects.reject(ledger, self.vendor, self.name, value, reason, key)
-
-    def _check_page(self, response: requests.Response, body: t.Any) -> bool:
-        """An empty page right after a full one is asked again once before it ends the read:
-        some APIs answer a transient empty page, and taking it for the end loses the rest.
-        So is an empty first page of a full-table read: taken as "nothing there", it would
-        retire every row of the partition (see :mod:`outreach_kit.versions`).
-        Returns True when this empty page, asked again, ends the read."""
-        if not self.page_size:
-            return False
-        count = len(records_at(self.records_jsonpath, body)) if body else 0
-        previous_full = getattr(self, "_previous_page_full", False)
-        # An empty body (no JSON at all) is no page: check_shape judges it, not this.
-        first = getattr(self, "_first_page", False) and self.versioned and body is not None
-        self._first_page = False
-        if (
-            count == 0
-            and (previous_full or first)
-            and not getattr(self, "_empty_page_rechecked", False)
-        ):
-            self._empty_page_rechecked = True
-            where = "right after a full one" if previous_full else "as the first page"
-            raise RetriableAPIError(
-                f"{self.vendor} answered an empty page on {urlparse(response.url).path} "
-                f"{where}; asking again to be sure there is nothing more",
-                response,
-            )
-        ended = count == 0 and previous_full
-        self._empty_page_rechecked = False
-        self._previous_page_full = count >= self.page_size
-        return ended
 
     # -- responses ------------------------------------------------------------------------
 
@@ -434,9 +524,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             )
         if body is not None:  # a body of the wrong shape fails at once, never re-asked
             self.check_shape(response, body, ended=False)
-        ended = self._check_page(response, body)
-        if body is None:
-            self.check_shape(response, body, ended=ended)
+        # An empty body is judged with the read's paging guards (``check_page``).
 
     def check_shape(self, response: requests.Response, body: t.Any, *, ended: bool) -> None:
         """Fail on a 2xx body the stream cannot read (see :mod:`outreach_kit.shapes`); an

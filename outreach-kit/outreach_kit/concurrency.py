@@ -7,11 +7,14 @@ reads move to workers:
 
 1. The parent reads its records a few ahead of what it hands to the SDK; for each record it
    reads ahead, it derives the child context and submits the child partition to a pool.
-2. A worker reads the partition (every page, retries, paging guards) with its own copy of
-   the child stream (its own HTTP session and paging attributes) and hands the records,
-   as the API returned them, to a small bounded queue, waiting while it is full.
+2. A worker reads the partition (every page, retries, paging guards) through the child's
+   ``read_records``, which keeps nothing about a read on the stream (see
+   :mod:`outreach_kit.reading`), with an HTTP session of its own (:func:`thread_session`),
+   and hands the records, as the API returned them, to a small bounded queue, waiting
+   while it is full. Writing state or messages there raises (:func:`check_main_thread`).
 3. When the SDK reaches that parent record and syncs the child, the child's ``get_records``
-   takes the records from that queue (waiting if they are not there yet; a worker's
+   takes the records from that queue (:func:`take`: the prefetcher owns what it read
+   ahead, nothing is stored on the stream) (waiting if they are not there yet; a worker's
    exception is raised here, on the main thread) and the SDK post-processes, writes and
    checkpoints them exactly as in a sequential run.
 
@@ -19,6 +22,9 @@ So output and state are the same as with ``concurrency: 1``; the requests overla
 stay within the rate limit because every worker waits on the tap's shared pacer. Memory is
 bounded by the partitions in flight (``lookahead`` of them, each holding at most
 ``BUFFERED_CHUNKS`` chunks plus the page being read), not by the data.
+
+This module knows streams only through :class:`ReadAheadStream`; it does not import
+:mod:`outreach_kit.client` (which imports it).
 """
 
 from __future__ import annotations
@@ -36,14 +42,53 @@ import requests
 
 from outreach_kit.rejects import Rejected, diverted
 
-if t.TYPE_CHECKING:
-    from outreach_kit.client import OutreachStream
-
 #: Parent records read ahead per worker: enough to keep every worker busy.
 LOOKAHEAD_PER_WORKER = 2
 #: Records per hand-over from a worker, and hand-overs a partition may hold in memory.
 CHUNK_RECORDS = 100
 BUFFERED_CHUNKS = 4
+
+#: Per prefetch worker thread: whether it is reading, and its session per stream.
+_worker = threading.local()
+#: The prefetchers open on the main thread, innermost last (a child may prefetch too).
+_open: list[ChildPrefetcher] = []
+
+
+class ReadAheadStream(t.Protocol):
+    """What the prefetcher needs of a child stream; only ``read_records`` (and the
+    session it sends with) runs on a worker."""
+
+    name: str
+
+    @property
+    def requests_session(self) -> requests.Session: ...
+
+    def preprocess_context(self, context: dict) -> dict: ...
+
+    def prepare_partition(self, context: dict | None) -> None: ...
+
+    def read_records(self, context: dict | None) -> t.Iterable[dict]: ...
+
+
+class OffMainThreadError(RuntimeError):
+    """State or messages were about to be written by a prefetch worker."""
+
+
+def check_main_thread(what: str) -> None:
+    """Raise unless this is the sync's own thread: the SDK's state and message writing are
+    not thread-safe, and a worker's write would land out of order."""
+    if getattr(_worker, "reading", False):
+        raise OffMainThreadError(
+            f"{what} on prefetch worker thread {threading.current_thread().name}: "
+            "read_records may run on a worker and must not write state or messages (do it "
+            "in prepare_partition, post_process or get_records, on the main thread)."
+        )
+
+
+def thread_session(stream: object) -> requests.Session | None:
+    """The session a prefetch worker sends ``stream``'s requests with; None elsewhere."""
+    sessions: dict[int, requests.Session] = getattr(_worker, "sessions", {})
+    return sessions.get(id(stream))
 
 
 def partition_key(stream_name: str, context: t.Mapping[str, t.Any] | None) -> str:
@@ -52,14 +97,15 @@ def partition_key(stream_name: str, context: t.Mapping[str, t.Any] | None) -> st
 
 
 class ChildPrefetcher:
-    """A worker pool that reads child partitions announced by one parent partition."""
+    """A worker pool that reads child partitions announced by one parent partition; it
+    holds what it reads ahead until the child's ``get_records`` takes it (:func:`take`)."""
 
-    def __init__(self, children: t.Sequence[OutreachStream], workers: int) -> None:
+    def __init__(self, children: t.Sequence[ReadAheadStream], workers: int) -> None:
         self.children = list(children)
         self.lookahead = workers * LOOKAHEAD_PER_WORKER
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="prefetch")
-        self._local = threading.local()
-        self._submitted: list[tuple[OutreachStream, str, PartitionRead]] = []
+        #: Reads submitted and not yet taken, by child and partition key.
+        self._reads: dict[tuple[int, str], PartitionRead] = {}
 
     def ahead_of(
         self, records: t.Iterable[dict], child_context: t.Callable[[dict], dict | None]
@@ -78,38 +124,43 @@ class ChildPrefetcher:
         while window:
             yield window.popleft()
 
-    def submit(self, child: OutreachStream, context: dict) -> None:
+    def submit(self, child: ReadAheadStream, context: dict) -> None:
         """Start reading one child partition; the child picks it up in ``get_records``."""
         context = child.preprocess_context(dict(context))
         child.prepare_partition(context)  # on this (main) thread: may read state
-        key = partition_key(child.name, context)
         reading = PartitionRead()
-        self._pool.submit(reading.run, lambda: self._worker_copy(child).read_records(context))
-        child.fetched_ahead[key] = reading
-        self._submitted.append((child, key, reading))
+        self._pool.submit(reading.run, lambda: _on_worker(child, context))
+        self._reads[(id(child), partition_key(child.name, context))] = reading
 
-    def _worker_copy(self, child: OutreachStream) -> OutreachStream:
-        copies: dict[str, OutreachStream] = self._local.__dict__.setdefault("copies", {})
-        if child.name not in copies:
-            worker = copy.copy(child)  # shares config, schema, tap, pacer; reads only
-            worker._requests_session = _session_like(child.requests_session)
-            worker.fetched_ahead = {}
-            copies[child.name] = worker
-        return copies[child.name]
+    def take(
+        self, stream: ReadAheadStream, context: t.Mapping[str, t.Any] | None
+    ) -> PartitionRead | None:
+        """The read submitted for this partition of ``stream``, handed over once."""
+        return self._reads.pop((id(stream), partition_key(stream.name, context)), None)
 
     def close(self) -> None:
         """Drop what the sync did not take (it failed or a map filtered a parent), wait for
         running reads to end, and stop the workers."""
-        for child, key, reading in self._submitted:
-            child.fetched_ahead.pop(key, None)
+        for reading in self._reads.values():
             reading.cancel()
+        self._reads.clear()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ChildPrefetcher:
+        _open.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        _open.remove(self)
         self.close()
+
+
+def _on_worker(child: ReadAheadStream, context: dict) -> t.Iterator[dict]:
+    """Read one partition on a worker, with this thread's own session for ``child``."""
+    sessions: dict[int, requests.Session] = _worker.__dict__.setdefault("sessions", {})
+    if id(child) not in sessions:  # one per thread and stream: connections are not shared
+        sessions[id(child)] = _session_like(child.requests_session)
+    yield from child.read_records(context)
 
 
 class PartitionRead:
@@ -125,6 +176,7 @@ class PartitionRead:
         """On a worker: pass the records on in chunks, then the end or the error. Records
         rejected during the read travel in their place among them (see outreach_kit.rejects)."""
         chunk: list[t.Any] = []
+        _worker.reading = True
         try:
             with diverted(lambda rejected: chunk.append(rejected)):
                 for record in read():
@@ -140,6 +192,8 @@ class PartitionRead:
             with contextlib.suppress(_Cancelled):
                 self._put(("records", chunk))
                 self._put(("error", exc))
+        finally:
+            _worker.reading = False
 
     def records(self) -> t.Iterator[dict]:
         """On the main thread: the partition's records, as the worker reads them."""
@@ -175,11 +229,13 @@ class _Cancelled(Exception):
     """The read was dropped while the worker waited to hand on records."""
 
 
-def take(stream: OutreachStream, context: t.Mapping[str, t.Any] | None) -> PartitionRead | None:
-    """The read submitted for this partition of ``stream``, if there is one."""
-    if not stream.fetched_ahead:
-        return None
-    return stream.fetched_ahead.pop(partition_key(stream.name, context), None)
+def take(stream: ReadAheadStream, context: t.Mapping[str, t.Any] | None) -> PartitionRead | None:
+    """The read an open prefetcher submitted for this partition of ``stream``, if any."""
+    for prefetcher in reversed(_open):
+        reading = prefetcher.take(stream, context)
+        if reading is not None:
+            return reading
+    return None
 
 
 def _session_like(session: requests.Session) -> requests.Session:

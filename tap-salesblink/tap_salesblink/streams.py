@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 
+from outreach_kit.reading import OnePage, PageGuard
 from outreach_kit.timestamps import datetime_to_ms, to_utc_iso
 from outreach_kit.windows import WindowSizer
 from tap_salesblink.client import (
@@ -156,19 +158,18 @@ class ActivityStream(PublicStream):
         """
         start = self.get_starting_timestamp(context)
         low = datetime_to_ms(start) if start else 0
-        self._sizer = WindowSizer(
+        sizer = WindowSizer(
             aim=self.target_pages_per_window * MAX_PAGE_SIZE - MAX_PAGE_SIZE // 10,
             limit=self.max_pages_per_window * MAX_PAGE_SIZE,
             page_size=MAX_PAGE_SIZE,
             # Until the first full page shows the feed's density.
             width=int(self.config.get("activity_window_days") or 7) * DAY_MS,
         )
-        self._held = 0  # kept events, waiting for what lies below them to be emitted
-        yield from self._read_range(context, low, None, span=0)
+        yield from self._read_range(_FeedRead(context, sizer), low, None, span=0)
 
     def _read_range(
         self,
-        context: Context | None,
+        read: _FeedRead,
         low: int,
         high: int | None,
         span: int,
@@ -182,37 +183,35 @@ class ActivityStream(PublicStream):
         what remains. It is read first (see `_read_below`), then the kept events emitted.
         """
         try:
-            events, complete = self._read_pages(context, low, high, sized=sized)
+            events, complete = self._read_pages(read, low, high, sized=sized)
         except _Unordered as exc:
-            yield from self._read_unordered(context, low, high, str(exc))
+            yield from self._read_unordered(read, low, high, str(exc))
             return
         if complete:
             if high is not None and high > low:  # one millisecond says nothing of density
-                self._sizer.learn_window(len(events), low, high)
-            yield from self._emit(events)
+                read.sizer.learn_window(len(events), low, high)
+            yield from self._emit(read, events)
             return
-        if self._held + len(events) > 2 * self._sizer.limit:  # memory: keep one page only
+        if read.held + len(events) > 2 * read.sizer.limit:  # memory: keep one page only
             events = events[:MAX_PAGE_SIZE]  # the first page is complete above its floor too
         times = _times(events)
-        self._sizer.learn_page(times)
-        span = max(span, self._sizer.width)
+        read.sizer.learn_page(times)
+        span = max(span, read.sizer.width)
         # The second-to-last time, not the last: an ordered page proves every event newer
         # than it is on the page even if its last event alone carries a wrong, older time
         # (order cannot show that one); its own millisecond is read again below.
         floor = times[-2] if len(times) > 1 else times[-1]
         if floor == high:  # a page or more share the last millisecond, which cannot be split
-            yield from self._read_below(context, low, high - 1, span)
-            yield from self._read_range(context, high, high, span=0)
+            yield from self._read_below(read, low, high - 1, span)
+            yield from self._read_range(read, high, high, span=0)
             return
         kept = [event for event in events if _newer(event, floor)]
-        self._held += len(kept)
-        yield from self._read_below(context, low, floor, span)
-        self._held -= len(kept)
-        yield from self._emit(kept)
+        read.held += len(kept)
+        yield from self._read_below(read, low, floor, span)
+        read.held -= len(kept)
+        yield from self._emit(read, kept)
 
-    def _read_below(
-        self, context: Context | None, low: int, high: int, span: int
-    ) -> t.Iterator[dict]:
+    def _read_below(self, read: _FeedRead, low: int, high: int, span: int) -> t.Iterator[dict]:
         """The events of [low, high], which lies just below kept events, oldest first.
 
         Its top `span` ms are read in ascending windows, after what lies below them, which is
@@ -222,18 +221,18 @@ class ActivityStream(PublicStream):
         """
         split = high - span
         if split >= low:
-            yield from self._read_range(context, low, split, 2 * span)
+            yield from self._read_range(read, low, split, 2 * span)
             low = split + 1
         while low <= high:
-            end = self._sizer.window_end(low, high)
+            end = read.sizer.window_end(low, high)
             # A window of the size the density calls for is read on, not judged by its
             # first page, unless a window's worth is already kept (see `_read_pages`).
-            sized = self._held <= self._sizer.limit
-            yield from self._read_range(context, low, end, span=0, sized=sized)
+            sized = read.held <= read.sizer.limit
+            yield from self._read_range(read, low, end, span=0, sized=sized)
             low = end + 1
 
     def _read_pages(
-        self, context: Context | None, low: int, high: int | None, *, sized: bool
+        self, read: _FeedRead, low: int, high: int | None, *, sized: bool
     ) -> tuple[list[dict], bool]:
         """Pages of [low, high], newest first, and whether that is all of the range.
 
@@ -244,7 +243,7 @@ class ActivityStream(PublicStream):
         look far denser than it is. A single millisecond cannot be split, nor events without
         a time: such a range is read whole.
         """
-        self.reset_page_guard()
+        guard = PageGuard()  # these pages are one read: an empty one after a full one is re-asked
         events: list[dict] = []
         seen: set[str] = set()
         splittable = high is None or high > low
@@ -252,7 +251,7 @@ class ActivityStream(PublicStream):
         previous: int | None = None  # the last time of the previous page
         while True:
             page += 1
-            batch = self._fetch(context, low, _to(high), page)
+            batch = self._fetch(read.context, FeedPage(low, _to(high), page), guard)
             previous = _check_page_order(batch, low, high, previous, page)
             inside = _within(batch, high)
             for event in inside:
@@ -264,12 +263,12 @@ class ActivityStream(PublicStream):
             if page == 1:
                 times = _times(inside)
                 splittable = splittable and bool(times)  # no times: nothing to split by
-                too_dense = high is None or not (sized or self._sizer.fits(times, low, high))
+                too_dense = high is None or not (sized or read.sizer.fits(times, low, high))
             if splittable and (too_dense or page >= self.max_pages_per_window):
                 return events, False
 
     def _read_unordered(
-        self, context: Context | None, low: int, high: int | None, why: str
+        self, read: _FeedRead, low: int, high: int | None, why: str
     ) -> t.Iterator[dict]:
         """[low, high] read without trusting the feed's order (a page was not newest first,
         or held an event outside the range asked for), oldest first by the times given.
@@ -287,63 +286,91 @@ class ActivityStream(PublicStream):
             "now" if high is None else _iso_ms(high),
             why,
         )
-        yield from self._read_whole(context, low, high)
+        yield from self._read_whole(read, low, high)
 
-    def _read_whole(self, context: Context | None, low: int, high: int | None) -> t.Iterator[dict]:
+    def _read_whole(self, read: _FeedRead, low: int, high: int | None) -> t.Iterator[dict]:
         top = self._now_ms() if high is None else high
-        self.reset_page_guard()
+        guard = PageGuard()
         events: list[dict] = []
         seen: set[str] = set()
         page = 0
         while True:
             page += 1
-            batch = self._fetch(context, low, _to(high), page)
+            batch = self._fetch(read.context, FeedPage(low, _to(high), page), guard)
             for event in _within(batch, high):
                 if event.get("id") not in seen:
                     seen.add(event.get("id"))
                     events.append(event)
             if len(batch) < MAX_PAGE_SIZE:
                 break
-            if len(events) > self._sizer.limit and top > low:  # too many to buffer: split
+            if len(events) > read.sizer.limit and top > low:  # too many to buffer: split
                 middle = _split_point(events, low, top)
-                yield from self._read_whole(context, low, middle)
-                yield from self._read_whole(context, middle + 1, high)
+                yield from self._read_whole(read, low, middle)
+                yield from self._read_whole(read, middle + 1, high)
                 return
         # Oldest first by the time the API gave; events without one where they came.
         events.reverse()
         events.sort(key=lambda event: _time(event) or 0)
-        yield from self._emit(events, ascending=True)
+        yield from self._emit(read, events, ascending=True)
 
     def _now_ms(self) -> int:
         return datetime_to_ms(self.sync_started_at())
 
-    def _emit(self, events: list[dict], *, ascending: bool = False) -> t.Iterator[dict]:
+    def _emit(
+        self, read: _FeedRead, events: list[dict], *, ascending: bool = False
+    ) -> t.Iterator[dict]:
         """Emit oldest first (the wire is newest first), a checkpoint after every window's
         worth: kept pages can hold two windows, and a kill should cost at most one."""
         ordered = events if ascending else events[::-1]
-        step = max(1, self._sizer.aim)
+        step = max(1, read.sizer.aim)
         for start in range(0, len(ordered), step):
             yield from ordered[start : start + step]
             self._write_state_message()  # checkpoint: everything up to here is complete
         if not ordered:
             self._write_state_message()
 
-    def _fetch(self, context: Context | None, low: int, high: int | None, page: int) -> list[dict]:
-        params: dict[str, t.Any] = {"per_page": MAX_PAGE_SIZE, "page": page, "from": low}
-        if high is not None:
-            params["to"] = high
+    def _fetch(self, context: Context | None, page: FeedPage, guard: PageGuard) -> list[dict]:
+        """One page of the feed; ``guard`` continues the paging guards of its read."""
+        return list(self.request_records(context, OnePage(page), guard))
+
+    def get_url_params(self, context: Context | None, next_page_token: FeedPage) -> dict:
+        page = next_page_token
+        params: dict[str, t.Any] = {
+            "per_page": MAX_PAGE_SIZE,
+            "page": page.number,
+            "from": page.low,
+        }
+        if page.high is not None:
+            params["to"] = page.high
         if context and context.get("sequence_id"):
             params["sequence_id"] = context["sequence_id"]
-        self._page_params = params
-        return list(self.request_records(context))
-
-    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        return dict(self._page_params)
+        return params
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         raw = row.get("time")
         row["time_ms"] = int(raw) if raw is not None and str(raw).lstrip("-").isdigit() else None
         return super().post_process(row, context)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One request of an activity feed: a page of the events in [low, high]."""
+
+    low: int
+    #: The `to` sent (None: up to the newest).
+    high: int | None
+    number: int
+
+
+@dataclass
+class _FeedRead:
+    """What one partition's read of a feed carries from range to range."""
+
+    context: Context | None
+    #: Window widths learned from the density seen so far.
+    sizer: WindowSizer
+    #: Kept events, waiting for what lies below them to be emitted.
+    held: int = 0
 
 
 def _time(event: dict) -> int | None:

@@ -15,6 +15,7 @@ error envelope, an HTML page, nothing) is small and judged exactly as before.
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 from urllib.parse import parse_qs, urlparse
@@ -23,6 +24,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError, InvalidBodyError
+from outreach_kit.reading import OnePage
 from outreach_kit.streaming import spool_json
 from outreach_kit.timestamps import parse_setting_datetime
 
@@ -209,18 +211,26 @@ class DateWindowStream(SalesflowStream):
         self.first_day(context)  # on the main thread, before a worker reads the partition
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Every window from the account's first day to today, one request each; the
+        window travels to ``get_url_params`` as the request's page token."""
         step = timedelta(days=int(self.config.get("analytics_window_days", 30)))
         today = datetime.now(timezone.utc).date()
         low = self.first_day(context)
         while low <= today:
             high = min(low + step - timedelta(days=1), today)
-            self._window = (low, high)
-            yield from super().read_records(context)
+            yield from self.request_records(context, OnePage(Window(low, high)))
             low = high + timedelta(days=1)
 
-    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict:
-        low, high = self._window
-        return {"from": low.isoformat(), "to": high.isoformat()}
+    def get_url_params(self, context: Context | None, next_page_token: Window) -> dict:
+        return {"from": next_page_token.low.isoformat(), "to": next_page_token.high.isoformat()}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days one analytics request asks for, both ends included."""
+
+    low: date
+    high: date
 
 
 def _query_value(url: str, name: str) -> str | None:

@@ -7,7 +7,6 @@ from importlib import resources
 
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import RetriableAPIError
-from singer_sdk.pagination import SinglePagePaginator
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError
@@ -95,12 +94,7 @@ class PagedStream(SalesRocksStream):
         asked = int(self.config.get("page_size") or 100)
         return min(asked, self.page_cap.size or asked)
 
-    #: Set while re-reading only the first page (see ListDataStream).
-    single_page = False
-
-    def get_new_paginator(self) -> UntilEmptyPaginator | SinglePagePaginator:
-        if self.single_page:
-            return SinglePagePaginator()
+    def get_new_paginator(self) -> UntilEmptyPaginator:
         return UntilEmptyPaginator(self.page_size, self._capped)
 
     def _capped(self, rows: int, asked: int) -> None:

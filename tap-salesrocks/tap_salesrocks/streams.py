@@ -8,7 +8,9 @@ import typing as t
 import msgspec
 
 from outreach_kit.errors import VendorAPIError
+from outreach_kit.reading import PageGuard
 from tap_salesrocks.client import PagedStream, SalesRocksStream, object_id
+from tap_salesrocks.paging import UntilEmptyPaginator
 
 if t.TYPE_CHECKING:
     import requests
@@ -63,11 +65,11 @@ class ListDataStream(PagedStream):
         emitted: set[str] = set()
         rejected: set[int] = set()  # rows already sent to rejected_records, by content
         for attempt in range(1, self.max_passes + 1):
-            self._page_ids: list[list[str | None]] = []
-            self.reset_page_guard()
+            paginator = PassPaginator(self.page_size, self._capped)
+            guard = PageGuard()
             read_in_pass: dict[str, int] = {}  # id -> digest of the row's content
             shifted = False
-            for row in self.request_records(context):
+            for row in self.request_records(context, paginator, guard):
                 oid = _plain_id(row.get("_id"))
                 digest = hash(_encode(row))
                 if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
@@ -86,10 +88,9 @@ class ListDataStream(PagedStream):
                 if oid not in emitted:
                     emitted.add(oid)
                     yield row  # the SDK applies post_process
-            pages = sum(1 for ids in self._page_ids if ids)  # the closing empty page aside
-            if pages <= 1 and not shifted:
+            if len(paginator.page_ids) <= 1 and not shifted:
                 return  # a single page is one consistent read
-            if not shifted and self._read_first_page(context) == self._page_ids[0]:
+            if not shifted and self._read_first_page(context, guard) == paginator.page_ids[0]:
                 return  # the list did not move while it was read
             self.logger.info(
                 "list_data: list %s changed while it was read (pass %d); reading it again",
@@ -102,24 +103,19 @@ class ListDataStream(PagedStream):
         )
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """The page's rows; their ids go with the response (for :class:`PassPaginator`),
+        taken now: ``post_process`` pops ``_id`` from the rows once they are yielded."""
         rows = list(super().parse_response(response))
-        self._page_ids.append(
-            [_plain_id(r.get("_id")) if isinstance(r, dict) else None for r in rows]
-        )
+        setattr(response, _PAGE_IDS, _ids(rows))
         return rows
 
-    def _read_first_page(self, context: Context | None) -> list[str | None]:
-        """Ids on page 1 now (one request), to tell whether the list moved during the read."""
-        page_ids = self._page_ids
-        self._page_ids = []
-        self.single_page = True
-        try:
-            list(self.request_records(context))
-        finally:
-            self.single_page = False
-        first = self._page_ids[0] if self._page_ids else []
-        self._page_ids = page_ids
-        return first
+    def _read_first_page(self, context: Context | None, guard: PageGuard) -> list[str | None]:
+        """Ids on page 1 now (one request, continuing the pass's paging guards), to tell
+        whether the list moved during the read."""
+        paginator = PassPaginator(self.page_size, self._capped, max_pages=1)
+        for _ in self.request_records(context, paginator, guard):
+            pass  # the rows themselves were read by the pass (rejects included)
+        return paginator.page_ids[0] if paginator.page_ids else []
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         oid = _plain_id(row.pop("_id", None))
@@ -133,6 +129,19 @@ class ListDataStream(PagedStream):
                 "columns": row,
             }
         )
+
+
+class PassPaginator(UntilEmptyPaginator):
+    """The pages of one pass over a list, keeping the ids of each page that had rows (in
+    order): a pass compares its first page with the list's first page now."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_ids: list[list[str | None]] = []
+
+    def has_more(self, response: requests.Response) -> bool:
+        self.page_ids.append(getattr(response, _PAGE_IDS, []))
+        return super().has_more(response)
 
 
 class CampaignStatisticsStream(SalesRocksStream):
@@ -180,6 +189,11 @@ class CampaignStatisticsStream(SalesRocksStream):
         return super().post_process(row, context)
 
 
+def _ids(rows: list[t.Any]) -> list[str | None]:
+    """The plain ids of a page's rows, in order (None for a row without one)."""
+    return [_plain_id(r.get("_id")) if isinstance(r, dict) else None for r in rows]
+
+
 def _plain_id(value: t.Any) -> str | None:
     """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
     value = object_id(value)
@@ -189,6 +203,8 @@ def _plain_id(value: t.Any) -> str | None:
 
 
 _encode = msgspec.json.Encoder().encode
+#: Response attribute: the ids of the page's rows, in order (see `parse_response`).
+_PAGE_IDS = "_salesrocks_page_ids"
 
 
 STREAM_TYPES = [ListsStream, ListDataStream, CampaignStatisticsStream]

@@ -51,14 +51,14 @@ def read(feed: FakeFeed, bookmark: int | None = None, stop_after: int | None = N
     stream = tap.streams["sent"]
     out: dict = {"events": [], "checkpoints": [], "buffer": 0, "held": 0}
 
-    def fetch(context, low, high, page):
-        out["held"] = max(out["held"], stream._held)
-        return feed.fetch(context, low, high, page)
+    def fetch(context, page, guard):
+        return feed.fetch(context, page.low, page.high, page.number)
 
     read_pages = stream._read_pages
 
-    def measured_read_pages(*args, **kwargs):
-        events, complete = read_pages(*args, **kwargs)
+    def measured_read_pages(read, *args, **kwargs):
+        out["held"] = max(out["held"], read.held)  # kept events do not change while paging
+        events, complete = read_pages(read, *args, **kwargs)
         out["buffer"] = max(out["buffer"], len(events))
         return events, complete
 
