@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import sqlalchemy as sa
-from duckdb_engine import ConnectionWrapper
 from singer_sdk.sql import SQLConnector
 from singer_sdk.sql.connector import FullyQualifiedName, JSONSchemaToSQL
 from sqlalchemy.pool import StaticPool
@@ -64,7 +63,13 @@ class DuckDBConnector(SQLConnector):
 
     def create_engine(self) -> sa.Engine:
         """SQLAlchemy on a cursor of the held connection: the SDK's DDL and the bulk loads
-        share one open database (and its lock)."""
+        share one open database (and its lock).
+
+        Only singer-sdk's column DDL (schema growth) needs it, so duckdb-engine is imported
+        here, not at start-up: a run without schema changes never pays for it.
+        """
+        from duckdb_engine import ConnectionWrapper
+
         return sa.create_engine(
             self.sqlalchemy_url,
             creator=lambda: ConnectionWrapper(self.raw().cursor()),
@@ -132,7 +137,9 @@ class DuckDBConnector(SQLConnector):
         try:
             self._raw.execute("CHECKPOINT")
         finally:
-            self._engine.dispose()
+            if self._cached_engine is not None:  # not `_engine`: that would create one
+                self._cached_engine.dispose()
+                self._cached_engine = None
             self._raw.close()
             self._raw = None
 

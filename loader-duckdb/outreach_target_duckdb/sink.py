@@ -151,7 +151,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """Records this batch still takes before it is full."""
         return self._max_rows - self._batch_records_read
 
-    def stage_messages(self, lines: list[str]) -> bool:
+    def stage_messages(self, lines: list[str] | list[bytes]) -> bool:
         """The fast path: raw RECORD lines of this stream, identity-mapped; True when the
         batch is full."""
         (self._staging or self._staging_file()).write_messages(lines)

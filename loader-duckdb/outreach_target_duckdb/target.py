@@ -137,7 +137,7 @@ class TargetDuckDB(SQLTarget):
             return 0
         return max(1, min(RUN_LINES, sink.room()))
 
-    def stage(self, stream: str, lines: list[str]) -> None:
+    def stage(self, stream: str, lines: list[str] | list[bytes]) -> None:
         """Stage a run of raw RECORD lines of a stream that loads records as received."""
         sink = self._fast_sinks[stream]
         if sink.stage_messages(lines):
