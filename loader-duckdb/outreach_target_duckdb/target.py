@@ -183,6 +183,11 @@ class TargetDuckDB(SQLTarget):
                 self._fast_sinks.pop(stream_name, None)
         return sink
 
+    def _write_state_message(self, state: dict) -> None:
+        """STATE is confirmed only once every batch before it is committed."""
+        self.target_connector.loads.settle()
+        super()._write_state_message(state)
+
     # -- the end --------------------------------------------------------------------------
 
     def process_endofpipe(self) -> None:
