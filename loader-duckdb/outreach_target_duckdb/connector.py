@@ -20,6 +20,7 @@ from singer_sdk.sql.connector import FullyQualifiedName, JSONSchemaToSQL
 from sqlalchemy.pool import StaticPool
 
 from outreach_target_duckdb.errors import LoaderError
+from outreach_target_duckdb.overlap import OneLoadInFlight
 from outreach_target_duckdb.types import duckdb_type, sql_type, widen
 
 _LOCK_HOLDER = re.compile(r"PID (\d+)")
@@ -54,6 +55,8 @@ class DuckDBConnector(SQLConnector):
         super().__init__(config, sqlalchemy_url)
         self._raw: duckdb.DuckDBPyConnection | None = None
         self._memory_mb = 0
+        #: Batch loads on a worker thread; every other use of the database settles it first.
+        self.loads = OneLoadInFlight()
 
     @property
     def filepath(self) -> Path:
@@ -120,15 +123,36 @@ class DuckDBConnector(SQLConnector):
         )
 
     def raw(self) -> duckdb.DuckDBPyConnection:
-        """The DuckDB connection itself, for bulk statements SQLAlchemy has no words for."""
+        """The DuckDB connection itself, for bulk statements SQLAlchemy has no words for,
+        once the batch load in flight (if any) has finished."""
+        self.loads.settle()
         self.open()
         assert self._raw is not None
         return self._raw
 
+    @property
+    def _engine(self) -> sa.Engine:
+        """singer-sdk's engine (its DDL), once the batch load in flight has finished."""
+        self.loads.settle()
+        return super()._engine
+
+    @property
+    def _dialect(self) -> sa.Dialect:
+        """Quoting rules only (table names): no database use, so no wait for a load."""
+        return super()._engine.dialect
+
     def close(self) -> None:
-        """Checkpoint and release the file (and its lock)."""
+        """Finish the load in flight (raising its error), checkpoint, release the file."""
         if self._raw is None:
+            self.loads.shutdown()
             return
+        try:
+            self.loads.shutdown()
+        finally:
+            self._checkpoint_and_release()
+
+    def _checkpoint_and_release(self) -> None:
+        assert self._raw is not None
         try:
             self._raw.execute("CHECKPOINT")
         finally:

@@ -152,7 +152,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """Records this batch still takes before it is full."""
         return self._max_rows - self._batch_records_read
 
-    def stage_messages(self, lines: list[str]) -> bool:
+    def stage_messages(self, lines: list[str] | list[bytes]) -> bool:
         """The fast path: raw RECORD lines of this stream, identity-mapped; True when the
         batch is full."""
         (self._staging or self._staging_file()).write_messages(lines)
@@ -298,20 +298,27 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         return row.fetchone()
 
     def process_batch(self, context: dict) -> None:
+        """Hand the batch to the load thread (after the load before it has finished), so
+        the next batch is read while DuckDB loads this one."""
         staging, self._staging = self._staging, None
         if staging is None or staging.count == 0:
             return
         path = staging.close()
-        try:
-            self._load(path, staging)
-        finally:
-            staging.discard()
+        con = self.connector.raw()  # settles the load in flight: one at a time, in order
+
+        def load() -> None:
+            try:
+                self._load(con, path, staging)
+            finally:
+                staging.discard()
+
+        self.connector.loads.submit(load)
         if self._fast_records:
             self.record_counter_metric.increment(self._fast_records)
             self._fast_records = 0
 
-    def _load(self, path: Path, staging: StagingFile) -> None:
-        con = self.connector.raw()
+    def _load(self, con: duckdb.DuckDBPyConnection, path: Path, staging: StagingFile) -> None:
+        """One batch in one transaction (on the load thread: no state, no messages)."""
         table = self.connector.table_ref(self.full_table_name)
         names = ", ".join(quote(c) for c in self.columns)
         try:
@@ -419,6 +426,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         )
 
     def clean_up(self) -> None:
+        self.connector.loads.settle()
         if self._staging is not None:
             self._staging.discard()
             self._staging = None

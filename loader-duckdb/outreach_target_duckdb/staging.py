@@ -22,21 +22,29 @@ class StagingFile:
     def __init__(self, directory: Path, stream: str) -> None:
         handle, name = tempfile.mkstemp(prefix=f"{stream[:40]}-", suffix=".jsonl", dir=directory)
         self.path = Path(name)
-        self._file = os.fdopen(handle, "w", encoding="utf-8", buffering=1 << 20)
+        self._file = os.fdopen(handle, "wb", buffering=1 << 20)
         self.count = 0
         #: Wall clock (ns) when the batch's first record arrived: `_sdc_received_at`.
         self.started_ns = time.time_ns()
 
-    def write_messages(self, lines: list[str]) -> None:
-        """Raw RECORD message lines as received from the tap, each with `_sdc_seq` added."""
+    def write_messages(self, lines: list[str] | list[bytes]) -> None:
+        """Raw RECORD message lines as received from the tap (UTF-8 bytes, or str from a
+        text input), each with `_sdc_seq` added."""
         first = self.count + 1
         self.count += len(lines)
-        parts: list[str] = [""] * (2 * len(lines))  # prefix, line: faster than one f-string each
-        parts[0::2] = [f'{{"_sdc_seq":{n},' for n in range(first, self.count + 1)]
+        if isinstance(lines[0], bytes):
+            seq = [b'{"_sdc_seq":%d,' % n for n in range(first, self.count + 1)]
+            blank, newline = b"", b"\n"
+        else:
+            seq = [f'{{"_sdc_seq":{n},' for n in range(first, self.count + 1)]
+            blank, newline = "", "\n"
+        parts: list = [blank] * (2 * len(lines))  # prefix, line: faster than one f-string each
+        parts[0::2] = seq
         parts[1::2] = [line[1:] for line in lines]
-        self._file.write("".join(parts))
-        if lines[-1][-1] != "\n":  # the last line of the input may lack its newline
-            self._file.write("\n")
+        if not lines[-1].endswith(newline):  # the last line of the input may lack its newline
+            parts.append(newline)
+        data = blank.join(parts)
+        self._file.write(data if isinstance(data, bytes) else data.encode("utf-8"))
 
     def write_record(self, record: dict, time_extracted: object, version: object) -> None:
         """A record after singer-sdk's mapping/validation, re-encoded as a RECORD message."""
@@ -46,8 +54,8 @@ class StagingFile:
             message["time_extracted"] = time_extracted
         if version is not None:
             message["version"] = version
-        self._file.write(serialize_json(message))
-        self._file.write("\n")
+        self._file.write(serialize_json(message).encode("utf-8"))
+        self._file.write(b"\n")
 
     def close(self) -> Path:
         self._file.close()

@@ -139,7 +139,7 @@ class TargetDuckDB(SQLTarget):
             return 0
         return max(1, min(RUN_LINES, sink.room()))
 
-    def stage(self, stream: str, lines: list[str]) -> None:
+    def stage(self, stream: str, lines: list[str] | list[bytes]) -> None:
         """Stage a run of raw RECORD lines of a stream that loads records as received."""
         sink = self._fast_sinks[stream]
         if sink.stage_messages(lines):
@@ -192,6 +192,11 @@ class TargetDuckDB(SQLTarget):
             super()._process_activate_version_message(message_dict)
         finally:
             self.activating_tenant = None
+
+    def _write_state_message(self, state: dict) -> None:
+        """STATE is confirmed only once every batch before it is committed."""
+        self.target_connector.loads.settle()
+        super()._write_state_message(state)
 
     # -- the end --------------------------------------------------------------------------
 
