@@ -34,3 +34,11 @@ def test_formatter_output_is_the_style():
     assert len(escapes) <= 10, escapes
     unexplained = [where for where, reason in escapes if not reason]
     assert not unexplained, f"a formatter escape needs a reason after it: {unexplained}"
+
+
+def test_test_module_names_are_unique():
+    """pytest imports test modules by basename (rootdir-relative, no packages): two
+    `test_x.py` in different folders stop the whole run at collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    assert not repeated, f"test modules with the same name in two folders: {repeated}"
