@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -15,6 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+#: Grouping and worker-safe fixtures for `make test`'s two workers (pytest-xdist).
+pytest_plugins = ["parallel"]
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +27,13 @@ def meltano_installed() -> Path:
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    (ROOT / ".meltano").mkdir(exist_ok=True)
+    # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
+    with (ROOT / ".meltano" / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = subprocess.run(
+            [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     return ROOT
 
