@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import socket
@@ -18,6 +17,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 #: Grouping and worker-safe fixtures for `make test`'s two workers (pytest-xdist).
 pytest_plugins = ["parallel"]
+pytest.register_assert_rewrite("parallel")
+from parallel import PACKAGES_LOCK, locked  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +28,8 @@ def meltano_installed() -> Path:
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    (ROOT / ".meltano").mkdir(exist_ok=True)
     # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
-    with (ROOT / ".meltano" / "install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked(ROOT / ".meltano" / "install.lock"):
         result = subprocess.run(
             [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
         )
@@ -47,14 +46,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL server installed and started by the project's own script (one per session,
-    shared by tests/e2e and tests/analytics, each in its own database or schemas)."""
+    or per xdist worker, shared by tests/e2e, tests/analytics and tests/tenants, each in its own
+    database or schemas)."""
     workdir = Path(tempfile.mkdtemp(prefix="outreach-pg-"))
     workdir.chmod(0o755)  # the server runs as the `postgres` user when tests run as root
     port = _free_port()
     script = ROOT / "scripts" / "postgres.sh"
-    result = subprocess.run(
-        [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
-    )
+    with locked(PACKAGES_LOCK):  # the script may apt-get install PostgreSQL
+        result = subprocess.run(
+            [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
+        )
     assert result.returncode == 0, result.stderr
     yield result.stdout.strip().splitlines()[-1]
     subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)

@@ -11,9 +11,13 @@ part, and the report is rendered from every part; see tests/reliability/conftest
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
+import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +25,17 @@ import pytest
 PER_WORKER = frozenset({"postgres_url", "meltano_installed", "reliability_report"})
 #: Where workers leave their parts of the reliability report (set by the controller).
 REPORT_PARTS = "OUTREACH_RELIABILITY_PARTS"
+#: Held while a script may apt-get install (PostgreSQL, Chromium): dpkg allows one at a time.
+PACKAGES_LOCK = Path(tempfile.gettempdir()) / "outreach-tests-packages.lock"
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> t.Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing), across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _shared_keys(item: pytest.Item) -> set[tuple[str, ...]]:
@@ -67,11 +82,20 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
     }
 
 
+def _runs_meltano(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and "meltano_installed" in info.names_closure
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker, mark each test's group before xdist reads the marks."""
+    """On an xdist worker, mark each test's group before xdist reads the marks, and put the
+    Meltano pipelines (minutes of set-up each) first, so the short tests fill the end of the
+    run on whichever worker is free (with ``--no-loadscope-reorder``, xdist hands out work in
+    this order)."""
     if not hasattr(config, "workerinput"):
         return
+    items.sort(key=lambda item: not _runs_meltano(item))
     named = groups(items)
     for item in items:
         if item.nodeid in named:
