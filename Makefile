@@ -61,7 +61,7 @@ demo: install
 # (tests/parallel.py). TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The reliability suite alone, publishing its summary to docs/reliability.md (a plain test run
 # writes it to build/reliability.md, so `make test` never rewrites a tracked file).

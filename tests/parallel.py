@@ -2,8 +2,9 @@
 
 A module- or session-scoped fixture is built once per worker that uses it, so every test
 sharing an expensive fixture instance (a sandbox dataset, a first sync, a ``meltano run``, a
-dbt build) is put in one xdist group: the set-up then still runs once. Tests that share
-nothing are spread one by one. Three session fixtures are worker-safe instead of grouped:
+dbt build) is put in one work unit: the set-up then still runs once. Tests that share
+nothing are spread one by one. The groups come from the fixtures each test uses, not from
+marks, so a new test is grouped right without anyone remembering to mark it. Three session fixtures are worker-safe instead of grouped:
 ``postgres_url`` (a server per worker, on its own port and directory), ``meltano_installed``
 (``meltano install`` under a file lock) and ``reliability_report`` (each worker writes its
 part, and the report is rendered from every part; see tests/reliability/conftest.py).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -23,8 +25,9 @@ import pytest
 
 #: Session fixtures each worker may build on its own without a cost or a conflict.
 PER_WORKER = frozenset({"postgres_url", "meltano_installed", "reliability_report"})
-#: Where workers leave their parts of the reliability report (set by the controller).
-REPORT_PARTS = "OUTREACH_RELIABILITY_PARTS"
+#: The run's shared directory (made by the xdist controller, inherited by the workers): the
+#: groups the workers found, the parts of the reliability report.
+RUN_DIR = "OUTREACH_XDIST_RUN_DIR"
 #: Held while a script may apt-get install (PostgreSQL, Chromium): dpkg allows one at a time.
 PACKAGES_LOCK = Path(tempfile.gettempdir()) / "outreach-tests-packages.lock"
 
@@ -89,17 +92,41 @@ def _runs_meltano(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker, mark each test's group before xdist reads the marks, and put the
-    Meltano pipelines (minutes of set-up each) first, so the short tests fill the end of the
-    run on whichever worker is free (with ``--no-loadscope-reorder``, xdist hands out work in
-    this order)."""
-    if not hasattr(config, "workerinput"):
+    """On an xdist worker: put the Meltano pipelines (minutes of set-up each) first, so the
+    short tests fill the end of the run on whichever worker is free, and leave the groups
+    where the controller's scheduler reads them (every worker collects the same tests)."""
+    if not hasattr(config, "workerinput") or RUN_DIR not in os.environ:
         return
     items.sort(key=lambda item: not _runs_meltano(item))
-    named = groups(items)
-    for item in items:
-        if item.nodeid in named:
-            item.add_marker(pytest.mark.xdist_group(named[item.nodeid]))
+    found = Path(os.environ[RUN_DIR]) / "groups.json"
+    partial = found.with_name(f"groups-{config.workerinput['workerid']}.tmp")
+    partial.write_text(json.dumps(groups(items)), encoding="utf-8")
+    partial.replace(found)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: t.Any) -> t.Any:
+    """``--dist loadgroup`` with the groups found from fixtures, in collection order.
+
+    xdist's own loadgroup reads ``xdist_group`` marks by rewriting each item's nodeid, which
+    pytest 9 no longer allows (the rewrite is silently lost), so the scheduler is ours."""
+    if config.getoption("dist") != "loadgroup" or RUN_DIR not in os.environ:
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedSetupScheduling(LoadScopeScheduling):
+        """One work unit per group (the tests sharing a set-up), one per other test."""
+
+        named: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.named is None:
+                path = Path(os.environ[RUN_DIR]) / "groups.json"
+                self.named = json.loads(path.read_text(encoding="utf-8"))
+            return self.named.get(nodeid, nodeid)
+
+    config.option.loadscopereorder = False
+    return SharedSetupScheduling(config, log)
 
 
 def _is_controller(config: pytest.Config) -> bool:
@@ -107,17 +134,17 @@ def _is_controller(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controller makes the directory for the report's parts; workers inherit its path."""
-    if _is_controller(config) and REPORT_PARTS not in os.environ:
-        os.environ[REPORT_PARTS] = tempfile.mkdtemp(prefix="outreach-reliability-")
-        config.stash[_PARTS_KEY] = os.environ[REPORT_PARTS]
+    """The controller makes the run's directory; workers inherit its path."""
+    if _is_controller(config) and RUN_DIR not in os.environ:
+        os.environ[RUN_DIR] = tempfile.mkdtemp(prefix="outreach-xdist-")
+        config.stash[_RUN_DIR_KEY] = os.environ[RUN_DIR]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    parts = config.stash.get(_PARTS_KEY, None)
-    if parts:
-        shutil.rmtree(parts, ignore_errors=True)
-        os.environ.pop(REPORT_PARTS, None)
+    made = config.stash.get(_RUN_DIR_KEY, None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(RUN_DIR, None)
 
 
-_PARTS_KEY = pytest.StashKey[str]()
+_RUN_DIR_KEY = pytest.StashKey[str]()

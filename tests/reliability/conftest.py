@@ -11,7 +11,6 @@ behaviour class (hostile vendor, credentials, ...) reports in the columns that f
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
@@ -19,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from parallel import REPORT_PARTS
+from parallel import RUN_DIR, locked
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,16 +129,16 @@ class Report:
 def publish(report: Report) -> None:
     """Write the report; on an xdist worker, add this worker's part and render every part
     written so far (under a lock, so the last worker to finish writes the whole report)."""
-    parts = os.environ.get(REPORT_PARTS)
-    if not parts:
+    run_dir = os.environ.get(RUN_DIR)
+    if not run_dir:
         report.write()
         return
-    folder = Path(parts)
-    with (folder / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    folder = Path(run_dir)
+    with locked(folder / "report.lock"):
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        (folder / f"{worker}.json").write_text(json.dumps(report.dump()), encoding="utf-8")
-        found = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+        part = folder / f"report-{worker}.json"
+        part.write_text(json.dumps(report.dump()), encoding="utf-8")
+        found = [json.loads(p.read_text()) for p in sorted(folder.glob("report-*.json"))]
         Report.merged(found).write()
 
 
