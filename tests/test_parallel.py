@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parallel import groups
+from parallel import RUN_DIR, groups
+
+TESTS = Path(__file__).resolve().parent
+#: A suite of its own: six tests share a module fixture that counts its set-ups.
+INNER = """
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def shared():
+    with Path(os.environ["SETUPS"]).open("a") as out:
+        out.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_shared(shared, n):
+    pass
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_alone(n):
+    pass
+"""
 
 
 @dataclass
@@ -79,3 +107,20 @@ def test_worker_safe_and_plugin_fixtures_do_not_group():
         _item("tests/e2e/test_c.py::test_1", monkeypatch=Fixture("function", "")),
     ]
     assert groups(items) == {}
+
+
+def test_two_workers_set_a_shared_fixture_up_once(tmp_path):
+    """Through pytest-xdist itself: the grouping must reach its scheduler (xdist's own
+    loadgroup loses it under pytest 9, and the fixture is then set up on both workers)."""
+    (tmp_path / "test_inner.py").write_text(INNER)
+    setups = tmp_path / "setups.txt"
+    env = {k: v for k, v in os.environ.items() if k != RUN_DIR and not k.startswith("PYTEST_")}
+    env.update({"PYTHONPATH": str(TESTS), "SETUPS": str(setups)})
+    command = [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-p"]
+    command += ["parallel", "-p", "no:cacheprovider", "-q", str(tmp_path)]
+    result = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "12 passed" in result.stdout
+    assert len(setups.read_text().split()) == 1
