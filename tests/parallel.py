@@ -41,6 +41,23 @@ def locked(path: Path) -> t.Iterator[None]:
         yield
 
 
+#: Folders of `.meltano` holding installed plugins (as in outreach_orchestration.runner).
+MELTANO_PLUGIN_DIRS = ("extractors", "loaders", "mappers", "utilities", "transformers", "files")
+
+
+def meltano_sys_dir(root: Path, workdir: Path) -> dict[str, str]:
+    """Environment giving a test's Meltano runs a system directory of their own that shares
+    the installed plugins: Meltano writes each tap's catalog and state to one file under
+    `.meltano/run/<plugin>/`, which two workers running the same tap would both use."""
+    own = workdir / "meltano-sys"
+    own.mkdir(parents=True, exist_ok=True)
+    for name in MELTANO_PLUGIN_DIRS:
+        link, shared = own / name, root / ".meltano" / name
+        if shared.is_dir() and not link.is_symlink():
+            link.symlink_to(shared, target_is_directory=True)
+    return {"MELTANO_SYS_DIR_ROOT": str(own)}
+
+
 def _shared_keys(item: pytest.Item) -> set[tuple[str, ...]]:
     """The fixture instances `item` shares with other tests (one key per instance)."""
     info = getattr(item, "_fixtureinfo", None)
