@@ -102,19 +102,21 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
     }
 
 
-def _runs_meltano(item: pytest.Item) -> bool:
+def _starts_first(item: pytest.Item) -> bool:
+    """A Meltano pipeline (minutes of set-up) or a test marked `long`."""
     info = getattr(item, "_fixtureinfo", None)
-    return info is not None and "meltano_installed" in info.names_closure
+    meltano = info is not None and "meltano_installed" in info.names_closure
+    return meltano or item.get_closest_marker("long") is not None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker: put the Meltano pipelines (minutes of set-up each) first, so the
+    """On an xdist worker: put the Meltano pipelines and the tests marked `long` first, so the
     short tests fill the end of the run on whichever worker is free, and leave the groups
     where the controller's scheduler reads them (every worker collects the same tests)."""
     if not hasattr(config, "workerinput") or RUN_DIR not in os.environ:
         return
-    items.sort(key=lambda item: not _runs_meltano(item))
+    items.sort(key=lambda item: not _starts_first(item))
     found = Path(os.environ[RUN_DIR]) / "groups.json"
     partial = found.with_name(f"groups-{config.workerinput['workerid']}.tmp")
     partial.write_text(json.dumps(groups(items)), encoding="utf-8")
