@@ -60,8 +60,11 @@ install: $(VENV)/.installed $(MELTANO_VENV)/.installed $(MELTANO_VENV)/.postgres
 demo: install
 	$(BIN)/python scripts/demo.py
 
+# Two pytest-xdist workers (one per core); tests sharing a fixture's set-up stay on one worker
+# (tests/parallel.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The reliability suite alone, publishing its summary to docs/reliability.md (a plain test run
 # writes it to build/reliability.md, so `make test` never rewrites a tracked file).

@@ -15,6 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+#: Grouping and worker-safe fixtures for `make test`'s two workers (pytest-xdist).
+pytest_plugins = ["parallel"]
+pytest.register_assert_rewrite("parallel")
+from parallel import PACKAGES_LOCK, locked  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +28,11 @@ def meltano_installed() -> Path:
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
+    with locked(ROOT / ".meltano" / "install.lock"):
+        result = subprocess.run(
+            [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     return ROOT
 
@@ -40,14 +46,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL server installed and started by the project's own script (one per session,
-    shared by tests/e2e and tests/analytics, each in its own database or schemas)."""
+    or per xdist worker, shared by tests/e2e, tests/analytics and tests/tenants, each in its own
+    database or schemas)."""
     workdir = Path(tempfile.mkdtemp(prefix="outreach-pg-"))
     workdir.chmod(0o755)  # the server runs as the `postgres` user when tests run as root
     port = _free_port()
     script = ROOT / "scripts" / "postgres.sh"
-    result = subprocess.run(
-        [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
-    )
+    with locked(PACKAGES_LOCK):  # the script may apt-get install PostgreSQL
+        result = subprocess.run(
+            [str(script), "start", str(workdir / "pg"), str(port)], capture_output=True, text=True
+        )
     assert result.returncode == 0, result.stderr
     yield result.stdout.strip().splitlines()[-1]
     subprocess.run([str(script), "stop", str(workdir / "pg")], check=False)

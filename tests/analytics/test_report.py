@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from parallel import PACKAGES_LOCK, locked
 from pipeline import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -106,9 +107,10 @@ def test_page_is_self_contained(report):
 def test_page_renders_every_chart_with_the_marts_numbers(report, expected, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    chromium = subprocess.run(
-        [str(ROOT / "scripts" / "chromium.sh")], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    with locked(PACKAGES_LOCK):  # the script may apt-get install Chromium
+        chromium = subprocess.run(
+            [str(ROOT / "scripts" / "chromium.sh")], capture_output=True, text=True, check=True
+        ).stdout.strip()
     errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as pw:

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from parallel import meltano_sys_dir
 from pipeline import MELTANO, ROOT, SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess, meltano_env
 
 
@@ -28,6 +29,7 @@ class MeltanoProject:
         self.env = {
             **os.environ,
             **meltano_env(sandbox_url),
+            **meltano_sys_dir(ROOT, workdir),
             "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
             "TARGET_DUCKDB_FILEPATH": str(self.duckdb_path),
             "TARGET_POSTGRES_HOST": "127.0.0.1",

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
+from parallel import meltano_sys_dir
 from pipeline import MELTANO, ROOT, SandboxProcess, meltano_env
 
 pytestmark = pytest.mark.e2e
@@ -89,6 +90,7 @@ class Pipeline:
             **os.environ,
             **meltano_env(sandbox.url),
             **selects,
+            **meltano_sys_dir(ROOT, workdir),
             "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
             "TARGET_DUCKDB_FILEPATH": str(self.duckdb_path),
             "TARGET_POSTGRES_HOST": "127.0.0.1",

@@ -11,12 +11,14 @@ behaviour class (hostile vendor, credentials, ...) reports in the columns that f
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from parallel import RUN_DIR, locked
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,10 +110,41 @@ class Report:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines), encoding="utf-8")
 
+    def dump(self) -> dict:
+        sections = {s.title: [s.intro, s.columns, s.rows] for s in self.sections.values()}
+        return {"rows": self.rows, "sections": sections}
+
+    @classmethod
+    def merged(cls, parts: list[dict]) -> Report:
+        """One report from the workers' parts; rows sorted, as their order depends on timing."""
+        report = cls()
+        for part in parts:
+            report.rows += [tuple(row) for row in part["rows"]]
+            for title, (intro, columns, rows) in part["sections"].items():
+                report.section(title, intro, columns).rows += [tuple(row) for row in rows]
+        report.rows.sort(key=lambda row: (row[0], row[1]))
+        return report
+
+
+def publish(report: Report) -> None:
+    """Write the report; on an xdist worker, add this worker's part and render every part
+    written so far (under a lock, so the last worker to finish writes the whole report)."""
+    run_dir = os.environ.get(RUN_DIR)
+    if not run_dir:
+        report.write()
+        return
+    folder = Path(run_dir)
+    with locked(folder / "report.lock"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        part = folder / f"report-{worker}.json"
+        part.write_text(json.dumps(report.dump()), encoding="utf-8")
+        found = [json.loads(p.read_text()) for p in sorted(folder.glob("report-*.json"))]
+        Report.merged(found).write()
+
 
 @pytest.fixture(scope="session")
 def reliability_report():
     report = Report()
     yield report
     if report.rows or report.sections:
-        report.write()
+        publish(report)

@@ -91,6 +91,7 @@ def test_faults_complete_or_fail_clearly_and_resume(spec, name, reliability_repo
         assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
 def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
     """SIGKILL after the k-th output line for 20 k spread over a run; resume from the last STATE."""
