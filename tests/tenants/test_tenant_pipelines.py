@@ -89,7 +89,7 @@ def _tenants_yml(path: Path) -> Path:
         "loader": "target-postgres",
         "environment": "dev",
         "max_concurrent": 3,
-        "timeout_seconds": 240,
+        "timeout_seconds": 420,  # generous: a busy 2-core machine runs a tenant in 40-95 s
         "retries": 1,
         "retry_delay_seconds": 0,
     }
@@ -171,7 +171,7 @@ class Deployment:
             run["created"] = created.timestamp()
         return [r for r in runs if job is None or r["job"] == job]
 
-    def wait(self, count: int, timeout: float = 480) -> list[dict]:
+    def wait(self, count: int, timeout: float = 840) -> list[dict]:
         """Wait until `count` runs exist and all have finished; return them."""
         deadline = time.monotonic() + timeout
         while True:
