@@ -98,7 +98,9 @@ def meltano_sections(chosen, parts: set[str], records: int) -> list[Section]:
                 "and every plugin's start-up). Where time goes: each process of the tree is "
                 "sampled in /proc every 0.05 s and counted by the plugin venv it runs from; "
                 "Meltano's CPU is the tree's (`os.wait4`) less the plugins'; wait is wall "
-                "minus the busier of tap and loader CPU (pipe waits, start-up, I/O). PostgreSQL "
+                "minus the busier of tap and loader CPU (start-up, catalog discovery, pipe waits, "
+                "I/O, and time queued for a CPU on a busy machine, shown per process from "
+                "/proc/<pid>/schedstat). PostgreSQL "
                 "is a throwaway server from scripts/postgres.sh; every table is counted against "
                 "the records the tap sent."
             )

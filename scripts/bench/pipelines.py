@@ -24,10 +24,12 @@ SAMPLE_S = 0.05
 
 @dataclass
 class Proc:
-    """One descendant process as sampled: its class, CPU seconds, first and last seen."""
+    """One descendant process as sampled: its plugin, CPU seconds, seconds it waited runnable
+    for a CPU (/proc/<pid>/schedstat: a busy machine, not the pipeline), first and last seen."""
 
     kind: str
     cpu: float
+    queued: float
     first: float
     last: float
 
@@ -42,6 +44,13 @@ class TreeRun:
 
     def cpu(self, kind: str) -> float:
         return sum(p.cpu for p in self.procs.values() if p.kind == kind)
+
+    def count(self, kind: str) -> int:
+        """Processes of `kind` (Meltano starts a tap twice: discovery, then the sync)."""
+        return sum(1 for p in self.procs.values() if p.kind == kind)
+
+    def queued(self, kind: str) -> float:
+        return sum(p.queued for p in self.procs.values() if p.kind == kind)
 
     def alive(self, kind: str) -> float:
         """Seconds from the first process of `kind` starting to the last one's end (sampled)."""
@@ -67,6 +76,14 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
+def _queued(pid: int) -> float:
+    """Seconds the process has waited on a run queue (0 where schedstat is unavailable)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _sample(root: int, procs: dict[int, Proc], now: float) -> None:
     parents: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
@@ -86,8 +103,9 @@ def _sample(root: int, procs: dict[int, Proc], now: float) -> None:
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            procs[pid] = Proc(_kind(cmd), cpu, now, now)
-        procs[pid].cpu, procs[pid].last = max(procs[pid].cpu, cpu), now
+            procs[pid] = Proc(_kind(cmd), cpu, 0.0, now, now)
+        proc = procs[pid]
+        proc.cpu, proc.queued, proc.last = max(proc.cpu, cpu), max(proc.queued, _queued(pid)), now
 
 
 def run_tree(command: list[str], env: dict, log: Path, stdout: Path | None = None) -> TreeRun:

@@ -11,7 +11,7 @@ from .runs import TapBench, sandbox_settings
 from .vendors.facts import pages
 
 #: A sandbox minute lasts 60 / TIME_SCALE real seconds, and the tap is told so.
-TIME_SCALE = 30.0
+TIME_SCALE = 20.0
 #: Events across all feeds of the first sync.
 EVENTS = 100_000
 

@@ -63,5 +63,7 @@ def measure(vendor, sandbox, *, records: int, memory_large: int, events: int) ->
         rows.append(Row("rate-limit bound", "not measured", "no documented rate limit", "-", "n/a"))
     rows += latency_bound(bench, vendor, default_concurrency(tap(vendor)))
     shown = ", ".join(f"`{k}` {v}" for k, v in vendor.SETTINGS.items()) or "defaults"
-    about = f"{tap(vendor)} settings: {shown}; rate-limit time scale {TIME_SCALE:g}."
+    about = f"{tap(vendor)} settings: {shown}." + (
+        f" Rate-limit run at sandbox time scale {TIME_SCALE:g}." if vendor.RATE_LIMIT else ""
+    )
     return Section(f"{vendor.TITLE} (`{tap(vendor)}`)", about, rows)

@@ -17,12 +17,14 @@ DUCKDB_TARGET = 0.8
 
 
 def breakdown(run: TreeRun, tap_name: str, loader: str) -> str:
-    """Tap and loader CPU, Meltano's, and wait: wall minus the busier of tap and loader."""
+    """Tap and loader CPU, Meltano's, and wait: wall minus the busier of tap and loader; of
+    each, the time it sat runnable without a CPU (other work on the machine)."""
     tap_cpu, loader_cpu = run.cpu(tap_name), run.cpu(loader)
     meltano = max(run.cpu_seconds - tap_cpu - loader_cpu, 0.0)
     wait = max(run.seconds - max(tap_cpu, loader_cpu), 0.0)
     return (
-        f"tap CPU {tap_cpu:.1f} s, loader CPU {loader_cpu:.1f} s, Meltano CPU {meltano:.1f} s, "
+        f"tap CPU {tap_cpu:.1f} s (+{run.queued(tap_name):.1f} s queued for a CPU), loader CPU "
+        f"{loader_cpu:.1f} s (+{run.queued(loader):.1f} s queued), Meltano CPU {meltano:.1f} s; "
         f"wait {wait:.1f} s"
     )
 
@@ -118,8 +120,8 @@ def no_change_rows(project: Project) -> list[Row]:
             Row(
                 f"same run, `{name}`",
                 f"start-up {seconds:.2f} s (`{plugins[name].name} --version`, median of 3)",
-                f"in the run: processes alive {again.alive(name):.1f} s, CPU "
-                f"{again.cpu(name):.1f} s"
+                f"in the run: {again.count(name)} process(es), alive {again.alive(name):.1f} s, "
+                f"CPU {again.cpu(name):.1f} s"
                 if name != "meltano"
                 else f"in the run: CPU {own:.1f} s (the tree's, less the plugins')",
             )

@@ -107,6 +107,7 @@ def test_process_tree_cpu_goes_to_the_plugin(tmp_path):
     run = run_tree([sys.executable, "-c", parent], {}, tmp_path / "log")
     assert 0.4 <= run.cpu("tap-fake") <= run.cpu_seconds
     assert run.cpu("meltano") == 0
+    assert run.count("tap-fake") == 1
     assert run.alive("tap-fake") > 0.3
     assert run.seconds >= run.alive("tap-fake") + 0.25
 
