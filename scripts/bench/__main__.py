@@ -8,13 +8,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
+from functools import partial
 from pathlib import Path
 
 from pipeline import MELTANO, ROOT, SandboxProcess
 
 from . import SEED, loader, ratelimit, throughput, warehouses
 from .pipelines import Project
-from .report import Section, machine, say, write
+from .report import Row, Section, machine, say, write
 from .runs import TapBench, discover
 from .taps import ABOUT, measure
 from .vendors import VENDORS, config, salesflow, tap
@@ -73,55 +75,74 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def meltano_sections(chosen, parts: set[str], records: int) -> list[Section]:
-    subprocess.run([str(MELTANO), "install"], cwd=ROOT, check=True, capture_output=True)
-    sections = []
+def pipeline_section(chosen, records: int) -> Section:
+    say("\nPipelines: meltano run tap target")
     with (
         tempfile.TemporaryDirectory(prefix="bench-meltano-") as tmp,
         SandboxProcess(seed=SEED, rate_limits=False) as sandbox,
+        Postgres(Path(tmp), free_port()) as pg,
     ):
-        workdir = Path(tmp)
-        if "pipelines" in parts:
-            say("\nPipelines: meltano run tap target")
-            with Postgres(workdir, free_port()) as pg:
-                project = Project(workdir / "pipelines", sandbox.url, pg.port)
-                project.workdir.mkdir()
-                rows = [
-                    row
-                    for vendor in chosen
-                    for row in warehouses.pipeline_rows(sandbox.client, project, vendor, records)
-                ]
-            about = (
-                "Each tap's bulk stream selected alone (`TAP_X__SELECT`), pacing off, a fresh "
-                "Meltano system database; the tap alone is `meltano invoke` into a file, each "
-                "pipeline `meltano run --full-refresh tap target` (wall times include Meltano's "
-                "and every plugin's start-up). Where time goes: each process of the tree is "
-                "sampled in /proc every 0.05 s and counted by the plugin venv it runs from; "
-                "Meltano's CPU is the tree's (`os.wait4`) less the plugins'; wait is wall "
-                "minus the busier of tap and loader CPU (start-up, catalog discovery, pipe waits, "
-                "I/O, and time queued for a CPU on a busy machine, shown per process from "
-                "/proc/<pid>/schedstat). PostgreSQL "
-                "is a throwaway server from scripts/postgres.sh; every table is counted against "
-                "the records the tap sent."
+        project = Project(Path(tmp) / "pipelines", sandbox.url, pg.port)
+        project.workdir.mkdir()
+        rows = [
+            row
+            for vendor in chosen
+            for row in warehouses.pipeline_rows(sandbox.client, project, vendor, records)
+        ]
+    about = (
+        "Each tap's bulk stream selected alone (`TAP_X__SELECT`), pacing off, a fresh "
+        "Meltano system database; the tap alone is `meltano invoke` into a file, each "
+        "pipeline `meltano run --full-refresh tap target` (wall times include Meltano's "
+        "and every plugin's start-up and Meltano's catalog discovery). Where time goes: each "
+        "process of the tree is sampled in /proc every 0.05 s and counted by the plugin venv it "
+        "runs from; Meltano's CPU is the tree's (`os.wait4`) less the plugins'; wait is wall "
+        "minus the busier of tap and loader CPU (start-up, catalog discovery, pipe waits, "
+        "I/O, and time queued for a CPU on a busy machine, shown per process from "
+        "/proc/<pid>/schedstat). PostgreSQL is a throwaway server from scripts/postgres.sh; "
+        "every table is counted against the records the tap sent."
+    )
+    return Section("Pipelines: `meltano run tap target`", about, rows)
+
+
+def no_change_section() -> Section:
+    say(f"\nNo-change run of the {warehouses.JOB} job")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-job-") as tmp,
+        SandboxProcess(seed=SEED, rate_limits=False) as sandbox,
+    ):
+        rows = warehouses.no_change_rows(Project(Path(tmp), sandbox.url))
+    about = (
+        f"The sandbox at scale 1 (seed {SEED}), the job run once (first sync, dbt included), "
+        "then again with nothing changed. Start-up is each executable's `--version` "
+        "(interpreter, imports, exit); in the run, each plugin's processes are sampled "
+        "in /proc (alive from first to last sample). The issue sets no number: measured."
+    )
+    return Section(f"No-change run: `{warehouses.JOB}`", about, rows)
+
+
+def guarded(title: str, part: t.Callable[[], list[Section]]) -> tuple[list[Section], bool]:
+    """A part's sections, or one saying it failed and why: a failure never costs the rest."""
+    try:
+        return part(), True
+    except Exception as exc:  # the report says what failed; make bench exits non-zero
+        say(f"  FAILED: {exc}")
+        row = Row("not measured", "failed", str(exc).splitlines()[0][:300], "-", "**failed**")
+        return [
+            Section(title, "This part failed; the run's console output says why.", [row])
+        ], False
+
+
+def tap_part(vendor, args: argparse.Namespace) -> list[Section]:
+    with SandboxProcess(seed=SEED, time_scale=ratelimit.TIME_SCALE, rate_limits=False) as sandbox:
+        return [
+            measure(
+                vendor,
+                sandbox,
+                records=args.records,
+                memory_large=args.memory_records,
+                events=args.events,
             )
-            sections.append(Section("Pipelines: `meltano run tap target`", about, rows))
-        if "no-change" in parts:
-            say("\nNo-change run of the outreach-to-warehouse job")
-            sandbox.client.reset(seed=SEED, scale=1.0)
-            project = Project(workdir / "job", sandbox.url)
-            project.workdir.mkdir()
-            about = (
-                "The sandbox at scale 1 (seed 7), the job run once (first sync, dbt included), "
-                "then again with nothing changed. Start-up is each executable's `--version` "
-                "(interpreter, imports, exit); in the run, each plugin's processes are sampled "
-                "in /proc (alive from first to last sample). The issue sets no number: measured."
-            )
-            sections.append(
-                Section(
-                    f"No-change run: `{warehouses.JOB}`", about, warehouses.no_change_rows(project)
-                )
-            )
-    return sections
+        ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,30 +162,29 @@ def main(argv: list[str] | None = None) -> int:
     if len(chosen) != len(wanted) or not parts <= set(PARTS):
         parser.error(f"--taps: choose from {', '.join(names)}; --only from {', '.join(PARTS)}")
     started, load = time.perf_counter(), os.getloadavg()[0]
-    sections: list[Section] = []
+    jobs: list[tuple[str, t.Callable[[], list[Section]]]] = []
     if "taps" in parts:
-        with SandboxProcess(
-            seed=SEED, time_scale=ratelimit.TIME_SCALE, rate_limits=False
-        ) as sandbox:
-            for vendor in chosen:
-                sections.append(
-                    measure(
-                        vendor,
-                        sandbox,
-                        records=args.records,
-                        memory_large=args.memory_records,
-                        events=args.events,
-                    )
-                )
+        for vendor in chosen:
+            jobs.append((f"{vendor.TITLE} (`{tap(vendor)}`)", partial(tap_part, vendor, args)))
     if "loader" in parts:
-        sections.append(loader_section(args.loader_records))
+        jobs.append(("The DuckDB loader", lambda: [loader_section(args.loader_records)]))
     if parts & {"pipelines", "no-change"}:
-        sections += meltano_sections(chosen, parts, args.pipeline_records)
+        subprocess.run([str(MELTANO), "install"], cwd=ROOT, check=True, capture_output=True)
+    if "pipelines" in parts:
+        jobs.append(("Pipelines", lambda: [pipeline_section(chosen, args.pipeline_records)]))
+    if "no-change" in parts:
+        jobs.append(("No-change run", lambda: [no_change_section()]))
+    sections: list[Section] = []
+    failed = 0
+    for title, part in jobs:
+        done, ok = guarded(title, part)
+        sections += done
+        failed += not ok
     opening = machine(started, load) + " " + ABOUT.format(seed=SEED)
     title = "Benchmarks: " + ", ".join(tap(v) for v in chosen) + ", the loader, the pipelines"
     write(args.report, title, opening, sections)
     say(f"\nwrote {args.report} in {(time.perf_counter() - started) / 60:.1f} min")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
