@@ -113,7 +113,7 @@ def no_change_section() -> Section:
         rows = warehouses.no_change_rows(Project(Path(tmp), sandbox.url))
     about = (
         f"The sandbox at scale 1 (seed {SEED}), the job run once (first sync, dbt included), "
-        "then again with nothing changed. Start-up is each executable's `--version` "
+        "then again with nothing changed; pacing off as in the pipelines. Start-up is each executable's `--version` "
         "(interpreter, imports, exit); in the run, each plugin's processes are sampled "
         "in /proc (alive from first to last sample). The issue sets no number: measured."
     )

@@ -110,7 +110,7 @@ def no_change_rows(project: Project) -> list[Row]:
             f"{again.seconds:.1f} s (CPU {again.cpu_seconds:.1f} s)",
             f"start-ups: {sum(starts.values()):.1f} s for Meltano and {len(tasks)} plugin "
             "processes",
-            "measured (cut start-up)",
+            "none set: measure (issue 19 item 4)",
             "n/a",
         )
     ]
