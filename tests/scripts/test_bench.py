@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from bench.pipelines import run_tree
+from bench.pipelines import job_plugins, run_tree
 from bench.report import Row, Section
 from bench.runs import TapBench, discover, stream_facts
 from bench.throughput import throughput
@@ -118,3 +118,18 @@ def test_report_section_renders_every_row():
     assert lines[:3] == ["## Title", "", "What it measures."]
     assert "| a | 1 | 2 | >= 1 | **met** |" in lines
     assert "| b \\| c | 3 | 4 | - | - |" in lines
+
+
+def test_job_plugins_follow_meltano_yml():
+    """The no-change run times every plugin of the job as meltano.yml defines it."""
+    plugins = job_plugins("outreach-to-warehouse")
+    assert list(plugins) == [
+        "meltano",
+        "tap-salesblink",
+        "target-duckdb",
+        "tap-salesflow",
+        "tap-salesrocks",
+        "dbt-duckdb",
+    ]
+    assert plugins["target-duckdb"].name == "outreach-target-duckdb"
+    assert plugins["dbt-duckdb"].parts[-5:-3] == ("utilities", "dbt-duckdb")
