@@ -115,7 +115,7 @@ def no_change_section() -> Section:
         f"The sandbox at scale 1 (seed {SEED}), the job run once (first sync, dbt included), "
         "then again with nothing changed; pacing off as in the pipelines. Start-up is each executable's `--version` "
         "(interpreter, imports, exit); in the run, each plugin's processes are sampled "
-        "in /proc (alive from first to last sample). The issue sets no number: measured."
+        "in /proc (each from its first to its last sample, summed). The issue sets no number: measured."
     )
     return Section(f"No-change run: `{warehouses.JOB}`", about, rows)
 

@@ -53,9 +53,8 @@ class TreeRun:
         return sum(p.queued for p in self.procs.values() if p.kind == kind)
 
     def alive(self, kind: str) -> float:
-        """Seconds from the first process of `kind` starting to the last one's end (sampled)."""
-        spans = [(p.first, p.last) for p in self.procs.values() if p.kind == kind]
-        return max(e for _, e in spans) - min(s for s, _ in spans) if spans else 0.0
+        """Seconds the processes of `kind` ran, summed (each from first to last sample)."""
+        return sum(p.last - p.first for p in self.procs.values() if p.kind == kind)
 
 
 def _kind(cmdline: str) -> str:

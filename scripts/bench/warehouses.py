@@ -108,8 +108,7 @@ def no_change_rows(project: Project) -> list[Row]:
             f"`meltano run {JOB}`, incremental with no change (after a first run of "
             f"{first.seconds:.1f} s)",
             f"{again.seconds:.1f} s (CPU {again.cpu_seconds:.1f} s)",
-            f"start-ups: {sum(starts.values()):.1f} s for Meltano and {len(tasks)} plugin "
-            "processes",
+            f"start-ups: {sum(starts.values()):.1f} s for Meltano and its {len(tasks)} plugins",
             "none set: measure (issue 19 item 4)",
             "n/a",
         )
@@ -120,7 +119,7 @@ def no_change_rows(project: Project) -> list[Row]:
             Row(
                 f"same run, `{name}`",
                 f"start-up {seconds:.2f} s (`{plugins[name].name} --version`, median of 3)",
-                f"in the run: {again.count(name)} process(es), alive {again.alive(name):.1f} s, "
+                f"in the run: {again.count(name)} process(es) running {again.alive(name):.1f} s in all, "
                 f"CPU {again.cpu(name):.1f} s"
                 if name != "meltano"
                 else f"in the run: CPU {own:.1f} s (the tree's, less the plugins')",
