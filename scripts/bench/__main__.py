@@ -180,7 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         done, ok = guarded(title, part)
         sections += done
         failed += not ok
-    opening = machine(started, load) + " " + ABOUT.format(seed=SEED)
+    sizes = (
+        f"Sizes of this run: {args.records:,} records per bulk stream, memory at "
+        f"{args.memory_records // 10:,} and {args.memory_records:,}, {args.events:,} events "
+        f"rate-limited, the loader on {args.loader_records:,} rows, pipelines on "
+        f"{args.pipeline_records:,} rows."
+    )
+    opening = f"{machine(started, load)} {sizes} {ABOUT.format(seed=SEED)}"
     title = "Benchmarks: " + ", ".join(tap(v) for v in chosen) + ", the loader, the pipelines"
     write(args.report, title, opening, sections)
     say(f"\nwrote {args.report} in {(time.perf_counter() - started) / 60:.1f} min")
