@@ -24,7 +24,7 @@ help:
 	@echo "make test   - install what the tests need and run the whole suite"
 	@echo "make check  - lint and the fast suites (kit, sandbox, loader, scripts): the inner loop"
 	@echo "make reliability-report - the reliability suite, writing docs/reliability.md"
-	@echo "make bench  - benchmark the taps (docs/benchmarks.md) and tap | DuckDB loader (docs/benchmarks-pipeline.md)"
+	@echo "make bench  - benchmark the taps, the DuckDB loader and the Meltano pipelines (docs/benchmarks.md)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make orchestrate - Dagster UI (127.0.0.1:3000) running tenants.yml against the sandbox"
 	@echo "make clean  - remove virtual environments, Meltano state and outputs"
@@ -94,11 +94,10 @@ format: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) $(DAGSTER_VENV) .dagster .meltano output warehouse reports .pytest_cache
 
-# BENCH_ARGS, e.g. "--taps salesflow --report /tmp/bench.md", re-runs one tap's section.
-# The pipeline part (tap | DuckDB loader) writes docs/benchmarks-pipeline.md.
-bench: $(VENV)/.installed
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
-	$(BIN)/python scripts/bench_loader.py $(LOADER_BENCH_ARGS)
+# BENCH_ARGS, e.g. "--only taps --taps salesflow --report /tmp/bench.md", re-runs one part
+# (parts: taps, loader, pipelines, no-change) without overwriting the full report.
+bench: $(VENV)/.installed $(MELTANO_VENV)/.installed
+	cd scripts && ../$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Dagster's UI and daemon on 127.0.0.1:3000 with tenants.yml's tenants against the sandbox
 # (and a throwaway PostgreSQL for the warehouse and Meltano's system database).

@@ -1,4 +1,5 @@
-"""Test helpers: running taps as processes, reading their output, scanning for secrets."""
+"""Test helpers: killing taps mid-run, scanning for secrets; the tap runner itself is
+scripts/taprun.py (shared with `make bench`), re-exported here for the tests."""
 
 from __future__ import annotations
 
@@ -8,85 +9,21 @@ import signal
 import subprocess
 import tempfile
 import typing as t
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 
-
-@dataclass
-class TapRun:
-    """What one tap process did: exit code, Singer messages, raw output."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-    messages: list[dict] = field(default_factory=list)
-
-    def records(self, stream: str | None = None) -> list[dict]:
-        return [
-            m["record"]
-            for m in self.messages
-            if m["type"] == "RECORD" and (stream is None or m["stream"] == stream)
-        ]
-
-    def by_stream(self) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = defaultdict(list)
-        for m in self.messages:
-            if m["type"] == "RECORD":
-                out[m["stream"]].append(m["record"])
-        return out
-
-    def states(self) -> list[dict]:
-        return [m["value"] for m in self.messages if m["type"] == "STATE"]
-
-    @property
-    def last_state(self) -> dict | None:
-        states = self.states()
-        return states[-1] if states else None
-
-
-def parse_messages(stdout: str) -> list[dict]:
-    messages = []
-    for line in stdout.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                messages.append(json.loads(line))
-            except ValueError:
-                break  # a line cut by a kill
-    return messages
-
-
-def run_tap(
-    tap: str,
-    config: dict,
-    *,
-    state: dict | None = None,
-    args: tuple[str, ...] = (),
-    env: dict | None = None,
-    timeout: float = 300,
-) -> TapRun:
-    """Run `tap` (console script in .venv) with a config file; state and args optional."""
-    with tempfile.TemporaryDirectory() as tmp:
-        config_path = Path(tmp) / "config.json"
-        config_path.write_text(json.dumps(config))
-        command = [str(BIN / tap), "--config", str(config_path), *args]
-        if state is not None:
-            state_path = Path(tmp) / "state.json"
-            state_path.write_text(json.dumps(state))
-            command += ["--state", str(state_path)]
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, **(env or {})},
-        )
-    return TapRun(result.returncode, result.stdout, result.stderr, parse_messages(result.stdout))
+__all__ = [
+    "BIN",
+    "ROOT",
+    "TapRun",
+    "assert_no_secrets",
+    "parse_messages",
+    "run_tap",
+    "run_until_killed",
+    "secret_forms",
+]
 
 
 def secret_forms(secret: str) -> set[str]:

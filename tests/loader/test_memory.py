@@ -1,7 +1,7 @@
 """DuckDB's threads and memory cap: defaults that keep peak memory flat, settings honoured.
 
-Peak memory itself is measured by `make bench` (scripts/bench_loader.py, 1x against 10x
-rows); these tests pin what it rests on: one thread (one 32MB JSON read buffer) and a cap
+Peak memory itself is measured by `make bench` (scripts/bench/loader.py, 1x against
+10x rows); these tests pin what it rests on: one thread (one 32MB JSON read buffer) and a cap
 that grows with columns and threads, never with rows.
 """
 

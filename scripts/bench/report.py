@@ -1,0 +1,90 @@
+"""The Markdown report: rows of measured / reference / target / result, under sections."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from taprun import ROOT
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def verdict(ok: bool, detail: str = "") -> str:
+    return ("**met**" if ok else "**not met**") + (f" ({detail})" if detail else "")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a report table."""
+
+    measure: str
+    measured: str
+    reference: str
+    target: str = "-"
+    result: str = "-"
+
+
+@dataclass
+class Section:
+    """A heading, a paragraph on what it measures, its rows."""
+
+    title: str
+    about: str
+    rows: list[Row] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [
+            f"## {self.title}",
+            "",
+            self.about,
+            "",
+            "| measure | measured | reference / minimum | target | result |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {r.measure} | {r.measured} | {r.reference} | {r.target} | {r.result} |"
+                for r in self.rows
+            ),
+            "",
+        ]
+
+
+def revision() -> str:
+    """The commit measured, and whether the working tree differs from it (read-only git)."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return f"`{head or 'unknown'}`" + (" plus uncommitted changes" if dirty else "")
+
+
+def machine(started: float, load: float) -> str:
+    """Where and when: the sentence that opens the report."""
+    import duckdb
+
+    return (
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"revision {revision()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+        f"{platform.python_version()}, DuckDB {duckdb.__version__}, load average {load:.1f} at "
+        f"the start and {os.getloadavg()[0]:.1f} at the end (a shared machine: compare ratios "
+        f"within this run, not numbers across runs); the run took "
+        f"{(time.perf_counter() - started) / 60:.1f} min and every number comes from it."
+    )
+
+
+def write(path, title: str, opening: str, sections: list[Section]) -> None:
+    lines = [f"# {title}", "", "## How measured", "", opening, ""]
+    for section in sections:
+        lines += section.lines()
+    path.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,81 @@
+"""Tap against raw loop on every stream that carries volume, and the tap's memory at 1x and 10x."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from . import SEED
+from .report import Row, say, verdict
+from .runs import Run, TapBench
+from .vendors.facts import Bulk
+
+#: Records per bulk stream: big enough that start-up (about 1 s) is a small part of it.
+RECORDS = 100_000
+#: Target of issue 19: the tap at >= 0.75x the raw loop's records per second.
+TARGET = 0.75
+#: Records of the memory run at 10x; 1x is a tenth.
+MEMORY_LARGE = 200_000
+
+
+def timed_raw(bulk: Bulk, url: str) -> tuple[int, int, float, float]:
+    """Records, requests, wall and CPU seconds of the raw loop, into a real file."""
+    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "raw.jsonl").open("w") as sink:
+        session = requests.Session()
+        start, cpu = time.perf_counter(), time.process_time()
+        records, made = bulk.raw(session, url, sink)
+        sink.flush()
+        return records, made, time.perf_counter() - start, time.process_time() - cpu
+
+
+def landed(bench: TapBench, bulk: Bulk, counts: dict[str, int]) -> tuple[Run, int]:
+    """The tap on `bulk.stream` over freshly reset data; refuses a run that missed records."""
+    bench.client.reset(seed=SEED, scale=1.0, counts=counts)
+    expected = bench.client.expected(bench.vendor, bulk.stream)["count"]
+    run = bench.run([bulk.stream])
+    got = run.records.get(bulk.stream, 0)
+    if got != expected:
+        raise RuntimeError(f"{bench.tap} landed {got} {bulk.stream} records, expected {expected}")
+    return run, expected
+
+
+def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS) -> Row:
+    """One bulk stream: the tap, then the raw loop on the same data right after."""
+    run, n = landed(bench, bulk, bulk.counts(records))
+    raw_n, raw_requests, raw_s, raw_cpu = timed_raw(bulk, bench.url)
+    if raw_n != n:
+        raise RuntimeError(f"the raw loop read {raw_n} {bulk.stream} records, expected {n}")
+    tap_rate, raw_rate = n / run.usage.seconds, raw_n / raw_s
+    say(
+        f"  {bulk.stream}: tap {tap_rate:,.0f} rec/s ({run.usage.seconds:.1f}s), "
+        f"raw {raw_rate:,.0f} rec/s ({raw_s:.1f}s): {tap_rate / raw_rate:.2f}x"
+    )
+    return Row(
+        f"throughput, `{bulk.stream}`, {n:,} records",
+        f"{tap_rate:,.0f} rec/s ({run.usage.seconds:.1f} s, CPU {run.usage.cpu_seconds:.1f} s, "
+        f"{run.requests:,} requests)",
+        f"raw loop {raw_rate:,.0f} rec/s ({raw_s:.1f} s, CPU {raw_cpu:.1f} s, "
+        f"{raw_requests:,} requests)",
+        f">= {TARGET}x raw",
+        verdict(tap_rate / raw_rate >= TARGET, f"{tap_rate / raw_rate:.2f}x"),
+    )
+
+
+def memory(bench: TapBench, bulk: Bulk, large: int = MEMORY_LARGE) -> Row:
+    """Peak RSS of the tap at 1x and 10x records of one stream."""
+    small_run, small_n = landed(bench, bulk, bulk.counts(large // 10))
+    big_run, big_n = landed(bench, bulk, bulk.counts(large))
+    growth = big_run.usage.rss_mib / small_run.usage.rss_mib
+    say(
+        f"  peak RSS {bulk.stream}: {small_run.usage.rss_mib:.0f} -> {big_run.usage.rss_mib:.0f} MiB"
+    )
+    return Row(
+        f"peak RSS, `{bulk.stream}` at 10x ({big_n:,} records)",
+        f"{big_run.usage.rss_mib:.0f} MiB",
+        f"1x ({small_n:,} records): {small_run.usage.rss_mib:.0f} MiB",
+        "<= 1.2x of 1x",
+        verdict(growth <= 1.2, f"{growth:.2f}x"),
+    )

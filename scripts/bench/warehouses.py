@@ -1,0 +1,128 @@
+"""Rows of the pipeline and no-change measurements (issue 19 items 2 and 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from . import SEED
+from .pipelines import Project, TreeRun, count_records, job_plugins, select_env, startup
+from .report import Row, say, verdict
+from .vendors import tap
+
+JOB = "outreach-to-warehouse"
+#: Target of issue 19: `meltano run tap target-duckdb` at >= 0.8x the tap alone.
+DUCKDB_TARGET = 0.8
+
+
+def breakdown(run: TreeRun, tap_name: str, loader: str) -> str:
+    """Tap and loader CPU, Meltano's, and wait: wall minus the busier of tap and loader; of
+    each, the time it sat runnable without a CPU (other work on the machine)."""
+    tap_cpu, loader_cpu = run.cpu(tap_name), run.cpu(loader)
+    meltano = max(run.cpu_seconds - tap_cpu - loader_cpu, 0.0)
+    wait = max(run.seconds - max(tap_cpu, loader_cpu), 0.0)
+    return (
+        f"tap CPU {tap_cpu:.1f} s (+{run.queued(tap_name):.1f} s queued for a CPU), loader CPU "
+        f"{loader_cpu:.1f} s (+{run.queued(loader):.1f} s queued), Meltano CPU {meltano:.1f} s; "
+        f"wait {wait:.1f} s"
+    )
+
+
+def pg_rows(port: int, schema: str, table: str) -> int:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/warehouse") as con:
+        return con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+
+
+def duckdb_rows(path: Path, schema: str, table: str) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+
+
+def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
+    """The tap's bulk stream alone (`meltano invoke`), then into DuckDB and PostgreSQL."""
+    name, stream = tap(vendor), vendor.MEMORY_STREAM
+    bulk = next(b for b in vendor.BULK if b.stream == stream)
+    client.reset(seed=SEED, scale=1.0, counts=bulk.counts(records))
+    select = select_env(name, stream)
+    out = project.workdir / f"{name}.jsonl"
+    alone = project.meltano("invoke", name, stdout=out, env=select)
+    n = count_records(out)
+    say(f"  {name} alone (meltano invoke): {n:,} records in {alone.seconds:.1f}s")
+    rows = [
+        Row(
+            f"`meltano invoke {name}`, `{stream}`, {n:,} records (the tap alone)",
+            f"{n / alone.seconds:,.0f} rec/s ({alone.seconds:.1f} s, tap CPU "
+            f"{alone.cpu(name):.1f} s)",
+            "-",
+        )
+    ]
+    schema = name.replace("-", "_")
+    for target, counted in (
+        (
+            "target-duckdb",
+            lambda: duckdb_rows(project.workdir / "warehouse.duckdb", schema, stream),
+        ),
+        ("target-postgres", lambda: pg_rows(project.postgres_port, schema, stream)),
+    ):
+        run = project.meltano("run", "--full-refresh", name, target, env=select)
+        landed = counted()
+        if landed != n:
+            raise RuntimeError(f"meltano run {name} {target} landed {landed} rows, expected {n}")
+        ratio = alone.seconds / run.seconds
+        say(f"  {name} {target}: {run.seconds:.1f}s, {ratio:.2f}x; {breakdown(run, name, target)}")
+        ok = (
+            verdict(ratio >= DUCKDB_TARGET, f"{ratio:.2f}x")
+            if target == "target-duckdb"
+            else f"n/a ({ratio:.2f}x)"
+        )
+        rows += [
+            Row(
+                f"`meltano run {name} {target}`, {n:,} rows",
+                f"{n / run.seconds:,.0f} rows/s ({run.seconds:.1f} s)",
+                f"tap alone {alone.seconds:.1f} s",
+                f">= {DUCKDB_TARGET}x the tap alone" if target == "target-duckdb" else "-",
+                ok,
+            ),
+            Row(
+                "same run, where time goes",
+                breakdown(run, name, target),
+                f"wall {run.seconds:.1f} s",
+            ),
+        ]
+    return rows
+
+
+def no_change_rows(project: Project) -> list[Row]:
+    """The job once (first sync), then again with nothing changed: wall and per-plugin cost."""
+    first = project.meltano("run", JOB)
+    again = project.meltano("run", JOB)
+    say(f"  {JOB}: first run {first.seconds:.1f}s, no-change run {again.seconds:.1f}s")
+    plugins = job_plugins(JOB)
+    starts = {name: startup(exe) for name, exe in plugins.items()}
+    tasks = [name for name in plugins if name != "meltano"]
+    rows = [
+        Row(
+            f"`meltano run {JOB}`, incremental with no change (after a first run of "
+            f"{first.seconds:.1f} s)",
+            f"{again.seconds:.1f} s (CPU {again.cpu_seconds:.1f} s)",
+            f"start-ups: {sum(starts.values()):.1f} s for Meltano and its {len(tasks)} plugins",
+            "none set: measure (issue 19 item 4)",
+            "n/a",
+        )
+    ]
+    own = again.cpu_seconds - sum(again.cpu(name) for name in tasks)
+    for name, seconds in starts.items():
+        rows.append(
+            Row(
+                f"same run, `{name}`",
+                f"start-up {seconds:.2f} s (`{plugins[name].name} --version`, median of 3)",
+                f"in the run: {again.count(name)} process(es) running {again.alive(name):.1f} s in all, "
+                f"CPU {again.cpu(name):.1f} s"
+                if name != "meltano"
+                else f"in the run: CPU {own:.1f} s (the tree's, less the plugins')",
+            )
+        )
+    return rows
