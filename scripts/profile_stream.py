@@ -39,197 +39,22 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline import SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess
+from bench import vendors as bench_vendors
+from bench.vendors.facts import Bulk
+from pipeline import VENV_BIN, SandboxProcess
 
 SEED = 7
-SALESBLINK_PAGE = 100
-SALESROCKS_PAGE = 1000
-SALESFLOW_ACCOUNTS = json.loads(SANDBOX_CREDENTIALS["TAP_SALESFLOW_ACCOUNTS"])
-PUBLIC = "/salesblink/api/public/v1.0.0"
-FEEDS = ("sent", "opens", "clicks", "replies")
-
-Loop = t.Callable[[requests.Session, str, t.TextIO], int]
-
-
-# -- raw loops: the same records with plain `requests`, one JSON line each -------------------
-
-
-def write_lines(sink: t.TextIO, records: list) -> None:
-    for record in records:
-        sink.write(json.dumps(record) + "\n")
-
-
-def get_json(session: requests.Session, method: str, url: str, **kwargs: t.Any) -> t.Any:
-    response = session.request(method, url, timeout=120, **kwargs)
-    response.raise_for_status()
-    return response.json()
-
-
-def feed_loop(feed: str) -> Loop:
-    def loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
-        """Page the feed newest first, 100 a page, until a short page."""
-        session.headers["Authorization"] = SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]
-        records = page = 0
-        while True:
-            page += 1
-            batch = get_json(
-                session,
-                "GET",
-                f"{url}{PUBLIC}/{feed}",
-                params={"per_page": SALESBLINK_PAGE, "page": page},
-            )
-            write_lines(sink, batch)
-            records += len(batch)
-            if len(batch) < SALESBLINK_PAGE:
-                return records
-
-    return loop
-
-
-def salesblink_paged(session: requests.Session, url: str, *keys: str) -> t.Iterator[list]:
-    """Pages of a limit/skip endpoint (records under `keys`), until a short page."""
-    skip = 0
-    while True:
-        body = get_json(session, "GET", url, params={"limit": SALESBLINK_PAGE, "skip": skip})
-        for key in keys:
-            body = body[key]
-        yield body
-        if len(body) < SALESBLINK_PAGE:
-            return
-        skip += SALESBLINK_PAGE
-
-
-def list_leads_loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
-    """Page the lists, then each list's leads, 100 a page."""
-    session.headers["Authorization"] = SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"]
-    lists = [
-        item for page in salesblink_paged(session, f"{url}{PUBLIC}/lists", "data") for item in page
-    ]
-    records = 0
-    for item in lists:
-        leads_url = f"{url}{PUBLIC}/lists/{item['id']}/leads"
-        for batch in salesblink_paged(session, leads_url, "data", "contacts"):
-            write_lines(sink, batch)
-            records += len(batch)
-    return records
-
-
-def salesflow_loop(path: str, **params: str) -> Loop:
-    def loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
-        """One unpaged request per account."""
-        records = 0
-        for account in SALESFLOW_ACCOUNTS:
-            batch = get_json(
-                session,
-                "GET",
-                f"{url}/salesflow/api{path}",
-                params={"accountId": account["account_id"], "token": account["token"], **params},
-            )
-            write_lines(sink, batch)
-            records += len(batch)
-        return records
-
-    return loop
-
-
-def list_data_loop(session: requests.Session, url: str, sink: t.TextIO) -> int:
-    """Log in, page the lists, then page each list's rows, 1000 a page."""
-    login = get_json(
-        session,
-        "POST",
-        f"{url}/salesrocks/auth/accessToken",
-        json={
-            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
-            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
-        },
-    )
-    session.headers["Authorization"] = f"Bearer {login['access_token']}"
-
-    def pages(endpoint: str, body: dict) -> t.Iterator[list]:
-        page = 0
-        while True:
-            page += 1
-            batch = get_json(
-                session,
-                "POST",
-                f"{url}/salesrocks/editable-lists/{endpoint}",
-                json={**body, "page": page, "size": SALESROCKS_PAGE},
-            )["data"]
-            yield batch
-            if len(batch) < SALESROCKS_PAGE:
-                return
-
-    lists = [item for batch in pages("getLists", {}) for item in batch]
-    records = 0
-    for item in lists:
-        for batch in pages("getListData", {"list_id": item["uuid"]}):
-            write_lines(sink, batch)
-            records += len(batch)
-    return records
-
-
-# -- the streams -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    """One volume stream: its sandbox sizes for `records` records, its raw loop."""
-
-    counts: t.Callable[[int], dict[str, int]]
-    loop: Loop
-
-
-CASES: dict[str, dict[str, Case]] = {
-    "salesblink": {
-        **{feed: Case(lambda n, f=feed: {f"salesblink.{f}": n}, feed_loop(feed)) for feed in FEEDS},
-        "list_leads": Case(
-            lambda n: {"salesblink.lists": 20, "salesblink.leads_per_list": n // 20},
-            list_leads_loop,
-        ),
-    },
-    "salesflow": {
-        "members": Case(
-            lambda n: {"salesflow.members": n // len(SALESFLOW_ACCOUNTS)},
-            salesflow_loop("/members/list-contacts-by-accountid"),
-        ),
-        "incoming_messages": Case(
-            lambda n: {"salesflow.messages": n // len(SALESFLOW_ACCOUNTS)},
-            salesflow_loop("/messaging/incoming-messages-by-accountid", **{"from": "2000-01-01"}),
-        ),
-    },
-    "salesrocks": {
-        "list_data": Case(
-            lambda n: {"salesrocks.lists": 16, "salesrocks.rows_per_list": n // 16},
-            list_data_loop,
-        ),
-    },
+#: The bench's vendor records (scripts/bench/vendors): each volume stream's sandbox sizes and
+#: raw loop, and the tap settings `make bench` uses. One source, so both measure the same.
+VENDORS = {vendor.KEY: vendor for vendor in bench_vendors.VENDORS}
+CASES: dict[str, dict[str, Bulk]] = {
+    key: {bulk.stream: bulk for bulk in vendor.BULK} for key, vendor in VENDORS.items()
 }
 
 
 def tap_config(vendor: str, url: str, client: t.Any) -> dict:
     """Credentials and sandbox URLs, as `make bench` passes them; no pacing."""
-    config: dict[str, t.Any] = {"rate_limit_requests": None}
-    if vendor == "salesblink":
-        config |= {
-            "api_key": SANDBOX_CREDENTIALS["TAP_SALESBLINK_API_KEY"],
-            "api_url": f"{url}/salesblink/api",
-        }
-    elif vendor == "salesflow":
-        config |= {
-            "accounts": SALESFLOW_ACCOUNTS,
-            "api_url": f"{url}/salesflow/api",
-            "statistics_api_url": f"{url}/salesflow/api",
-            "analytics_window_days": 92,
-        }
-    else:
-        config |= {
-            "username": SANDBOX_CREDENTIALS["TAP_SALESROCKS_USERNAME"],
-            "password": SANDBOX_CREDENTIALS["TAP_SALESROCKS_PASSWORD"],
-            "api_url": f"{url}/salesrocks",
-            "campaign_ids": client.expected("salesrocks", "campaign_statistics")["keys"],
-            "page_size": SALESROCKS_PAGE,
-        }
-    return config
+    return bench_vendors.config(VENDORS[vendor], url, client)
 
 
 def selected(catalog: dict, stream: str) -> dict:
@@ -262,10 +87,10 @@ class Timing:
         return self.cpu_seconds / max(self.records, 1) * 1e6
 
 
-def run_raw(case: Case, url: str, tmp: Path) -> Timing:
+def run_raw(case: Bulk, url: str, tmp: Path) -> Timing:
     with (tmp / "raw.jsonl").open("w") as sink, requests.Session() as session:
         start, cpu = time.perf_counter(), time.process_time()
-        records = case.loop(session, url, sink)
+        records, _ = case.raw(session, url, sink)
         sink.flush()
         return Timing(records, time.perf_counter() - start, time.process_time() - cpu)
 
