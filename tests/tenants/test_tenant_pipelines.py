@@ -197,6 +197,18 @@ class Deployment:
                 assert secret.encode() not in data, f"a tenant credential reached {path.name}"
 
     def start_daemon(self, workdir: Path) -> None:
+        # The instance's SQLite storage is created before anything else opens it: the daemon
+        # and a backfill command creating it at the same instant collide ("table
+        # bulk_actions already exists").
+        migrate = subprocess.run(
+            [str(DAEMON.with_name("dagster")), "instance", "migrate"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
         self.daemon_log = workdir / "daemon.log"
         with self.daemon_log.open("w") as log:
             self.daemon = subprocess.Popen(
