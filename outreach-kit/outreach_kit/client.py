@@ -65,6 +65,7 @@ from outreach_kit.errors import (
     AuthenticationError,
     ErrorEnvelopeError,
     InvalidBodyError,
+    PageRecheckError,
     RateLimitedError,
     RetriesExhaustedError,
     TLSVerificationError,
@@ -177,13 +178,18 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         +-20 % (a Retry-After is the server's demand and never jittered)."""
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
             return exc.retry_after
+        if isinstance(exc, PageRecheckError):
+            return 0.0
         base = float(self.config.get("retry_base_seconds", 1.0))
         wait = min(base * 2 ** (attempt - 1), self.wait_budget.max_wait)
         return wait * random.uniform(0.8, 1.2)
 
     def bounded_wait(self, exc: BaseException, attempt: int) -> float:
         """``retry_wait`` admitted by the run's wait budget, which raises when a bound
-        would be passed (see :mod:`outreach_kit.waits`)."""
+        would be passed (see :mod:`outreach_kit.waits`); an empty page asked again waits
+        nothing and takes no share of the budget."""
+        if isinstance(exc, PageRecheckError):
+            return 0.0
         retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
         source = getattr(exc, "response", None)  # a Response is falsy when not ok
         source = source if source is not None else getattr(exc, "request", None)
@@ -217,6 +223,9 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         args = details.get("args") or ()
         request = args[0] if args else None
         path = urlparse(getattr(request, "url", "") or "").path
+        if isinstance(exc, PageRecheckError):  # the usual end of a read whose last page was full
+            self.logger.info("%s: %s", self.name, self.describe_failure(exc))
+            return
         self.logger.warning(
             "%s: retrying %s in %.2fs (attempt %d of %d): %s",
             self.name,

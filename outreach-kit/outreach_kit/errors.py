@@ -29,6 +29,11 @@ class RateLimitedError(RetriableAPIError):
         self.retry_after = retry_after
 
 
+class PageRecheckError(RetriableAPIError):
+    """An empty page that may be transient, asked again at once: no backoff wait (an
+    empty page is an answer, not an overload) and no share of the run's wait budget."""
+
+
 class InvalidBodyError(RetriableAPIError):
     """A 2xx response whose body is not the JSON the API documents (HTML page, cut off)."""
 

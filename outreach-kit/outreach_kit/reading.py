@@ -13,8 +13,9 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.pagination import BaseAPIPaginator
+
+from outreach_kit.errors import PageRecheckError
 
 if t.TYPE_CHECKING:
     import requests
@@ -72,7 +73,7 @@ class PageGuard:
         if records == 0 and (self.previous_full or first) and not self.rechecked:
             self.rechecked = True
             where = "right after a full one" if self.previous_full else "as the first page"
-            raise RetriableAPIError(
+            raise PageRecheckError(
                 f"{vendor} answered an empty page on {path} {where}; asking again to be "
                 "sure there is nothing more",
                 response,
