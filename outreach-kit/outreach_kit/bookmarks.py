@@ -139,13 +139,20 @@ class BookmarkGuard:
             current = state.get("replication_key_value")
             if current is not None and later(str(current), text):
                 return  # an older record never moves the bookmark back
+            if type(value) is str:  # what the SDK would write, without its lookups
+                state["replication_key"] = key
+                state["replication_key_value"] = value
+                return
         elif unsorted_state is not None and type(value) is str:
             # The SDK's progress marker moves only to a value that compares >= as text:
-            # where it would not move, skip its per-record lookups (~10 us a record).
+            # where it would not move, skip its per-record lookups (~10 us a record), and
+            # where it would, move it as the SDK would.
             progress = unsorted_state.get("progress_markers")
             if progress is not None and progress.get("replication_key") == key:
                 marker = progress.get("replication_key_value")
-                if type(marker) is str and value <= marker:
+                if type(marker) is str:
+                    if value > marker:
+                        progress["replication_key_value"] = value
                     return
         super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
 
@@ -159,7 +166,9 @@ class BookmarkGuard:
             key = self.replication_key  # type: ignore[attr-defined]
             guarded = bool(key) and self.replication_method == "INCREMENTAL"  # type: ignore[attr-defined]
             state = self.get_context_state(context) if guarded else None  # type: ignore[attr-defined]
-            sorted_state = state if self.is_sorted else None  # type: ignore[attr-defined]
+            # Sorted as the SDK's state manager treats it: not with state partitioning keys.
+            treat_as_sorted = self.is_sorted and self.state_partitioning_keys is None  # type: ignore[attr-defined]
+            sorted_state = state if treat_as_sorted else None
             checked = not self.is_sorted and self.check_sorted  # type: ignore[attr-defined]
             unsorted_state = state if checked else None
             cached = (context, (sorted_state, key or "", guarded, unsorted_state))

@@ -23,6 +23,14 @@ stay within the rate limit because every worker waits on the tap's shared pacer.
 bounded by the partitions in flight (``lookahead`` of them, each holding at most
 ``BUFFERED_CHUNKS`` chunks plus the page being read), not by the data.
 
+A partition the prefetcher did not read (a top-level stream's, e.g. an activity feed or
+an account's messages) is read the same way on a thread of its own (:func:`read_ahead`):
+the next page is requested and decoded while the main thread writes this one, so the
+vendor's time to answer overlaps the tap's time per record instead of adding to it. A read
+that must checkpoint part-way yields :data:`CHECKPOINT` where the records before it are
+complete; the stream's ``get_records`` writes the STATE there, on the main thread, once the
+SDK has processed those records.
+
 This module knows streams only through :class:`ReadAheadStream`; it does not import
 :mod:`outreach_kit.client` (which imports it).
 """
@@ -47,6 +55,17 @@ LOOKAHEAD_PER_WORKER = 2
 #: Records per hand-over from a worker, and hand-overs a partition may hold in memory.
 CHUNK_RECORDS = 100
 BUFFERED_CHUNKS = 4
+
+
+class _Checkpoint:
+    """The type of :data:`CHECKPOINT`."""
+
+    def __repr__(self) -> str:
+        return "CHECKPOINT"
+
+
+#: Yielded among a read's records where a STATE should be written (see the module docstring).
+CHECKPOINT = _Checkpoint()
 
 #: Per prefetch worker thread: whether it is reading, and its session per stream.
 _worker = threading.local()
@@ -77,7 +96,7 @@ class OffMainThreadError(RuntimeError):
 def check_main_thread(what: str) -> None:
     """Raise unless this is the sync's own thread: the SDK's state and message writing are
     not thread-safe, and a worker's write would land out of order."""
-    if getattr(_worker, "reading", False):
+    if on_worker():
         raise OffMainThreadError(
             f"{what} on prefetch worker thread {threading.current_thread().name}: "
             "read_records may run on a worker and must not write state or messages (do it "
@@ -114,7 +133,7 @@ class ChildPrefetcher:
         ``lookahead`` more records were read (or the records ran out)."""
         window: collections.deque[dict] = collections.deque()
         for record in records:
-            context = child_context(record)
+            context = None if record is CHECKPOINT else child_context(record)
             if context is not None:
                 for child in self.children:
                     self.submit(child, context)
@@ -155,7 +174,27 @@ class ChildPrefetcher:
         self.close()
 
 
-def _on_worker(child: ReadAheadStream, context: dict) -> t.Iterator[dict]:
+def read_ahead(stream: ReadAheadStream, context: dict | None) -> PartitionRead:
+    """Start reading one partition of ``stream`` on a thread of its own (see the module
+    docstring); the caller takes the records from the returned read and cancels it if it
+    stops early."""
+    reading = PartitionRead()
+    thread = threading.Thread(
+        target=reading.run,
+        args=(lambda: _on_worker(stream, context),),
+        name=f"read-ahead-{stream.name}",
+        daemon=True,  # a sync that fails leaves at most one request in flight behind it
+    )
+    thread.start()
+    return reading
+
+
+def on_worker() -> bool:
+    """Whether this thread is a worker reading a partition."""
+    return bool(getattr(_worker, "reading", False))
+
+
+def _on_worker(child: ReadAheadStream, context: dict | None) -> t.Iterator[dict]:
     """Read one partition on a worker, with this thread's own session for ``child``."""
     sessions: dict[int, requests.Session] = _worker.__dict__.setdefault("sessions", {})
     if id(child) not in sessions:  # one per thread and stream: connections are not shared

@@ -13,11 +13,13 @@ import json
 import os
 import sys
 import typing as t
+from datetime import datetime, timezone
 from pathlib import Path
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import encoder as _ENCODER
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.singerlib import Message, RecordMessage
 
@@ -140,6 +142,23 @@ class CheckpointFlushingWriter(MsgSpecWriter):
             atexit.register(self.flush)
         self._pending += self.format_message(message)
         if not isinstance(message, RecordMessage) or len(self._pending) >= 65_536:
+            self.flush()
+
+    def write_record(self, stream: str, record: dict, version: int | None) -> None:
+        """A RECORD message, byte for byte what ``write_message(RecordMessage(...))``
+        writes (the same fields, time and encoder), without building the message object
+        and its dictionary: the per-record hot path of a plain stream."""
+        if self._pending is None:
+            self._pending = bytearray()
+            atexit.register(self.flush)
+        message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
+        if version is not None:
+            message["version"] = version
+        message["time_extracted"] = datetime.now(timezone.utc)
+        pending = self._pending
+        _ENCODER.encode_into(message, pending, -1)  # -1: appended
+        pending += b"\n"
+        if len(pending) >= 65_536:
             self.flush()
 
     def flush(self) -> None:

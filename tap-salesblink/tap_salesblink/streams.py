@@ -5,6 +5,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
+from outreach_kit.concurrency import CHECKPOINT, partition_key
 from outreach_kit.reading import OnePage, PageGuard
 from outreach_kit.timestamps import datetime_to_ms, to_utc_iso
 from outreach_kit.windows import WindowSizer
@@ -150,14 +151,23 @@ class ActivityStream(PublicStream):
         ids = self.config.get("sequence_ids")
         return [{"sequence_id": sequence_id} for sequence_id in ids] if ids else None
 
-    def read_records(self, context: Context | None) -> t.Iterable[dict]:
-        """One partition's events, oldest first, with a STATE message after each window.
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Where each partition's read starts (ms), from its state: `prepare_partition`
+        #: reads it on the main thread, `read_records` may run on a thread of its own.
+        self._starts: dict[str, int] = {}
 
-        Writing state here is safe: an activity feed has no parent stream, so it is never
-        read ahead on a worker thread; this runs on the main thread, inside `get_records`.
-        """
+    def prepare_partition(self, context: Context | None) -> None:
         start = self.get_starting_timestamp(context)
-        low = datetime_to_ms(start) if start else 0
+        self._starts[partition_key(self.name, context)] = datetime_to_ms(start) if start else 0
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        """One partition's events, oldest first, with a checkpoint after each window (a
+        STATE message written by `get_records` on the main thread)."""
+        key = partition_key(self.name, context)
+        if key not in self._starts:
+            self.prepare_partition(context)  # called directly, not through get_records
+        low = self._starts.pop(key)
         sizer = WindowSizer(
             aim=self.target_pages_per_window * MAX_PAGE_SIZE - MAX_PAGE_SIZE // 10,
             limit=self.max_pages_per_window * MAX_PAGE_SIZE,
@@ -325,9 +335,9 @@ class ActivityStream(PublicStream):
         step = max(1, read.sizer.aim)
         for start in range(0, len(ordered), step):
             yield from ordered[start : start + step]
-            self._write_state_message()  # checkpoint: everything up to here is complete
+            yield CHECKPOINT  # everything up to here is complete
         if not ordered:
-            self._write_state_message()
+            yield CHECKPOINT
 
     def _fetch(self, context: Context | None, page: FeedPage, guard: PageGuard) -> list[dict]:
         """One page of the feed; ``guard`` continues the paging guards of its read."""
