@@ -71,6 +71,7 @@ from outreach_kit.concurrency import take as take_fetched_ahead
 from outreach_kit.conformance import Conformance, selected_schema
 from outreach_kit.errors import (
     AuthenticationError,
+    BrokenBodyError,
     ErrorEnvelopeError,
     InvalidBodyError,
     PageRecheckError,
@@ -80,7 +81,8 @@ from outreach_kit.errors import (
     VendorAPIError,
 )
 from outreach_kit.pacing import RequestPacer
-from outreach_kit.reading import PageGuard
+from outreach_kit.reading import REREAD, PageGuard
+from outreach_kit.repeats import KeyDigests
 from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.text import replace_lone_surrogates
@@ -463,10 +465,21 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         """
         # Key fields the raw record carries: not `tenant`, which post_process adds.
         keys = source_keys(self.primary_keys if self.record_keys is None else self.record_keys)
-        # Hashes of key -> of content: about 100 bytes a record of the read (unpaged
-        # Salesflow lists hold a whole account in one read).
-        seen: dict[int, int] = {}
+        # Hashes of key -> of content, compact (unpaged Salesflow lists hold a whole
+        # account in one read): see outreach_kit.repeats.
+        seen = KeyDigests()
+        rereading = False  # a page asked again after its body broke off part-way
+        given_again = 0
         for record in self.request_pages(context, paginator, guard or PageGuard()):
+            if record is REREAD:
+                if not keys:  # nothing to tell what was already given by
+                    raise VendorAPIError(
+                        f"{self.vendor} broke off a response of stream '{self.name}' "
+                        "part-way, and its records have no key to skip those already "
+                        "given by; run the sync again."
+                    )
+                rereading = True
+                continue
             if not isinstance(record, dict):
                 self.reject(record, f"not a JSON object ({json_type(record)})")
                 continue
@@ -481,18 +494,31 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                 continue
             digest = hash(_encode(record))
             key_hash = hash(key)
-            before = seen.get(key_hash)
+            before = seen.put(key_hash, digest)
             if before is None:
-                seen[key_hash] = digest
                 yield record
-            elif before == digest:
-                self.logger.info("%s: skipped a record repeated across a page boundary", self.name)
+            elif seen.same(before, digest):
+                if rereading:
+                    given_again += 1  # given before the body broke off: counted, not logged
+                else:
+                    self.logger.info(
+                        "%s: skipped a record repeated across a page boundary", self.name
+                    )
+            elif rereading:  # changed between the two reads: the later one is current
+                seen.replace(key_hash, digest)
+                yield record
             else:
                 self.reject(
                     record,
                     "primary key repeated in one read with different content",
                     dict(zip(keys, key, strict=True)),
                 )
+        if given_again:
+            self.logger.info(
+                "%s: %d records read again after a response broke off were given before: skipped",
+                self.name,
+                given_again,
+            )
 
     def key_value(self, value: t.Any) -> t.Any:
         """A raw key field as a hashable value (containers as text); vendors whose ids come
@@ -513,6 +539,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
 
         request = self.request_decorator(send)
         pages = 0
+        broken = 0  # attempts of this page whose body broke off part-way
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while not paginator.finished:
@@ -521,21 +548,46 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                 request_counter.increment()
                 self.update_sync_costs(prepared, response, context)
                 records = iter(self.parse_response(response))
-                first = next(records, _NO_RECORD)
-                if first is _NO_RECORD:
-                    if paginator.continue_if_empty(response):
-                        paginator.advance(response)
-                        continue
-                    self.log(
-                        "Pagination stopped after %d pages because no records were found in "
-                        "the last response",
-                        pages,
-                    )
-                    break
-                yield first
-                yield from records
+                try:
+                    first = next(records, _NO_RECORD)
+                    if first is _NO_RECORD:
+                        if paginator.continue_if_empty(response):
+                            paginator.advance(response)
+                            continue
+                        self.log(
+                            "Pagination stopped after %d pages because no records were found "
+                            "in the last response",
+                            pages,
+                        )
+                        break
+                    yield first
+                    yield from records
+                except BrokenBodyError as exc:  # part of the page was given: ask again
+                    broken += 1
+                    self.wait_after_broken_body(prepared, context, exc, broken)
+                    yield REREAD
+                    continue
+                broken = 0
                 pages += 1
                 paginator.advance(response)
+
+    def wait_after_broken_body(
+        self,
+        prepared: requests.PreparedRequest,
+        context: Context | None,
+        exc: BrokenBodyError,
+        attempt: int,
+    ) -> None:
+        """Before asking again for a page whose body broke off after some of its records
+        were given (see :mod:`outreach_kit.streaming`): the retry hooks' wait and log line,
+        counted against ``max_retries`` like any failed attempt; past it, the clean error."""
+        if attempt >= self.backoff_max_tries():
+            raise self.give_up_error(prepared, exc) from None
+        wait = self.bounded_wait(exc, attempt)
+        self.backoff_handler(
+            {"exception": exc, "wait": wait, "tries": attempt, "args": (prepared, context)}
+        )
+        time.sleep(wait)  # the request asked again waits on the pacer as every request does
 
     def check_page(self, guard: PageGuard, response: requests.Response) -> None:
         """The read's paging guards on a validated 2xx response (see

@@ -38,6 +38,11 @@ class InvalidBodyError(RetriableAPIError):
     """A 2xx response whose body is not the JSON the API documents (HTML page, cut off)."""
 
 
+class BrokenBodyError(InvalidBodyError):
+    """A body read as it arrives broke off or turned invalid after some of its records were
+    already given out: the read asks again and skips what it already gave."""
+
+
 class ErrorEnvelopeError(RetriableAPIError):
     """A 2xx response whose JSON says it failed (e.g. ``{"success": false}``)."""
 

@@ -3,6 +3,7 @@ attributes: a stream may be read by several threads at once (see
 :mod:`outreach_kit.concurrency`), so nothing about a read in progress lives on the stream.
 
 - :class:`PageGuard`: the paging guards of one read (a sequence of pages from the first).
+- :data:`REREAD`: marks a page read again after its body broke off part-way.
 - :class:`OnePage`: a paginator for exactly one request with a given token, for streams
   that drive their own requests (time windows, a feed's pages): the token is a small
   frozen value that ``get_url_params`` / ``prepare_request_payload`` read.
@@ -21,6 +22,19 @@ if t.TYPE_CHECKING:
     import requests
 
 _T = t.TypeVar("_T")
+
+
+class _Reread:
+    """The type of :data:`REREAD`."""
+
+    def __repr__(self) -> str:
+        return "REREAD"
+
+
+#: Yielded by ``request_pages`` before the records of a page asked again because its body
+#: broke off part-way (:class:`~outreach_kit.errors.BrokenBodyError`): what follows repeats
+#: records already given, which ``request_records`` skips (or passes on where they changed).
+REREAD = _Reread()
 
 
 class OnePage(BaseAPIPaginator[_T]):

@@ -1,39 +1,38 @@
-"""Large JSON responses in bounded memory: spool the body, check it, then parse it lazily.
+"""Large JSON responses in bounded memory, their records given out as the body arrives.
 
 Some list endpoints answer with one bare JSON array that holds everything (no paging).
-Decoding such a body in one go costs memory in proportion to the data. Instead:
+Decoding such a body in one go costs memory in proportion to the data, and waiting for all
+of it before the first record leaves the tap idle while the vendor is still sending.
+:func:`open_json` reads the first bytes of a ``stream=True`` response:
 
-1. :func:`spool_json` copies the body of a ``stream=True`` response to a temporary file
-   (in memory up to ``max_memory``, then on disk; gone once closed), then reads the file
-   once through an incremental parser that builds no object, to learn whether the body is
-   one complete JSON value and what its top level is. A connection that breaks mid-body
-   raises the same ``requests`` exceptions as a plain read, so call it where the caller's
-   retries apply (e.g. in ``validate_response``, inside the retried request).
-2. Only once the body is known complete does :meth:`SpooledJSON.items` yield the elements of
-   the top-level array, one at a time (values as ``msgspec``/``json`` decode them: floats,
-   not Decimals).
+- a body that starts as an array becomes a :class:`LiveArray`, whose ``items`` parse the
+  elements one at a time as the chunks arrive (ijson's push parser); the vendor's time to
+  send overlaps the tap's time per record, and memory holds a chunk, not the body. When the
+  body breaks off or turns invalid part-way, ``items`` raises :class:`BodyBroken` after the
+  complete elements before the break: the caller asks again and skips what it already gave
+  (see ``OutreachStream.request_pages``), so nothing is lost and nothing given twice;
+- anything else (an error envelope, an HTML page, nothing) is small: it is spooled whole
+  (:class:`SpooledJSON`, in memory up to ``max_memory``, then on disk) and checked, to be
+  judged as a decoded body is.
 
-The check costs one parse that builds no records, about 8 ms per MB (1.6 s per million
-Salesflow messages); the lazy parse costs about 10 ms per MB, against 7 ms per MB for
-decoding the whole body at once with msgspec.
 Lone UTF-16 surrogate escapes (which ijson's C backend would turn into ``?``) are replaced
-by U+FFFD before parsing and counted in ``replaced``; a body holding any is repaired in
-memory, the rare case (:mod:`outreach_kit.text`).
+by U+FFFD before parsing and counted (:mod:`outreach_kit.text`; the live path repairs chunk
+by chunk, exactly as the whole body would be repaired).
 Parsing uses ijson's C backend (``yajl2_c``); :data:`BACKEND` names the backend in use.
+Values decode as ``json`` would (floats, not Decimals).
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import tempfile
 import typing as t
 
 import ijson
+import requests
 
-from outreach_kit.text import SURROGATE_ESCAPE, replace_lone_surrogates
-
-if t.TYPE_CHECKING:
-    import requests
+from outreach_kit.text import SURROGATE_ESCAPE, ChunkedRepair, replace_lone_surrogates
 
 try:
     _ijson: t.Any = ijson.get_backend("yajl2_c")
@@ -120,10 +119,90 @@ class SpooledJSON:
         self.close()
 
 
-def spool_json(
+def open_json(
     response: requests.Response, *, chunk_size: int = CHUNK_SIZE, max_memory: int = MAX_MEMORY
+) -> LiveArray | SpooledJSON:
+    """The body of ``response`` (sent with ``stream=True``): a :class:`LiveArray` when it
+    starts as a JSON array, else the whole body spooled and checked (a :class:`SpooledJSON`).
+    Exceptions of the connection before the first byte propagate."""
+    chunks = response.iter_content(chunk_size)
+    head: list[bytes] = []
+    first = b""
+    for chunk in chunks:
+        head.append(chunk)
+        first = chunk.lstrip(_WHITESPACE)[:1]
+        if first:
+            break
+    if first == b"[":
+        return LiveArray(response, itertools.chain(head, chunks), chunk_size)
+    return spool_json(response, chunks=itertools.chain(head, chunks), max_memory=max_memory)
+
+
+class BodyBroken(Exception):
+    """A live body broke off or turned invalid after ``given`` elements (message: why)."""
+
+    def __init__(self, why: str, given: int) -> None:
+        super().__init__(why)
+        self.given = given
+
+
+class LiveArray:
+    """A JSON array body whose elements are parsed as its chunks arrive (see the module
+    docstring). ``items`` may be iterated once; the response is closed when it ends."""
+
+    def __init__(
+        self, response: requests.Response, chunks: t.Iterable[bytes], chunk_size: int
+    ) -> None:
+        self.response = response
+        self.chunks = chunks
+        self.chunk_size = chunk_size
+        #: Lone surrogate escapes replaced, known once ``items`` is done.
+        self.replaced = 0
+
+    def items(self) -> t.Iterator[t.Any]:
+        """The elements, one at a time; :class:`BodyBroken` after the last complete one
+        when the body breaks off, is not valid JSON, or holds more than the array."""
+        repair = ChunkedRepair()
+        parsed = ijson.sendable_list()
+        parser = _ijson.items_coro(parsed, "item", use_float=True)
+        given = 0
+        try:
+            for chunk in self.chunks:
+                data = repair.feed(chunk)
+                if data:
+                    parser.send(data)
+                if parsed:
+                    given += len(parsed)
+                    yield from parsed
+                    del parsed[:]
+            tail = repair.close()
+            if tail:
+                parser.send(tail)
+            parser.close()  # raises when the array is not complete
+            given += len(parsed)
+            yield from parsed
+        except ijson.JSONError as exc:
+            given += len(parsed)
+            yield from parsed  # complete elements parsed before the fault
+            raise BodyBroken(_first_line(exc), given) from None
+        except requests.exceptions.RequestException as exc:
+            given += len(parsed)
+            yield from parsed
+            raise BodyBroken(f"the connection broke ({type(exc).__name__})", given) from None
+        finally:
+            self.replaced = repair.replaced
+            self.response.close()
+
+
+def spool_json(
+    response: requests.Response,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    max_memory: int = MAX_MEMORY,
+    chunks: t.Iterable[bytes] | None = None,
 ) -> SpooledJSON:
-    """Read the body of ``response`` (sent with ``stream=True``) into a :class:`SpooledJSON`.
+    """Read the body of ``response`` (sent with ``stream=True``; or ``chunks`` of it
+    already begun) into a :class:`SpooledJSON`.
 
     Memory use is bounded by ``max_memory`` plus a few chunks, whatever the body's size.
     Exceptions of the connection (``requests.exceptions.ChunkedEncodingError`` when it
@@ -136,7 +215,7 @@ def spool_json(
     surrogates = False
     replaced = 0
     try:
-        for chunk in response.iter_content(chunk_size):
+        for chunk in chunks if chunks is not None else response.iter_content(chunk_size):
             file.write(chunk)
             size += len(chunk)
             if not first:
@@ -160,6 +239,11 @@ def spool_json(
     return SpooledJSON(file, size, kind, error, replaced)
 
 
+def _first_line(exc: BaseException) -> str:
+    """Only the first line of ijson's message: the rest quotes the body."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0].strip()
+
+
 def _check(file: t.IO[bytes], chunk_size: int) -> str | None:
     """Why the file is not exactly one complete JSON value, or None when it is.
 
@@ -168,10 +252,19 @@ def _check(file: t.IO[bytes], chunk_size: int) -> str | None:
     try:
         collections.deque(_ijson.items(file, _NOWHERE, buf_size=chunk_size), maxlen=0)
     except ijson.JSONError as exc:
-        return (str(exc).splitlines() or [type(exc).__name__])[0].strip()
+        return _first_line(exc)
     finally:
         file.seek(0)
     return None
 
 
-__all__ = ["BACKEND", "CHUNK_SIZE", "MAX_MEMORY", "SpooledJSON", "spool_json"]
+__all__ = [
+    "BACKEND",
+    "CHUNK_SIZE",
+    "MAX_MEMORY",
+    "BodyBroken",
+    "LiveArray",
+    "SpooledJSON",
+    "open_json",
+    "spool_json",
+]

@@ -39,4 +39,56 @@ def replace_lone_surrogates(body: bytes) -> tuple[bytes, int]:
     return _ESCAPES.sub(fix, body), count
 
 
-__all__ = ["REPLACEMENT", "SURROGATE_ESCAPE", "replace_lone_surrogates"]
+#: The longest escape sequence the repair matches (a pair: two six-byte escapes).
+_LONGEST = 12
+_BACKSLASH = 0x5C
+
+
+class ChunkedRepair:
+    """:func:`replace_lone_surrogates` over a body that arrives in chunks: ``feed`` each
+    chunk, then ``close``; the bytes given out, joined, are exactly the repaired body.
+
+    Each chunk is given out but for a short tail, cut where no escape of the whole body
+    straddles (a pair split across two chunks would otherwise look like two lone halves,
+    and a run of backslashes split in two would pair up differently). A chunk with no
+    surrogate escape costs one regex search.
+    """
+
+    def __init__(self) -> None:
+        self._carry = b""
+        #: Lone surrogate escapes replaced so far.
+        self.replaced = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._carry + chunk if self._carry else chunk
+        cut = len(data) - _LONGEST
+        if cut <= 0:
+            self._carry = data
+            return b""
+        if SURROGATE_ESCAPE.search(data) is None:
+            # Nothing to replace here; an escape begun in the tail stays whole in the carry,
+            # and so does a run of backslashes that reaches the cut.
+            while cut > 0 and data[cut - 1] == _BACKSLASH:
+                cut -= 1
+            self._carry = data[cut:]
+            return data[:cut]
+        for match in _ESCAPES.finditer(data):
+            if match.start() >= cut:
+                break
+            if match.end() > cut:  # straddles the cut: keep it whole for the next chunk
+                cut = match.start()
+                break
+        self._carry = data[cut:]
+        fixed, count = replace_lone_surrogates(data[:cut])
+        self.replaced += count
+        return fixed
+
+    def close(self) -> bytes:
+        """What is left of the body, repaired."""
+        fixed, count = replace_lone_surrogates(self._carry)
+        self._carry = b""
+        self.replaced += count
+        return fixed
+
+
+__all__ = ["REPLACEMENT", "SURROGATE_ESCAPE", "ChunkedRepair", "replace_lone_surrogates"]

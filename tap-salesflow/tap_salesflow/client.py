@@ -5,11 +5,13 @@ account id when the request is built and is never put in a stream context (conte
 written to state and metrics logs). The shared kit masks it wherever a URL could surface.
 
 The unpaged lists (`stream_body = True`) answer one bare array holding everything, so their
-bodies are read in bounded memory: the stream's session sends with `stream=True`,
-`validate_response` (which runs inside the retried request) spools the body to a temporary
-file and checks it is one complete JSON array, and only then does `parse_response` yield
-the elements one at a time (`outreach_kit.streaming`). A body that is not an array (an
-error envelope, an HTML page, nothing) is small and judged exactly as before.
+bodies are read in bounded memory and as they arrive: the stream's session sends with
+`stream=True`, `validate_response` (inside the retried request) reads the first bytes, and
+`parse_response` yields the array's elements as the chunks come (`outreach_kit.streaming`).
+A body that breaks off part-way raises `BrokenBodyError` after its complete elements; the
+kit asks again and skips what was already given (`OutreachStream.request_pages`). A body
+that is not an array (an error envelope, an HTML page, nothing) is small and judged
+exactly as before.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from urllib.parse import parse_qs, urlparse
 from singer_sdk import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
-from outreach_kit.errors import AuthenticationError, InvalidBodyError
+from outreach_kit.errors import AuthenticationError, BrokenBodyError
 from outreach_kit.reading import OnePage
-from outreach_kit.streaming import spool_json
+from outreach_kit.streaming import BodyBroken, LiveArray, open_json
 from outreach_kit.timestamps import parse_setting_datetime
 
 if t.TYPE_CHECKING:
@@ -34,7 +36,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 SCHEMAS = resources.files(__package__) / "schemas"
-#: Response attribute holding the spooled, checked body of a `stream_body` stream.
+#: Response attribute holding the live array body of a `stream_body` stream.
 _SPOOLED = "_salesflow_spooled"
 #: Analytics history read on a first sync without `start_date`.
 DEFAULT_HISTORY_DAYS = 365
@@ -112,34 +114,35 @@ class SalesflowStream(OutreachStream):
         if not self.stream_body or not 200 <= response.status_code < 300:
             super().validate_response(response)  # error bodies are small: read as before
             return
-        body = spool_json(response)
-        if body.kind != "array":
+        body = open_json(response)
+        if not isinstance(body, LiveArray):
             # An envelope, an HTML page or nothing: small, and judged exactly as before.
             with body:
                 response._content = body.read()  # what `response.content` then returns
             super().validate_response(response)
             return
-        if body.error is not None:  # cut off, or garbage after the array: ask again
-            body.close()
-            raise InvalidBodyError(
-                f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
-                f"{response.status_code} and invalid JSON ({body.size} bytes) instead of JSON",
-                response,
-            )
-        # A complete array: the kit's checks of a decoded 2xx body (error envelope, page
-        # guards, shape) do not apply to a bare list of an unpaged endpoint.
-        if body.replaced:
-            self.count_surrogates(body.replaced)
+        # An array, read as it arrives: the kit's checks of a decoded 2xx body (error
+        # envelope, page guards, shape) do not apply to a bare list of an unpaged endpoint.
         setattr(response, _SPOOLED, body)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The array's elements one at a time from the spooled body, else as the kit does."""
+        """The array's elements as the body arrives, else as the kit does."""
         body = getattr(response, _SPOOLED, None)
         if body is None:
             yield from super().parse_response(response)
             return
-        with body:  # the temporary file goes as soon as the records are read (or abandoned)
+        try:
             yield from body.items()
+        except BodyBroken as exc:
+            raise BrokenBodyError(
+                f"{self.vendor} answered {urlparse(response.url).path} with HTTP "
+                f"{response.status_code} and invalid JSON after {exc.given} complete records "
+                f"({exc})",
+                response,
+            ) from None
+        finally:
+            if body.replaced:
+                self.count_surrogates(body.replaced)
 
     def envelope_error(self, body: t.Any) -> str | None:
         """Lists come as bare arrays; an object with `Message` instead is an error."""

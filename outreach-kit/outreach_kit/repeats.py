@@ -1,0 +1,95 @@
+"""Which keys one read has already given, and with what content, in bounded memory.
+
+A read checks every record against the keys it gave before (a repeat with the same content
+is dropped, one with other content rejected; see ``OutreachStream.request_records``). An
+unpaged Salesflow list holds a whole account in one read, so this store grows with the
+data: a dict of Python ints costs about 100 bytes a key, these two flat arrays (open
+addressing, linear probing, at most 80 % full) about 15.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+#: Slots to start with (a power of two).
+_INITIAL_BITS = 10
+_INITIAL = 1 << _INITIAL_BITS
+#: Fibonacci hashing: the top bits of key * 2**64/phi spread keys whose low bits agree.
+_GOLDEN = 0x9E3779B97F4A7C15
+_BITS64 = (1 << 64) - 1
+_EMPTY = 0
+_MASK32 = 0xFFFFFFFF
+
+
+class KeyDigests:
+    """key hash -> content digest (both from ``hash``); 64-bit key hashes, 32-bit digests
+    (a changed record whose 32-bit digest still matches passes as a repeat: 1 in 4 billion)."""
+
+    __slots__ = ("_digests", "_keys", "_mask", "_shift", "_used")
+
+    def __init__(self) -> None:
+        self._keys = array("q", bytes(8 * _INITIAL))
+        self._digests = array("i", bytes(4 * _INITIAL))
+        self._mask = _INITIAL - 1
+        self._shift = 64 - _INITIAL_BITS
+        self._used = 0
+
+    def __len__(self) -> int:
+        return self._used
+
+    def put(self, key: int, digest: int) -> int | None:
+        """Store ``digest`` for a new ``key`` and return None; for a key already stored,
+        return its digest and store nothing."""
+        key = key or 1  # 0 marks an empty slot
+        keys = self._keys
+        mask = self._mask
+        slot = ((key * _GOLDEN) & _BITS64) >> self._shift
+        while True:
+            held = keys[slot]
+            if held == _EMPTY:
+                break
+            if held == key:
+                return self._digests[slot]
+            slot = (slot + 1) & mask
+        keys[slot] = key
+        self._digests[slot] = _small(digest)
+        self._used += 1
+        if self._used * 5 > (mask + 1) * 4:
+            self._grow()
+        return None
+
+    def replace(self, key: int, digest: int) -> None:
+        """Store ``digest`` for ``key``, stored or not."""
+        if self.put(key, digest) is not None:
+            key = key or 1
+            slot = ((key * _GOLDEN) & _BITS64) >> self._shift
+            while self._keys[slot] != key:
+                slot = (slot + 1) & self._mask
+            self._digests[slot] = _small(digest)
+
+    def same(self, held: int, digest: int) -> bool:
+        """Whether a digest ``put`` returned is that of ``digest``."""
+        return held == _small(digest)
+
+    def _grow(self) -> None:
+        keys, digests = self._keys, self._digests
+        size = 2 * len(keys)
+        self._keys = array("q", bytes(8 * size))
+        self._digests = array("i", bytes(4 * size))
+        self._mask = size - 1
+        self._shift -= 1
+        self._used = 0
+        for key, digest in zip(keys, digests, strict=True):
+            if key != _EMPTY:
+                slot = ((key * _GOLDEN) & _BITS64) >> self._shift
+                while self._keys[slot] != _EMPTY:
+                    slot = (slot + 1) & self._mask
+                self._keys[slot] = key
+                self._digests[slot] = digest
+                self._used += 1
+
+
+def _small(digest: int) -> int:
+    """A 64-bit hash as a signed 32-bit value."""
+    low = digest & _MASK32
+    return low - (1 << 32) if low >= 1 << 31 else low
