@@ -330,30 +330,30 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
 
     def get_context_state(self, context: Context | None) -> dict:
         """The partition's state (SDK); never on a prefetch worker (not thread-safe)."""
-        check_main_thread(f"stream '{self.name}' read its state")
+        check_main_thread("read its state", self.name)
         return super().get_context_state(context)
 
     @property
     def stream_state(self) -> dict:
         """The stream's state (SDK); never on a prefetch worker (not thread-safe)."""
-        check_main_thread(f"stream '{self.name}' read its state")
+        check_main_thread("read its state", self.name)
         return super().stream_state
 
     def _write_state_message(self) -> None:
         """STATE (SDK); never from a prefetch worker, where it would land out of order."""
-        check_main_thread(f"stream '{self.name}' wrote a STATE message")
+        check_main_thread("wrote a STATE message", self.name)
         super()._write_state_message()
 
     def _write_schema_message(self) -> None:
         """SCHEMA (SDK); never from a prefetch worker."""
-        check_main_thread(f"stream '{self.name}' wrote a SCHEMA message")
+        check_main_thread("wrote a SCHEMA message", self.name)
         super()._write_schema_message()
 
     def _write_record_message(self, record: dict) -> None:
         """RECORD (SDK); never from a prefetch worker. Without stream maps, flattening or
         another message writer, the line is written straight from the record (see
         ``CheckpointFlushingWriter.write_record``): the same bytes at half the cost."""
-        check_main_thread(f"stream '{self.name}' wrote a RECORD message")
+        check_main_thread("wrote a RECORD message", self.name)
         plain = self.__dict__.get("_plain_writer")
         if plain is None:
             plain = self.__dict__["_plain_writer"] = self._plain_writer_or_false()
