@@ -13,7 +13,7 @@ import typing as t
 
 import duckdb
 from singer_sdk.helpers.capabilities import TargetLoadMethods
-from singer_sdk.sql import SQLSink
+from singer_sdk.sql.sink import SQLSink
 
 from outreach_target_duckdb.connector import DuckDBConnector, quote
 from outreach_target_duckdb.errors import LoaderError
