@@ -27,6 +27,7 @@ import gc
 import importlib
 import importlib.util
 import sys
+import threading
 import typing as t
 
 #: Packages whose `__init__` imports what a loader never uses (singer-sdk's tap side).
@@ -60,6 +61,8 @@ def defer_package_init(name: str) -> None:
         return
     package = importlib.util.module_from_spec(spec)
     loader = spec.loader
+    lock = threading.RLock()  # two threads asking at once run the __init__ once
+    init = {"started": False, "finished": False}
 
     def complete(attribute: str) -> t.Any:
         try:
@@ -67,10 +70,19 @@ def defer_package_init(name: str) -> None:
         except ModuleNotFoundError as exc:
             if exc.name != f"{name}.{attribute}":
                 raise
-        # A name the package's __init__ defines: run it now (this hook removed first, so the
-        # __init__ sees a plain module, as an ordinary import would give it).
-        vars(package).pop("__getattr__", None)
-        loader.exec_module(package)
+        # A name the package's __init__ defines: run it now, once; then this hook is gone
+        # and the package answers as an ordinarily imported one would.
+        with lock:
+            if not init["started"]:
+                init["started"] = True
+                try:
+                    loader.exec_module(package)
+                finally:
+                    init["finished"] = True
+                    if vars(package).get("__getattr__") is complete:
+                        del vars(package)["__getattr__"]
+            elif not init["finished"]:  # the __init__ asking for a name it has not set yet
+                raise AttributeError(f"partially initialised module {name!r} has no {attribute!r}")
         return getattr(package, attribute)
 
     package.__getattr__ = complete  # type: ignore[method-assign]  # PEP 562 module hook

@@ -93,16 +93,18 @@ def test_entry_point_error_is_one_line(tmp_path):
 
 @pytest.fixture
 def package(tmp_path, monkeypatch):
-    """A package `deferme` whose __init__ counts its runs and defines VALUE; `deferme.sub`
-    is a submodule."""
+    """A package `deferme` whose __init__ counts its runs, asks for one of its own names
+    before setting it, and defines VALUE; `deferme.sub` is a submodule."""
     root = tmp_path / "deferme"
     root.mkdir()
     (root / "__init__.py").write_text(
         textwrap.dedent(
             """
             import builtins
+            import sys
             builtins.deferme_runs = getattr(builtins, "deferme_runs", 0) + 1
-            VALUE = 42
+            EARLY = hasattr(sys.modules[__name__], "LATER")  # asks for its own later name
+            LATER = VALUE = 42
             """
         )
     )
@@ -129,6 +131,8 @@ def test_deferred_init_runs_on_first_name_it_defines(package):
     assert deferme.VALUE == 42  # a name only the __init__ defines: it runs, once
     assert deferme.VALUE == 42
     assert builtins.deferme_runs == 1
+    assert deferme.EARLY is False  # a name asked mid-way is missing, as in any import
+    assert deferme.LATER == 42
     assert deferme.sub is sub
     with pytest.raises(AttributeError):
         _ = deferme.missing
