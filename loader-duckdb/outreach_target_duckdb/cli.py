@@ -2,6 +2,9 @@
 
 singer-sdk logs an uncaught exception with its traceback; a data engineer needs the cause
 and the fix. The traceback is still logged at DEBUG level.
+
+singer-sdk, click and DuckDB are imported by `main` under `startup.imports` (the collector
+paused, then their objects frozen), not when this module is imported.
 """
 
 from __future__ import annotations
@@ -10,17 +13,16 @@ import logging
 import sys
 import typing as t
 
-import click
-from singer_sdk.exceptions import ConfigValidationError
-
+from outreach_target_duckdb import startup
 from outreach_target_duckdb.errors import LoaderError
-from outreach_target_duckdb.target import TargetDuckDB
 
 logger = logging.getLogger(__name__)
 
 
 def describe(exc: BaseException) -> str:
     """The message of a known error, or the exception type plus its message."""
+    from singer_sdk.exceptions import ConfigValidationError
+
     if isinstance(exc, ConfigValidationError):
         details = "; ".join(str(e) for e in exc.errors) or str(exc)
         return f"invalid settings: {details}. Fix the config (meltano config, .env or --config)."
@@ -31,6 +33,10 @@ def describe(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> t.NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
+    with startup.imports():
+        import click
+
+        from outreach_target_duckdb.target import TargetDuckDB
     try:
         result = TargetDuckDB.cli.main(
             args=args, prog_name=TargetDuckDB.name, standalone_mode=False

@@ -15,8 +15,7 @@ from pathlib import Path
 import duckdb
 import sqlalchemy as sa
 from duckdb_engine import ConnectionWrapper
-from singer_sdk.sql import SQLConnector
-from singer_sdk.sql.connector import FullyQualifiedName, JSONSchemaToSQL
+from singer_sdk.sql.connector import FullyQualifiedName, JSONSchemaToSQL, SQLConnector
 from sqlalchemy.pool import StaticPool
 
 from outreach_target_duckdb.errors import LoaderError

@@ -13,7 +13,7 @@ import typing as t
 
 import duckdb
 from singer_sdk.helpers.capabilities import TargetLoadMethods
-from singer_sdk.sql import SQLSink
+from singer_sdk.sql.sink import SQLSink
 
 from outreach_target_duckdb.connector import DuckDBConnector, quote
 from outreach_target_duckdb.errors import LoaderError
@@ -230,9 +230,14 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             query += f"\nQUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _sdc_seq DESC) = 1"
         return query
 
-    def _check(self, con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    def _check(
+        self, con: duckdb.DuckDBPyConnection, path: Path, stored_in: str | None
+    ) -> tuple[bool, bool]:
         """One pass over keys and integers: refuse rows without a key, or with a fraction in
-        an integer column; True if a key comes more than once (the batch needs dedupe).
+        an integer column. Returns whether a key comes more than once (the batch needs
+        dedupe) and, with `stored_in` (the table, when upserting into a non-empty one),
+        whether a key of the batch is already stored there (the batch needs a MERGE; else a
+        plain INSERT does the same for much less).
 
         Integers are first read as DOUBLE (several times cheaper than DECIMAL); only if one
         has a fraction or is too large for a double to tell (2^53 and up) is the batch read
@@ -240,13 +245,13 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """
         keys = [self.columns[k][0] or k for k in self.key_properties]
         integers = [src for src, kind in self.columns.values() if src and kind == "BIGINT"]
-        counts = self._check_pass(con, path, keys, integers, exact=False)
+        counts = self._check_pass(con, path, integers, stored_in, exact=False)
         if counts is None:
-            return False
-        total, distinct, keyless, *fractions = counts
+            return False, False
+        total, distinct, keyless, stored, *fractions = counts
         if any(fractions):
-            total, distinct, keyless, *fractions = self._check_pass(
-                con, path, keys, integers, exact=True
+            total, distinct, keyless, stored, *fractions = self._check_pass(
+                con, path, integers, stored_in, exact=True
             )
         if keyless:
             raise LoaderError(
@@ -264,19 +269,20 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 "schema (type number) or output; this batch was not loaded and nothing already "
                 "loaded changed."
             )
-        return bool(keys) and distinct < total
+        return bool(keys) and distinct < total, stored > 0
 
     def _check_pass(
         self,
         con: duckdb.DuckDBPyConnection,
         path: Path,
-        keys: list[str],
         integers: list[str],
+        stored_in: str | None,
         *,
         exact: bool,
     ) -> tuple[int, ...] | None:
-        """(records, distinct keys, records without a key, then per integer column the
-        records with a fraction; not `exact`: or at 2^53 and up); None if nothing to check."""
+        """(records, distinct keys, records without a key, records whose key is stored in
+        `stored_in`, then per integer column the records with a fraction; not `exact`: or at
+        2^53 and up); None if nothing to check."""
         whole = read_type("BIGINT") if exact else "DOUBLE"
         fields = {name: whole for name in integers}
         for key in self.key_properties:
@@ -284,10 +290,20 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         if not fields:
             return None
         ref = {name: f"r.{quote(name)}" for name in fields}
-        parts = ["count(*)", "0", "0"]
+        keys = {k: ref[self.columns[k][0] or k] for k in self.key_properties}
+        parts = ["count(*)", "0", "0", "0"]
         if keys:
-            parts[1] = f"count(DISTINCT ({', '.join(ref[k] for k in keys)}))"
-            parts[2] = f"count(*) FILTER (WHERE {' OR '.join(f'{ref[k]} IS NULL' for k in keys)})"
+            parts[1] = f"count(DISTINCT ({', '.join(keys.values())}))"
+            keyless = " OR ".join(f"{value} IS NULL" for value in keys.values())
+            parts[2] = f"count(*) FILTER (WHERE {keyless})"
+        if keys and stored_in:
+            # Each key as the load stores it, compared as the MERGE compares it.
+            match = " AND ".join(
+                f"t.{quote(column)} IS NOT DISTINCT FROM {self._stored_key(column, value)}"
+                for column, value in keys.items()
+            )
+            stored = f"EXISTS (SELECT 1 FROM {stored_in} AS t WHERE {match})"
+            parts[3] = f"count(*) FILTER (WHERE {stored})"
         for name in integers:
             test = f"{ref[name]} <> trunc({ref[name]})"
             if not exact:  # a double cannot tell a fraction of a value this large
@@ -296,6 +312,17 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         source = self._source(path, fields)
         row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT record AS r FROM {source})")
         return row.fetchone()
+
+    def _stored_key(self, column: str, value: str) -> str:
+        """A key value of the check pass (integers read as DOUBLE or DECIMAL, date-times with
+        their offset) as the load stores it: BIGINT, UTC TIMESTAMP, else as read. A value
+        that does not fit (a fraction, too large) fails the batch in `_check` or the load."""
+        kind = self.columns[column][1]
+        if kind == "BIGINT":
+            return f"TRY_CAST({value} AS BIGINT)"
+        if kind == "TIMESTAMP":
+            return _utc(value)
+        return value
 
     def process_batch(self, context: dict) -> None:
         """Hand the batch to the load thread (after the load before it has finished), so
@@ -321,16 +348,14 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """One batch in one transaction (on the load thread: no state, no messages)."""
         table = self.connector.table_ref(self.full_table_name)
         names = ", ".join(quote(c) for c in self.columns)
-        try:
-            duplicates = self._check(con, path)
-        except duckdb.Error as exc:
-            raise self._load_error(exc) from None
-        now = dt.datetime.now(dt.timezone.utc)
-        query = self.load_query(path, staging, now, dedupe=self.upsert and duplicates)
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # the check sees the table the load changes
         try:
             empty = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
-            if self.upsert and not empty:
+            stored_in = table if self.upsert and not empty else None
+            duplicates, merge = self._check(con, path, stored_in)
+            now = dt.datetime.now(dt.timezone.utc)
+            query = self.load_query(path, staging, now, dedupe=self.upsert and duplicates)
+            if merge:
                 match = " AND ".join(
                     f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in self.key_properties
                 )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from singer_sdk import typing as th
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.sql import SQLTarget
+from singer_sdk.sql.target import SQLTarget
 
 from outreach_target_duckdb.reader import FastRecordReader
 from outreach_target_duckdb.sink import DuckDBSink
