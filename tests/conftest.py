@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -20,20 +21,47 @@ pytest_plugins = ["parallel"]
 pytest.register_assert_rewrite("parallel")
 from parallel import PACKAGES_LOCK, locked  # noqa: E402
 
+#: What `meltano install` installs from: the project file, the local packages' metadata (the
+#: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
+INSTALL_INPUTS = (
+    "meltano.yml",
+    "outreach-kit/pyproject.toml",
+    "loader-duckdb/pyproject.toml",
+    "tap-salesblink/pyproject.toml",
+    "tap-salesflow/pyproject.toml",
+    "tap-salesrocks/pyproject.toml",
+)
+INSTALLED_STAMP = ROOT / ".meltano" / "installed-from.sha256"
+
+
+def _install_fingerprint(meltano: Path) -> str:
+    digest = hashlib.sha256(str(meltano.resolve()).encode())
+    for name in INSTALL_INPUTS:
+        path = ROOT / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
+
 
 @pytest.fixture(scope="session")
 def meltano_installed() -> Path:
-    """Install every Meltano plugin once (fast when already installed); return the root."""
+    """Install every Meltano plugin; return the root. Skipped when the last install here
+    succeeded from the same inputs (a no-op `meltano install` still costs ~10 s of CPU on
+    each xdist worker)."""
     meltano = ROOT / ".venv-meltano" / "bin" / "meltano"
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    fingerprint = _install_fingerprint(meltano)
     # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
     with locked(ROOT / ".meltano" / "install.lock"):
+        if INSTALLED_STAMP.exists() and INSTALLED_STAMP.read_text() == fingerprint:
+            return ROOT
+        INSTALLED_STAMP.unlink(missing_ok=True)
         result = subprocess.run(
             [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
         )
-    assert result.returncode == 0, result.stderr[-3000:]
+        assert result.returncode == 0, result.stderr[-3000:]
+        INSTALLED_STAMP.write_text(fingerprint)
     return ROOT
 
 

@@ -3,8 +3,9 @@
 A module- or session-scoped fixture is built once per worker that uses it, so every test
 sharing an expensive fixture instance (a sandbox dataset, a first sync, a ``meltano run``, a
 dbt build) is put in one work unit: the set-up then still runs once. Tests that share
-nothing are spread one by one. The groups come from the fixtures each test uses, not from
-marks, so a new test is grouped right without anyone remembering to mark it. Three session fixtures are worker-safe instead of grouped:
+nothing are spread one by one; each parameter of a parametrized fixture is an instance of its
+own (tests/e2e/test_deletes.py's two warehouses run on two workers). The groups come from the
+fixtures each test uses, not from marks, so a new test is grouped right without anyone remembering to mark it. Three session fixtures are worker-safe instead of grouped:
 ``postgres_url`` (a server per worker, on its own port and directory), ``meltano_installed``
 (``meltano install`` under a file lock) and ``reliability_report`` (each worker writes its
 part, and the report is rendered from every part; see tests/reliability/conftest.py).
@@ -58,11 +59,31 @@ def meltano_sys_dir(root: Path, workdir: Path) -> dict[str, str]:
     return {"MELTANO_SYS_DIR_ROOT": str(own)}
 
 
+def _params(name: str, info: t.Any, indices: dict[str, int]) -> tuple[str, ...]:
+    """The parameters fixture `name` is set up for: its own and those of the fixtures it
+    depends on (pytest sets a module fixture up again for each parameter of a fixture below
+    it), e.g. ``("pipeline=0",)``. Each parameter is an instance of its own."""
+    found, todo, seen = set(), [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in indices:
+            found.add(f"{current}={indices[current]}")
+        definitions = info.name2fixturedefs.get(current)
+        if definitions:
+            todo += [arg for arg in definitions[-1].argnames if arg != "request"]
+    return tuple(sorted(found))
+
+
 def _shared_keys(item: pytest.Item) -> set[tuple[str, ...]]:
     """The fixture instances `item` shares with other tests (one key per instance)."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return set()
+    callspec = getattr(item, "callspec", None)
+    indices: dict[str, int] = dict(callspec.indices) if callspec is not None else {}
     keys: set[tuple[str, ...]] = set()
     for name in info.names_closure:
         definitions = info.name2fixturedefs.get(name)
@@ -72,14 +93,15 @@ def _shared_keys(item: pytest.Item) -> set[tuple[str, ...]]:
         # Plugins' fixtures (tmp_path_factory, ...) have no base id and hold no set-up of ours.
         if fixture.scope == "function" or not fixture.baseid or name in PER_WORKER:
             continue
+        params = _params(name, info, indices)
         if fixture.scope == "session":
-            keys.add((name, fixture.baseid))
+            keys.add((name, fixture.baseid, *params))
         elif fixture.scope == "package":
-            keys.add((name, str(item.path.parent)))
+            keys.add((name, str(item.path.parent), *params))
         elif fixture.scope == "module":
-            keys.add((name, item.nodeid.split("::")[0]))
+            keys.add((name, item.nodeid.split("::")[0], *params))
         else:  # class
-            keys.add((name, item.nodeid.rsplit("::", 1)[0]))
+            keys.add((name, item.nodeid.rsplit("::", 1)[0], *params))
     return keys
 
 

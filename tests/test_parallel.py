@@ -40,6 +40,7 @@ def test_alone(n):
 class Fixture:
     scope: str
     baseid: str = "tests/area"
+    argnames: tuple[str, ...] = ()
 
 
 @dataclass
@@ -52,9 +53,15 @@ class Info:
 
 
 @dataclass
+class CallSpec:
+    indices: dict[str, int]
+
+
+@dataclass
 class Item:
     nodeid: str
     _fixtureinfo: Info
+    callspec: CallSpec | None = None
 
     @property
     def path(self) -> Path:
@@ -92,6 +99,25 @@ def test_class_scope_groups_the_class_only():
     ]
     found = groups(items)
     assert found[items[0].nodeid] == found[items[1].nodeid] != found[items[2].nodeid]
+
+
+def test_each_parameter_of_a_module_fixture_is_a_group_of_its_own():
+    """`pipeline` (module scope, two params) and `synced` (module scope, on top of it): pytest
+    sets both up once per param, so the params' tests share nothing and may run apart."""
+    pipeline = Fixture("module", argnames=("request", "tmp_path_factory"))
+    synced = Fixture("module", argnames=("pipeline",))
+    fixtures = {"pipeline": pipeline, "synced": synced}
+
+    def item(test: str, param: int) -> Item:
+        nodeid = f"tests/e2e/test_d.py::{test}[{param}]"
+        definitions = {name: [fixture] for name, fixture in fixtures.items()}
+        return Item(nodeid, Info(definitions), CallSpec({"pipeline": param}))
+
+    items = [item("test_1", 0), item("test_2", 0), item("test_1", 1), item("test_2", 1)]
+    found = groups(items)
+    assert found[items[0].nodeid] == found[items[1].nodeid]
+    assert found[items[2].nodeid] == found[items[3].nodeid]
+    assert found[items[0].nodeid] != found[items[2].nodeid]
 
 
 def test_worker_safe_and_plugin_fixtures_do_not_group():

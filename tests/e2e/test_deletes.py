@@ -184,21 +184,19 @@ def _descendants(pid: int) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def deletes_database(postgres_url):
-    with psycopg.connect(postgres_url, autocommit=True) as con:
-        con.execute("drop database if exists deletes")
-        con.execute("create database deletes")
-    return postgres_url
-
-
 @pytest.fixture(scope="module", params=WAREHOUSES)
-def pipeline(request, meltano_installed, deletes_database, tmp_path_factory):
+def pipeline(request, meltano_installed, postgres_url, tmp_path_factory):
+    """One warehouse's pipeline. Nothing is shared between the two (the PostgreSQL database
+    is made for the postgres one), so `make test` may run them on two workers at once."""
     warehouse = request.param
+    if warehouse == "postgres":
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute("drop database if exists deletes")
+            con.execute("create database deletes")
     # Scale 0.5: three SalesBlink lists, so one is left after two deleting advances.
     with SandboxProcess(seed=17, scale=0.5, time_scale=60.0, rate_limits=False) as sandbox:
         workdir = tmp_path_factory.mktemp(f"deletes-{warehouse}")
-        yield Pipeline(warehouse, sandbox, workdir, deletes_database)
+        yield Pipeline(warehouse, sandbox, workdir, postgres_url)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,6 @@ from taps import TAPS, TapSpec, bad_inputs, scenarios
 from outreach_sandbox import SandboxServer
 
 DEBUG = {"LOGLEVEL": "DEBUG"}
-KILL_TRIALS = 20
 
 
 def _leaks(text: str, secrets: list[str]) -> int:
@@ -91,44 +91,64 @@ def test_faults_complete_or_fail_clearly_and_resume(spec, name, reliability_repo
         assert (lost, duplicated, leaks) == (0, 0, 0), (name, lost, duplicated, leaks)
 
 
+def _is_state(line: str) -> bool:
+    try:
+        return json.loads(line).get("type") == "STATE"
+    except ValueError:
+        return False
+
+
+def _kill_after(states: int) -> t.Callable[[str], bool]:
+    """A stop rule: the line that is the `states`-th STATE message (0: the first line)."""
+    seen = {"lines": 0, "states": 0}
+
+    def stop(line: str) -> bool:
+        seen["lines"] += 1
+        seen["states"] += _is_state(line)
+        return seen["states"] >= states if states else seen["lines"] >= 1
+
+    return stop
+
+
 @pytest.mark.long
 @pytest.mark.parametrize("spec", TAPS, ids=lambda s: s.tap)
-def test_kills_at_many_points_resume_without_loss(spec, reliability_report):
-    """SIGKILL after the k-th output line for 20 k spread over a run; resume from the last STATE."""
+def test_kills_at_every_state_resume_without_loss(spec, reliability_report):
+    """SIGKILL right after the k-th STATE message, for every k the tap writes (and once before
+    any), then resume from the last STATE seen. Every resume input the tap can leave is tried,
+    each with the fewest records already out: a kill later before the next STATE resumes from
+    the same state with more records out, so it cannot find a loss this one does not."""
     with SandboxServer(seed=52, scale=0.15) as server:
         config = spec.config(server.url)
-        full = run_tap(spec.tap, config)
-        assert full.returncode == 0, full.stderr[-2000:]
-        total_lines = len(full.stdout.splitlines())
         totals = [0, 0, 0, 0]
-        leaks = 0
-        for trial in range(1, KILL_TRIALS + 1):
-            stop_at = max(1, total_lines * trial // (KILL_TRIALS + 1))
-            seen = {"lines": 0}
-
-            def stop(_line: str, seen=seen, stop_at=stop_at) -> bool:
-                seen["lines"] += 1
-                return seen["lines"] >= stop_at
-
+        leaks = trials = 0
+        states = None  # STATE messages of a whole run: known from the first resume (no state)
+        while states is None or trials <= states:
             errors: list[str] = []
-            killed = run_until_killed(spec.tap, config, stop, env=DEBUG, stderr=errors)
+            killed = run_until_killed(
+                spec.tap, config, _kill_after(trials), env=DEBUG, stderr=errors
+            )
             partial = TapRun(-9, "", "".join(errors), killed)
             leaks += _leaks(json.dumps(killed) + partial.stderr, spec.secrets(server))
-            state = next((m["value"] for m in reversed(killed) if m["type"] == "STATE"), None)
+            state = partial.last_state
+            assert len(partial.states()) == trials, (trials, "the run ended before the kill")
             resumed = run_tap(spec.tap, config, state=state, env=DEBUG)
-            assert resumed.returncode == 0, (trial, resumed.stderr[-2000:])
+            assert resumed.returncode == 0, (trials, resumed.stderr[-2000:])
+            if states is None:
+                states = len(resumed.states())  # resumed from nothing: a whole run
+                assert states >= 2, f"{spec.tap} wrote {states} STATE messages: too few to kill at"
             expected, landed, lost, _ = _score(spec, server, [partial, resumed])
             _, _, _, duplicated = _score(spec, server, [resumed])
             leaks += _leaks(resumed.stdout + resumed.stderr, spec.secrets(server))
             totals = [
                 a + b for a, b in zip(totals, [expected, landed, lost, duplicated], strict=True)
             ]
-            assert lost == 0, f"kill trial {trial} (after line {stop_at}) lost {lost} records"
-            assert duplicated == 0
+            assert lost == 0, f"kill after STATE {trials} lost {lost} records"
+            assert duplicated == 0, f"resumed after STATE {trials}: {duplicated} duplicated"
+            trials += 1
         reliability_report.add(
             spec.tap,
-            f"kill -9 at {KILL_TRIALS} points, then resume",
-            2 * KILL_TRIALS,
+            f"kill -9 after each of its {states} STATE messages and before any, then resume",
+            2 * trials,
             *totals,
             leaks,
         )

@@ -158,11 +158,20 @@ def test_even_feed_at_ten_times_the_size_costs_few_more_requests():
 )
 def test_a_kill_after_any_checkpoint_resumes_without_loss(shape):
     """Killed right after checkpoint k, resumed from the bookmark it carried (the newest time
-    emitted, inclusive): the union is complete and only that millisecond is read twice."""
+    emitted, inclusive): the union is complete and only that millisecond is read twice.
+
+    What a run killed at checkpoint k emitted is the whole run's output up to that checkpoint
+    (the read is deterministic): shown by real stopped reads at the first, middle and last
+    checkpoint, then taken as that prefix for every k."""
     times = sorted(SHAPES[shape])
-    checkpoints = read(FakeFeed(times))["checkpoints"]
+    whole = read(FakeFeed(times))
+    checkpoints = whole["checkpoints"]
+    assert len(checkpoints) > 2, "too few checkpoints to kill at"
+    for k in sorted({1, len(checkpoints) // 2, len(checkpoints) - 1}):
+        stopped = read(FakeFeed(times), stop_after=k)
+        assert stopped["events"] == whole["events"][: checkpoints[k - 1]], k
     for k in range(1, len(checkpoints)):
-        first = read(FakeFeed(times), stop_after=k)
+        first = {"events": whole["events"][: checkpoints[k - 1]]}
         if not first["events"]:
             continue
         bookmark = first["events"][-1]["time"]
