@@ -54,5 +54,6 @@ class TapSalesBlink(OutreachTap):
             )
 
 
-#: The console script (pyproject's `tap_salesblink.tap:cli`; existing installs keep that name).
+#: The tap's CLI as a plain function, for code that imports the tap module (the console
+#: script is `tap_salesblink:main`, which imports this module with the collector paused).
 cli = TapSalesBlink.main

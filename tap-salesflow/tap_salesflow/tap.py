@@ -101,5 +101,6 @@ class TapSalesflow(OutreachTap):
             raise ConfigurationError("Setting 'analytics_lookback_days' must not be negative.")
 
 
-#: The console script (pyproject's `tap_salesflow.tap:cli`; existing installs keep that name).
+#: The tap's CLI as a plain function, for code that imports the tap module (the console
+#: script is `tap_salesflow:main`, which imports this module with the collector paused).
 cli = TapSalesflow.main

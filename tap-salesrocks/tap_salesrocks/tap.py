@@ -82,5 +82,6 @@ class TapSalesRocks(OutreachTap):
             )
 
 
-#: The console script (pyproject's `tap_salesrocks.tap:cli`; existing installs keep that name).
+#: The tap's CLI as a plain function, for code that imports the tap module (the console
+#: script is `tap_salesrocks:main`, which imports this module with the collector paused).
 cli = TapSalesRocks.main
