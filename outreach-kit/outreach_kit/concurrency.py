@@ -29,7 +29,8 @@ the next page is requested and decoded while the main thread writes this one, so
 vendor's time to answer overlaps the tap's time per record instead of adding to it. A read
 that must checkpoint part-way yields :data:`CHECKPOINT` where the records before it are
 complete; the stream's ``get_records`` writes the STATE there, on the main thread, once the
-SDK has processed those records.
+SDK has processed those records. Such a read may hold ``READ_AHEAD_CHUNKS`` chunks: a
+feed hands over a whole window at once, and a smaller queue would stop its thread there.
 
 This module knows streams only through :class:`ReadAheadStream`; it does not import
 :mod:`outreach_kit.client` (which imports it).
@@ -55,6 +56,10 @@ LOOKAHEAD_PER_WORKER = 2
 #: Records per hand-over from a worker, and hand-overs a partition may hold in memory.
 CHUNK_RECORDS = 100
 BUFFERED_CHUNKS = 4
+#: Hand-overs a partition read on its own thread may hold: more than a window of an activity
+#: feed (which buffers up to ~3,000 events and then hands them over at once), so the thread
+#: is already fetching the next window while the main thread writes this one.
+READ_AHEAD_CHUNKS = 40
 
 
 class _Checkpoint:
@@ -180,7 +185,7 @@ def read_ahead(stream: ReadAheadStream, context: dict | None) -> PartitionRead:
     """Start reading one partition of ``stream`` on a thread of its own (see the module
     docstring); the caller takes the records from the returned read and cancels it if it
     stops early."""
-    reading = PartitionRead()
+    reading = PartitionRead(READ_AHEAD_CHUNKS)
     thread = threading.Thread(
         target=reading.run,
         args=(lambda: _on_worker(stream, context),),
@@ -209,8 +214,8 @@ class PartitionRead:
     queue, so a large partition read ahead holds a few chunks in memory, not all of it (the
     worker waits while the queue is full)."""
 
-    def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=BUFFERED_CHUNKS)
+    def __init__(self, chunks: int = BUFFERED_CHUNKS) -> None:
+        self._queue: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=chunks)
         self._cancelled = threading.Event()
 
     def run(self, read: t.Callable[[], t.Iterable[dict]]) -> None:
