@@ -69,6 +69,10 @@ class SalesflowStream(OutreachStream):
                 raise TypeError(f"{type(self).__name__}: stream_body reads bare arrays only")
             # The body is then read by validate_response, inside the retried request.
             self.requests_session.stream = True
+            # One response per account, parsed as it arrives: no next page to fetch meanwhile,
+            # and a second thread parsing wide records contends for the interpreter lock
+            # (members: 162 -> 207 us CPU a record with it, back to back).
+            self.read_ahead = False
 
     @property
     def partitions(self) -> list[dict] | None:
