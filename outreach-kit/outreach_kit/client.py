@@ -201,9 +201,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
     def bounded_wait(self, exc: BaseException, attempt: int) -> float:
         """``retry_wait`` admitted by the run's wait budget, which raises when a bound
         would be passed (see :mod:`outreach_kit.waits`); an empty page asked again waits
-        nothing and takes no share of the budget."""
-        if isinstance(exc, PageRecheckError):
-            return 0.0
+        nothing (``retry_wait``), so it takes no share of the budget."""
         retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
         source = getattr(exc, "response", None)  # a Response is falsy when not ok
         source = source if source is not None else getattr(exc, "request", None)
@@ -361,20 +359,20 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             super()._write_record_message(record)
             return
         self._narrow(record)
-        plain(self._plain_alias, record, self._stream_version)
+        plain(record, self._stream_version)
         self.state_manager.is_flushed = False
 
-    def _plain_writer_or_false(self) -> t.Callable[[str, dict, int | None], None] | bool:
-        """The writer's ``write_record`` when the stream's one map passes records through
-        unchanged (the SDK's default, no flattening); else False (the SDK's path)."""
+    def _plain_writer_or_false(self) -> t.Callable[[dict, int | None], None] | bool:
+        """The writer's ``write_record`` for the stream's alias when its one map passes
+        records through unchanged (the SDK's default, no flattening); else False (the
+        SDK's path)."""
         maps = self.stream_maps
         write = getattr(self._tap.message_writer, "write_record", None)
         if len(maps) != 1 or type(maps[0]) is not SameRecordTransform or write is None:
             return False
         if maps[0].flattening_options and maps[0].flattening_enabled:
             return False
-        self._plain_alias = maps[0].stream_alias
-        return write  # type: ignore[no-any-return]
+        return functools.partial(write, maps[0].stream_alias)
 
     # -- partitions -----------------------------------------------------------------------
 

@@ -102,7 +102,7 @@ def check_main_thread(what: str, stream: str | None = None) -> None:
     """Raise unless this is the sync's own thread: the SDK's state and message writing are
     not thread-safe, and a worker's write would land out of order. ``what`` happened (in
     ``stream``): the message is built only when it is raised (this runs for every record)."""
-    if getattr(_worker, "reading", False):
+    if on_worker():
         what = f"stream '{stream}' {what}" if stream else what
         raise OffMainThreadError(
             f"{what} on prefetch worker thread {threading.current_thread().name}: "

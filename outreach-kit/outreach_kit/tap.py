@@ -137,29 +137,31 @@ class CheckpointFlushingWriter(MsgSpecWriter):
     _pending: bytearray | None = None
 
     def write_message(self, message: Message) -> None:
-        if self._pending is None:
-            self._pending = bytearray()
-            atexit.register(self.flush)
-        self._pending += self.format_message(message)
-        if not isinstance(message, RecordMessage) or len(self._pending) >= 65_536:
+        pending = self._buffer()
+        pending += self.format_message(message)
+        if not isinstance(message, RecordMessage) or len(pending) >= 65_536:
             self.flush()
 
     def write_record(self, stream: str, record: dict, version: int | None) -> None:
         """A RECORD message, byte for byte what ``write_message(RecordMessage(...))``
         writes (the same fields, time and encoder), without building the message object
         and its dictionary: the per-record hot path of a plain stream."""
-        if self._pending is None:
-            self._pending = bytearray()
-            atexit.register(self.flush)
         message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
         if version is not None:
             message["version"] = version
         message["time_extracted"] = datetime.now(timezone.utc)
-        pending = self._pending
+        pending = self._buffer()
         _ENCODER.encode_into(message, pending, -1)  # -1: appended
         pending += b"\n"
         if len(pending) >= 65_536:
             self.flush()
+
+    def _buffer(self) -> bytearray:
+        """The bytes collected for the next write (set up, and flushed at exit, on first use)."""
+        if self._pending is None:
+            self._pending = bytearray()
+            atexit.register(self.flush)
+        return self._pending
 
     def flush(self) -> None:
         """Write what is collected and flush stdout."""

@@ -37,7 +37,7 @@ if t.TYPE_CHECKING:
 
 SCHEMAS = resources.files(__package__) / "schemas"
 #: Response attribute holding the live array body of a `stream_body` stream.
-_SPOOLED = "_salesflow_spooled"
+_LIVE_BODY = "_salesflow_live_body"
 #: Analytics history read on a first sync without `start_date`.
 DEFAULT_HISTORY_DAYS = 365
 
@@ -127,11 +127,11 @@ class SalesflowStream(OutreachStream):
             return
         # An array, read as it arrives: the kit's checks of a decoded 2xx body (error
         # envelope, page guards, shape) do not apply to a bare list of an unpaged endpoint.
-        setattr(response, _SPOOLED, body)
+        setattr(response, _LIVE_BODY, body)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         """The array's elements as the body arrives, else as the kit does."""
-        body = getattr(response, _SPOOLED, None)
+        body = getattr(response, _LIVE_BODY, None)
         if body is None:
             yield from super().parse_response(response)
             return
