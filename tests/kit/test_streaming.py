@@ -177,3 +177,68 @@ def test_a_large_body_goes_to_disk_and_is_read_in_bounded_memory(server):
     assert count == 60_000
     assert peak < 4 * 1024 * 1024, peak  # a few chunks, never the 24 MB body
     assert body.closed
+
+
+# -- the live path (open_json): what Salesflow's unpaged streams read arrays with ----------
+
+
+def open_live(server: str, path: str, **kwargs):
+    response = requests.get(server + path, stream=True, timeout=10)
+    return streaming.open_json(response, **kwargs)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 64 * 1024])
+def test_a_live_array_yields_exactly_what_json_decodes(server, chunk_size):
+    body = open_live(server, "/array", chunk_size=chunk_size)
+    assert isinstance(body, streaming.LiveArray)
+    items = list(body.items())
+    assert items == RECORDS
+    assert json.dumps(items) == json.dumps(json.loads(ARRAY))
+    assert body.replaced == 0
+
+
+def test_a_live_array_with_blanks_or_nothing_in_it(server):
+    assert list(open_live(server, "/spaced", chunk_size=1).items()) == [1, 2.5, {}]
+    assert list(open_live(server, "/empty-array").items()) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/truncated", "premature EOF"),
+        ("/garbage", "trailing garbage"),
+        ("/broken", "the connection broke"),
+    ],
+)
+def test_a_live_array_that_breaks_gives_its_complete_elements_then_raises(server, path, reason):
+    items: list = []
+    # Small chunks, so that elements arrive before the break (a break within the first
+    # chunk raises from open_json, inside the retried request, as any connection error).
+    live = open_live(server, path, chunk_size=1024).items()
+    with pytest.raises(streaming.BodyBroken) as broken:
+        items.extend(live)
+    assert reason in str(broken.value) and "\n" not in str(broken.value)
+    assert broken.value.given == len(items)
+    expected = [1] if path == "/garbage" else RECORDS[: len(items)]
+    assert items == expected  # complete elements only, in order, none invented
+    assert path == "/garbage" or 0 < len(items) < len(RECORDS)
+
+
+@pytest.mark.parametrize("path", ["/html", "/envelope", "/nothing"])
+def test_anything_but_an_array_is_spooled_whole(server, path):
+    with open_live(server, path) as body:
+        assert isinstance(body, streaming.SpooledJSON)
+        assert body.read() == BODIES[path][2]
+
+
+def test_a_large_live_array_is_read_in_bounded_memory(server):
+    tracemalloc.start()
+    try:
+        count = 0
+        for count, item in enumerate(open_live(server, "/big").items(), start=1):
+            assert item["Id"] == count - 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 60_000
+    assert peak < 4 * 1024 * 1024, peak  # a few chunks, never the 24 MB body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from outreach_kit.streaming import spool_json
+from outreach_kit.streaming import open_json, spool_json
 from outreach_kit.text import replace_lone_surrogates
 
 
@@ -40,6 +40,9 @@ class Chunked:
     def iter_content(self, chunk_size: int):
         yield from self.chunks
 
+    def close(self) -> None:
+        """A live body closes its response when it ends."""
+
 
 @pytest.mark.parametrize("cut", [1, 3, 5, 8, 11])
 def test_spooled_bodies_are_repaired_even_when_the_escape_straddles_chunks(cut):
@@ -53,3 +56,12 @@ def test_spooled_bodies_are_repaired_even_when_the_escape_straddles_chunks(cut):
 def test_spooled_bodies_without_surrogates_are_untouched():
     with spool_json(Chunked([b'[{"a": "\\u00e9"}]'])) as spooled:
         assert spooled.replaced == 0 and list(spooled.items()) == [{"a": "\u00e9"}]
+
+
+@pytest.mark.parametrize("cut", [1, 3, 5, 8, 11])
+def test_live_bodies_are_repaired_even_when_the_escape_straddles_chunks(cut):
+    body = rb'[{"FirstName": "Ana\ud83d"}, {"FirstName": "\ud83d\ude00"}]'
+    at = body.index(rb"\ud83d") + cut - 1
+    live = open_json(Chunked([body[:at], body[at:]]))
+    assert list(live.items()) == [{"FirstName": "Ana\ufffd"}, {"FirstName": "\U0001f600"}]
+    assert live.replaced == 1
