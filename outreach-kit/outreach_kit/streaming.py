@@ -6,7 +6,9 @@ of it before the first record leaves the tap idle while the vendor is still send
 :func:`open_json` reads the first bytes of a ``stream=True`` response:
 
 - a body that starts as an array becomes a :class:`LiveArray`, whose ``items`` parse the
-  elements one at a time as the chunks arrive (ijson's push parser); the vendor's time to
+  elements one at a time as the chunks arrive (each element by the standard library's C
+  scanner, ``json.JSONDecoder.raw_decode``, once its text is in: about three times faster
+  than ijson's push parser building the same objects); the vendor's time to
   send overlaps the tap's time per record, and memory holds a chunk, not the body. When the
   body breaks off or turns invalid part-way, ``items`` raises :class:`BodyBroken` after the
   complete elements before the break: the caller asks again and skips what it already gave
@@ -18,14 +20,19 @@ of it before the first record leaves the tap idle while the vendor is still send
 Lone UTF-16 surrogate escapes (which ijson's C backend would turn into ``?``) are replaced
 by U+FFFD before parsing and counted (:mod:`outreach_kit.text`; the live path repairs chunk
 by chunk, exactly as the whole body would be repaired).
-Parsing uses ijson's C backend (``yajl2_c``); :data:`BACKEND` names the backend in use.
-Values decode as ``json`` would (floats, not Decimals).
+Spooled bodies are checked and parsed by ijson's C backend (``yajl2_c``); :data:`BACKEND`
+names the backend in use. Both paths decode values as ``json`` would (floats, not
+Decimals) and refuse what is not strict JSON (``NaN``, a float overflowing to infinity).
 """
 
 from __future__ import annotations
 
+import codecs
 import collections
 import itertools
+import json
+import math
+import re
 import tempfile
 import typing as t
 
@@ -163,35 +170,165 @@ class LiveArray:
         """The elements, one at a time; :class:`BodyBroken` after the last complete one
         when the body breaks off, is not valid JSON, or holds more than the array."""
         repair = ChunkedRepair()
-        parsed = ijson.sendable_list()
-        parser = _ijson.items_coro(parsed, "item", use_float=True)
-        given = 0
+        text = codecs.getincrementaldecoder("utf-8")()
+        elements = _ArrayElements()
         try:
             for chunk in self.chunks:
                 data = repair.feed(chunk)
                 if data:
-                    parser.send(data)
-                if parsed:
-                    given += len(parsed)
-                    yield from parsed
-                    del parsed[:]
-            tail = repair.close()
-            if tail:
-                parser.send(tail)
-            parser.close()  # raises when the array is not complete
-            given += len(parsed)
-            yield from parsed
-        except ijson.JSONError as exc:
-            given += len(parsed)
-            yield from parsed  # complete elements parsed before the fault
-            raise BodyBroken(_first_line(exc), given) from None
+                    yield from elements.feed(_decoded(text, data, final=False))
+            yield from elements.feed(_decoded(text, repair.close(), final=True))
+            elements.close()
+        except _InvalidText as exc:
+            yield from elements.feed(exc.valid)  # the elements before the bad bytes
+            if exc.cut:
+                elements.close()  # the body ended inside a character: cut, not invalid
+            raise BodyBroken("invalid bytes in UTF-8 text", elements.given) from None
         except requests.exceptions.RequestException as exc:
-            given += len(parsed)
-            yield from parsed
-            raise BodyBroken(f"the connection broke ({type(exc).__name__})", given) from None
+            why = f"the connection broke ({type(exc).__name__})"
+            raise BodyBroken(why, elements.given) from None
         finally:
             self.replaced = repair.replaced
             self.response.close()
+
+
+class _InvalidText(Exception):
+    """Bytes that are not UTF-8; ``valid`` is the text before them."""
+
+    def __init__(self, valid: str, cut: bool) -> None:
+        super().__init__()
+        self.valid = valid
+        #: The body ended inside a character (rather than holding an invalid one).
+        self.cut = cut
+
+
+def _decoded(text: codecs.IncrementalDecoder, data: bytes, *, final: bool) -> str:
+    try:
+        return text.decode(data, final=final)
+    except UnicodeDecodeError as exc:
+        valid = exc.object[: exc.start].decode("utf-8")
+        raise _InvalidText(valid, cut=exc.reason == "unexpected end of data") from None
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused when a float cannot hold it (as
+    ijson refuses it: the value would otherwise turn into infinity)."""
+    number = float(text)
+    if math.isinf(number):
+        raise _Invalid("numeric (floating point) overflow")
+    return number
+
+
+def _constant(name: str) -> t.NoReturn:
+    raise _Invalid(f"{name} is not JSON")
+
+
+class _Invalid(ValueError):
+    """The text is not JSON, whatever follows."""
+
+
+#: The standard library's C scanner decodes each element (three times faster than ijson's
+#: push parser building the same objects), strict JSON only.
+_decode = json.JSONDecoder(parse_float=_finite, parse_constant=_constant).raw_decode
+_BLANKS = re.compile(r"[ \t\n\r]*")
+#: Where a number or a literal ends: at the first blank, "," or "]".
+_TOKEN = re.compile(r"[^ \t\n\r,\]]*")
+#: An error this near the end of the text may be an element cut by the chunk boundary.
+_NEAR_END = 8
+#: Where the array is: before "[", expecting an element or "]", after an element, after ",".
+_START, _FIRST, _AFTER, _NEXT, _DONE = range(5)
+
+
+class _ArrayElements:
+    """The elements of one top-level JSON array, from its text fed in pieces.
+
+    Objects, arrays and strings end where they close, so each is decoded once it is whole:
+    an error at the end of the text (or an unterminated string) means the piece ended
+    inside it, and it is decoded again once more text has come. A number or a literal ends
+    only where the text after it begins, so it is decoded once that is in. Any other error
+    is the body's.
+    """
+
+    def __init__(self) -> None:
+        self._text = ""
+        self._state = _START
+        #: Elements given so far.
+        self.given = 0
+
+    def feed(self, piece: str) -> t.Iterator[t.Any]:
+        text = self._text + piece if self._text else piece
+        at, end, state = 0, len(text), self._state
+        try:
+            while True:
+                at = _BLANKS.match(text, at).end()  # type: ignore[union-attr]
+                if at == end:
+                    break
+                char = text[at]
+                if state == _AFTER:
+                    if char not in ",]":
+                        raise _Invalid("after an array element, ',' or ']' was expected")
+                    state, at = (_NEXT if char == "," else _DONE), at + 1
+                elif state == _START:
+                    if char != "[":
+                        raise _Invalid("the body is not an array")
+                    state, at = _FIRST, at + 1
+                elif state == _DONE:
+                    raise _Invalid("trailing garbage")
+                elif char == "]" and state == _FIRST:
+                    state, at = _DONE, at + 1
+                else:
+                    value, after = self._element(text, at)
+                    if after < 0:
+                        break  # cut by the end of this piece: wait for the next
+                    self.given += 1
+                    yield value
+                    state, at = _AFTER, after
+        except _Invalid as exc:
+            raise BodyBroken(f"parse error: {exc}", self.given) from None
+        self._text, self._state = text[at:], state
+
+    @staticmethod
+    def _element(text: str, at: int) -> tuple[t.Any, int]:
+        """The element starting at ``at`` and where it ends; ``(None, -1)`` if the text may
+        end inside it."""
+        token = -1
+        if text[at] not in '{["':  # a number or a literal: "12" may go on as "12.5"
+            token = _TOKEN.match(text, at).end()  # type: ignore[union-attr]
+            if token == len(text):
+                return None, -1
+        try:
+            value, after = _decode(text, at)
+        except json.JSONDecodeError as exc:
+            if token < 0 and (
+                exc.pos >= len(text) - _NEAR_END or exc.msg.startswith("Unterminated string")
+            ):
+                return None, -1
+            raise _Invalid(exc.msg) from None
+        if 0 <= token != after:
+            raise _Invalid(f"invalid value {text[at:token][:20]!r}")
+        return value, after
+
+    def close(self) -> None:
+        """The body has ended: the array must have too. An element left waiting for more
+        text is named by its own error when it has one that no more text could mend."""
+        rest = self._text.strip(" \t\n\r")
+        if self._state == _DONE:
+            if rest:
+                raise BodyBroken("parse error: trailing garbage", self.given)
+            return
+        why = "premature EOF"
+        if rest and self._state != _AFTER:
+            try:
+                _decode(rest, 0)
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith(("Unterminated", "Expecting")) or (
+                    "escape" in exc.msg and exc.pos >= len(rest) - _NEAR_END
+                )
+                if not cut:
+                    why = exc.msg  # an invalid character, or an escape no text could mend
+            except _Invalid as exc:
+                why = str(exc)
+        raise BodyBroken(f"parse error: {why}", self.given)
 
 
 def spool_json(
