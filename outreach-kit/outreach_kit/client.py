@@ -58,13 +58,16 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
 from outreach_kit import rejects
+from outreach_kit.ahead import RequestedAhead, next_partition, state_copy
 from outreach_kit.bookmarks import BookmarkGuard
 from outreach_kit.concurrency import (
     CHECKPOINT,
     ChildPrefetcher,
     check_main_thread,
     on_worker,
+    partition_key,
     read_ahead,
+    session_like,
     thread_session,
 )
 from outreach_kit.concurrency import take as take_fetched_ahead
@@ -135,6 +138,10 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
     #: must then touch no state (read it in ``prepare_partition``) and write no message
     #: (yield :data:`~outreach_kit.concurrency.CHECKPOINT` for a STATE).
     read_ahead: bool = True
+    #: Whether the next partition's first page is requested while this partition is read
+    #: (``concurrency`` > 1; see :mod:`outreach_kit.ahead`): for endpoints whose answer
+    #: takes the vendor long to build, e.g. one unpaged body per account.
+    request_next_partition_ahead: bool = False
     #: The SDK's per-value conformance is replaced by a plan worked out once per schema,
     #: applied at the end of ``post_process`` (see :mod:`outreach_kit.conformance`).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
@@ -143,6 +150,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         super().__init__(*args, **kwargs)
         self._conformance: Conformance | None = None
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
+        self._requested_ahead = RequestedAhead()
         #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
         self._narrowed: Conformance | t.Literal[False] | None = None
         #: The ``tenant`` setting (see :mod:`outreach_kit.tenants`); None: single account.
@@ -255,7 +263,8 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         backoff's default handlers, which print the exception text (URLs, tokens)."""
 
         def paced(prepared_request: requests.PreparedRequest, context: Context | None) -> t.Any:
-            self.pacer.wait()
+            if not self._requested_ahead.holds(prepared_request.url):  # else paced when sent
+                self.pacer.wait()
             try:
                 return func(prepared_request, context)
             except requests.exceptions.SSLError as exc:
@@ -395,7 +404,10 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         if ahead is not None:
             yield from self._checkpointed(ahead.records())  # a worker's error is raised here
             return
+        self._requested_ahead.keep_only(partition_key(self.name, context))
         self.prepare_partition(context)
+        if self.request_next_partition_ahead and self.concurrency > 1 and not on_worker():
+            self._request_next_partition(context)
         reading = read_ahead(self, context) if self.reads_ahead else None
         try:
             records = reading.records() if reading is not None else self.read_records(context)
@@ -411,9 +423,53 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                         records, lambda record: self.get_child_context(dict(record), context)
                     )
                 )
+        except BaseException:
+            self._requested_ahead.keep_only(None)  # the sync stops: close what came ahead
+            raise
         finally:
             if reading is not None:
                 reading.cancel()  # stopped early (an error, a record limit): let it go
+
+    def _request_next_partition(self, context: Context | None) -> None:
+        """Send the next partition's first request now (see :mod:`outreach_kit.ahead`):
+        built as that partition's own first request will be, from a copy of its state, and
+        paced and authenticated as every request is."""
+        upcoming = next_partition(self.partitions, context)
+        if upcoming is None:
+            return
+        with state_copy(self):
+            self._write_starting_replication_value(upcoming)  # as the SDK does first
+            self.prepare_partition(upcoming)
+            prepared = self._prepare_request(
+                context=upcoming, page=self.get_new_paginator() or SinglePagePaginator()
+            )
+        url = prepared.url
+        if url is None:
+            return
+        session, pacer = session_like(self.requests_session), self.pacer
+        request = self.authenticator(prepared)
+        timeout, redirects = self.timeout, self.allow_redirects
+
+        def send() -> requests.Response:
+            pacer.wait()
+            return session.send(request, timeout=timeout, allow_redirects=redirects)
+
+        self._requested_ahead.start(partition_key(self.name, upcoming), url, send)
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """The SDK's request, answered by a response requested ahead when there is one for
+        this URL (its failure counts as this attempt's, and is retried as such)."""
+        ahead = self._requested_ahead.take(prepared_request.url)
+        if ahead is None:
+            return super()._request(prepared_request, context)
+        response = ahead.result()
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response)
+        return response
 
     @property
     def reads_ahead(self) -> bool:

@@ -205,7 +205,7 @@ def _on_worker(child: ReadAheadStream, context: dict | None) -> t.Iterator[dict]
     """Read one partition on a worker, with this thread's own session for ``child``."""
     sessions: dict[int, requests.Session] = _worker.__dict__.setdefault("sessions", {})
     if id(child) not in sessions:  # one per thread and stream: connections are not shared
-        sessions[id(child)] = _session_like(child.requests_session)
+        sessions[id(child)] = session_like(child.requests_session)
     yield from child.read_records(context)
 
 
@@ -284,7 +284,7 @@ def take(stream: ReadAheadStream, context: t.Mapping[str, t.Any] | None) -> Part
     return None
 
 
-def _session_like(session: requests.Session) -> requests.Session:
+def session_like(session: requests.Session) -> requests.Session:
     """A new session (one per thread: connections are not shared) with the same settings
     and, for a guarded session, the same policy (see :mod:`outreach_kit.transport`)."""
     spawn = getattr(session, "spawn", None)

@@ -14,7 +14,7 @@ import requests
 import urllib3
 from recorder import Recorder
 
-from outreach_kit.concurrency import _session_like
+from outreach_kit.concurrency import session_like
 from outreach_kit.errors import ConfigurationError, RedirectRefusedError
 from outreach_kit.transport import (
     GuardedSession,
@@ -189,7 +189,7 @@ def test_a_ca_bundle_from_the_environment_is_trusted(monkeypatch, tmp_path):
 def test_worker_sessions_keep_the_policy():
     session = GuardedSession.for_config({"api_url": "https://a.example", "proxy_url": "http://p:1"})
     session.stream = True
-    twin = _session_like(session)
+    twin = session_like(session)
     assert isinstance(twin, GuardedSession) and twin is not session
     assert (twin.trust_env, twin.stream, twin.proxies) == (False, True, session.proxies)
     assert twin.url_setting_names == {("https", "a.example", 443): ("api_url",)}

@@ -1,0 +1,156 @@
+"""Salesflow's unpaged lists ask for the next account's answer while this account's is read
+(outreach_kit.ahead): the requests overlap at `concurrency` > 1, and the output, the state
+and the requests stay those of a sequential run, failures of the early request included."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from support import BIN, run_tap
+
+from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
+
+TOKENS = dict(DEFAULT_SALESFLOW_ACCOUNTS)
+STREAMS = ("members", "incoming_messages")
+PATHS = {
+    "members": "/members/list-contacts-by-accountid",
+    "incoming_messages": "/messaging/incoming-messages-by-accountid",
+}
+COUNTS = {"salesflow.members": 300, "salesflow.messages": 900}
+LATENCY_S = 0.4
+#: What differs between any two runs: the extraction time, the table version and the
+#: SDK's wall-clock signpost.
+RUN_BOUND = re.compile(
+    r',"time_extracted":"[^"]*"|,"version":\d+|"replication_key_signpost":"[^"]*",?'
+)
+
+
+def config(url: str, concurrency: int) -> dict:
+    return {
+        "accounts": [{"account_id": a, "token": t} for a, t in TOKENS.items()],
+        "api_url": f"{url}/salesflow/api",
+        "statistics_api_url": f"{url}/salesflow/api",
+        "retry_base_seconds": 0.01,
+        "concurrency": concurrency,
+    }
+
+
+def catalog(stream: str, url: str) -> dict:
+    """The tap's own catalog with only `stream` selected."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.json"
+        path.write_text(json.dumps(config(url, 1)))
+        found = json.loads(
+            subprocess.run(
+                [str(BIN / "tap-salesflow"), "--config", str(path), "--discover"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+    for entry in found["streams"]:
+        for meta in entry["metadata"]:
+            if meta["breadcrumb"] == []:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] == stream
+    return found
+
+
+def sync(server: SandboxServer, stream: str, concurrency: int, state: dict | None = None):
+    server.control.clear_requests()
+    run = run_tap(
+        "tap-salesflow",
+        config(server.url, concurrency),
+        catalog=catalog(stream, server.url),
+        state=state,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    lines = [RUN_BOUND.sub("", line) for line in run.stdout.splitlines()]
+    asked = [r for r in server.control.requests() if r["path"] == PATHS[stream]]
+    return run, lines, asked
+
+
+def gap(asked: list[dict]) -> float:
+    """Seconds between the arrival of the two accounts' requests."""
+    times = sorted(r["t"] for r in asked)
+    assert len(times) == 2, asked
+    return times[1] - times[0]
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_the_next_account_is_asked_for_while_this_one_is_read(stream):
+    with SandboxServer(seed=23, scale=0.2, counts=COUNTS) as server:
+        server.control.configure(latency_ms=LATENCY_S * 1000)
+        run, sequential, asked = sync(server, stream, 1)
+        assert gap(asked) >= LATENCY_S  # one account's answer, then the next request
+        assert run.records(stream)
+        _, overlapped, asked = sync(server, stream, 4)
+        assert gap(asked) < LATENCY_S  # both in flight at once
+        assert overlapped == sequential  # every record and STATE, in order
+
+        server.control.advance(86_400)  # incremental: each account's URL from its bookmark
+        state = run.last_state
+        _, sequential, asked_seq = sync(server, stream, 1, state)
+        _, overlapped, asked_conc = sync(server, stream, 4, state)
+        assert gap(asked_conc) < LATENCY_S
+        assert overlapped == sequential
+        assert sorted(json.dumps(r["query"], sort_keys=True) for r in asked_conc) == sorted(
+            json.dumps(r["query"], sort_keys=True) for r in asked_seq
+        ), "the same requests, none extra"
+
+
+@pytest.mark.parametrize("kind", ["503", "reset", "429"])
+def test_a_failed_request_made_ahead_is_retried_like_any_other(kind):
+    with SandboxServer(seed=23, scale=0.2, counts=COUNTS) as server:
+        expected = {
+            (str(a), str(k))
+            for a, k in server.control.expected("salesflow", "incoming_messages")["keys"]
+        }
+        # Both accounts' first requests fail, so the one made ahead does whichever comes first.
+        server.control.add_faults(
+            [{"vendor": "salesflow", "path": "incoming", "kind": kind, "times": 2}]
+        )
+        run, _, asked = sync(server, "incoming_messages", 4)
+        assert all(f["remaining"] == 0 for f in server.control.faults())
+        assert len(asked) == 4  # two failed, two retried: nothing asked twice besides
+        keys = [(r["account_id"], str(r["Id"])) for r in run.records("incoming_messages")]
+        assert len(keys) == len(set(keys)) and set(keys) == expected
+        assert run.stderr.count("retrying") >= 2
+
+
+def test_a_partition_prepared_ahead_leaves_the_state_as_it_was():
+    """singer-sdk writes into the state as a partition starts; preparing the next one early
+    must read its bookmark without writing anything the sync would show before its turn."""
+    from outreach_kit.ahead import state_copy
+    from tap_salesflow.tap import TapSalesflow
+
+    first, second = ({"account_id": a} for a in TOKENS)
+    state = {
+        "bookmarks": {
+            "incoming_messages": {
+                "partitions": [
+                    {
+                        "context": second,
+                        "replication_key": "ReceivedAt",
+                        "replication_key_value": "2026-10-01T00:00:00Z",
+                    }
+                ]
+            }
+        }
+    }
+    tap = TapSalesflow(config=config("http://127.0.0.1:9", 4), state=state, validate_config=False)
+    stream = tap.streams["incoming_messages"]
+    before = json.dumps(stream.tap_state, sort_keys=True)
+    for context, bookmark in ((second, "2026-10-01T00:00:00Z"), (first, None)):
+        with state_copy(stream):
+            stream._write_starting_replication_value(context)
+            assert stream.get_starting_replication_key_value(context) == bookmark
+            stream.prepare_partition(context)
+        assert json.dumps(stream.tap_state, sort_keys=True) == before
+    # Without the copy, the SDK would have left both marks behind.
+    stream._write_starting_replication_value(first)
+    assert json.dumps(stream.tap_state, sort_keys=True) != before
