@@ -3,8 +3,9 @@
 A stream read once per account whose endpoint answers with one large body (Salesflow's
 unpaged lists) leaves the vendor idle while the tap writes an account's records, and the
 tap idle while the vendor builds the next account's answer. With ``concurrency`` > 1 the
-stream asks for the next partition's first page as soon as this partition starts
-(:class:`RequestedAhead`), on a thread of its own that only waits for the answer's headers;
+stream asks for the next partition's first page as soon as this partition's first answer
+has come (:class:`RequestedAhead`; so requests reach the vendor in the sequential order),
+on a thread of its own that only waits for the answer's headers;
 the body is read later, on the main thread, when the sync reaches that partition, exactly
 as if it had been requested then. So the requests, the records, the messages and the state
 are those of a sequential run; only the vendor's time overlaps the tap's.

@@ -151,6 +151,8 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         self._conformance: Conformance | None = None
         self._requests_session = GuardedSession.for_config(self.config, self.logger)
         self._requested_ahead = RequestedAhead()
+        #: The partition whose successor is asked for when its first answer is in.
+        self._next_partition_due: Context | None = None
         #: The catalog's narrower plan for RECORD messages; False: the catalog narrows nothing.
         self._narrowed: Conformance | t.Literal[False] | None = None
         #: The ``tenant`` setting (see :mod:`outreach_kit.tenants`); None: single account.
@@ -407,7 +409,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         self._requested_ahead.keep_only(partition_key(self.name, context))
         self.prepare_partition(context)
         if self.request_next_partition_ahead and self.concurrency > 1 and not on_worker():
-            self._request_next_partition(context)
+            self._next_partition_due = context  # asked for once this one's answer is in
         reading = read_ahead(self, context) if self.reads_ahead else None
         try:
             records = reading.records() if reading is not None else self.read_records(context)
@@ -424,6 +426,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
                     )
                 )
         except BaseException:
+            self._next_partition_due = None
             self._requested_ahead.keep_only(None)  # the sync stops: close what came ahead
             raise
         finally:
@@ -460,15 +463,24 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
         """The SDK's request, answered by a response requested ahead when there is one for
-        this URL (its failure counts as this attempt's, and is retried as such)."""
+        this URL (its failure counts as this attempt's, and is retried as such); the first
+        answer of a partition sends the next partition's first request (see
+        :mod:`outreach_kit.ahead`)."""
         ahead = self._requested_ahead.take(prepared_request.url)
         if ahead is None:
-            return super()._request(prepared_request, context)
-        response = ahead.result()
-        self._write_request_duration_log(
-            endpoint=self.path, response=response, context=context, extra_tags=None
-        )
-        self.validate_response(response)
+            response = super()._request(prepared_request, context)
+        else:
+            response = ahead.result()
+            self._write_request_duration_log(
+                endpoint=self.path, response=response, context=context, extra_tags=None
+            )
+            self.validate_response(response)
+        due = self._next_partition_due
+        if due is not None and not on_worker():
+            # After this partition's first answer: the vendor builds the next one while this
+            # one is read, and the requests still reach it in the sequential order.
+            self._next_partition_due = None
+            self._request_next_partition(due)
         return response
 
     @property
