@@ -130,3 +130,16 @@ def test_stored_keys_are_found_across_row_groups(warehouse, monkeypatch):
         (2 * 129_000, 1),
         (10**9, 3),
     ]
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, -(2**63) - 1])
+def test_an_integer_beyond_bigint_fails_and_loses_nothing(warehouse, value):
+    """Past the batch table's doubles (2^53 and up) the file is read again as BIGINT, which
+    refuses what does not fit: the value-does-not-fit paragraph, the table unchanged."""
+    warehouse.load([schema("events", PROPS, ["id"]), record("events", {"id": 1, "n": 1})])
+    bad = [schema("events", PROPS, ["id"]), record("events", {"id": 1, "n": 2})]
+    bad.append(record("events", {"id": 2, "n": value}))
+    with pytest.raises(LoaderError, match="A value does not fit the type") as caught:
+        warehouse.load(bad)
+    assert "stream 'events'" in str(caught.value)
+    assert warehouse.rows("events", "id, n") == [(1, 1)]
