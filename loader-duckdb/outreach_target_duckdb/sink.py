@@ -1,9 +1,10 @@
 """One stream's table: batches staged on disk, loaded by DuckDB, merged on the stream's keys.
 
-A batch is one transaction: the staged file is read by `read_json` (typed by the table's
-columns, so a value that does not fit fails the load with the stream and column named),
-deduplicated on the key (the last record wins), then merged into the table (upsert) or
-appended (no key properties, or `load_method: append-only`).
+A batch is one transaction: the staged file is parsed once by `read_json` into a temporary
+table (typed by the table's columns, so a value that does not fit fails the load with the
+stream and column named; `batch.py`), checked there, deduplicated on the key (the last
+record wins), then merged into the table (upsert) or appended (no key properties, or
+`load_method: append-only`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import duckdb
 from singer_sdk.helpers.capabilities import TargetLoadMethods
 from singer_sdk.sql.sink import SQLSink
 
+from outreach_target_duckdb import batch
+from outreach_target_duckdb.batch import BATCH
 from outreach_target_duckdb.connector import DuckDBConnector, quote
 from outreach_target_duckdb.errors import LoaderError
 from outreach_target_duckdb.staging import StagingFile
@@ -38,6 +41,18 @@ METADATA: dict[str, str] = {
 }
 #: The columns ACTIVATE_VERSION needs even with `add_record_metadata` off.
 VERSION_COLUMNS = ("_sdc_deleted_at", "_sdc_table_version")
+
+
+class Plan(t.NamedTuple):
+    """How a batch that passed its checks is loaded."""
+
+    #: A key comes more than once: only its last arrival is loaded.
+    dedupe: bool
+    #: A key of the batch is stored already: `MERGE` (else `INSERT`, the same rows for less).
+    merge: bool
+    #: An integer of 2^53 or more, which the batch table's doubles cannot hold exactly: the
+    #: rows are read again from the file with integers as BIGINT.
+    reread: bool
 
 
 def _utc(tz_value: str) -> str:
@@ -185,6 +200,18 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             f" columns = {columns!r}, maximum_object_size = 8388608)"
         )
 
+    def _fields(self, whole: str) -> dict[str, str]:
+        """Record property -> the type a load reads it as, integers as `whole`: DOUBLE for
+        the batch table (a fraction stays visible to the check), BIGINT when the file is
+        read again for integers a double cannot hold."""
+        fields = {
+            source: whole if kind == "BIGINT" else read_type(kind)
+            for source, kind in self.columns.values()
+            if source
+        }
+        fields.setdefault("_sdc_deleted_at", "TIMESTAMPTZ")
+        return fields
+
     def _expressions(self, staging: StagingFile, batched_at: dt.datetime) -> dict[str, str]:
         """Column -> SQL expression over one staged line (`r` is its record)."""
         received = dt.datetime.fromtimestamp(staging.started_ns / 1e9, tz=dt.timezone.utc)
@@ -203,55 +230,50 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 out[column] = metadata[column]
             elif kind == "TIMESTAMP":
                 out[column] = _utc(f"r.{quote(source)}")
+            elif kind == "BIGINT":  # exact: `_check` refused fractions and kept >= 2^53 apart
+                out[column] = f"CAST(r.{quote(source)} AS BIGINT)"
             else:
                 out[column] = f"r.{quote(source)}"
         return out
 
     def load_query(
-        self, path: Path, staging: StagingFile, batched_at: dt.datetime, *, dedupe: bool
+        self, source: str, staging: StagingFile, batched_at: dt.datetime, *, dedupe: bool
     ) -> str:
-        """SELECT of the batch's rows, typed; with `dedupe`, the last arrival of a key only.
-
-        Integers are read as BIGINT here: `_check` has already refused fractions.
-        """
+        """SELECT of the batch's rows from `source` (the batch table, or the file read with
+        `_fields`), typed as the table's columns; with `dedupe`, the last arrival of a key
+        only. `_check` has already refused fractions in integer columns."""
         columns = ",\n  ".join(
             f"{expr} AS {quote(col)}"
             for col, expr in self._expressions(staging, batched_at).items()
         )
-        fields = {source: kind for source, kind in self.columns.values() if source}
-        fields = {
-            name: read_type(kind) if kind != "BIGINT" else kind for name, kind in fields.items()
-        }
-        fields.setdefault("_sdc_deleted_at", "TIMESTAMPTZ")
-        source = self._source(path, fields)
         query = f"SELECT\n  {columns}\nFROM (SELECT record AS r, * FROM {source})"
         if dedupe:
             keys = ", ".join(f"r.{quote(self.columns[k][0] or k)}" for k in self.key_properties)
             query += f"\nQUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _sdc_seq DESC) = 1"
         return query
 
-    def _check(
-        self, con: duckdb.DuckDBPyConnection, path: Path, stored_in: str | None
-    ) -> tuple[bool, bool]:
-        """One pass over keys and integers: refuse rows without a key, or with a fraction in
-        an integer column. Returns whether a key comes more than once (the batch needs
-        dedupe) and, with `stored_in` (the table, when upserting into a non-empty one),
-        whether a key of the batch is already stored there (the batch needs a MERGE; else a
-        plain INSERT does the same for much less).
+    def _check(self, con: duckdb.DuckDBPyConnection, path: Path, stored_in: str | None) -> Plan:
+        """Keys and integers of the batch table: refuse rows without a key, or with a
+        fraction in an integer column. The plan says whether a key comes more than once
+        (the batch needs dedupe) and, with `stored_in` (the table, when upserting into a
+        non-empty one), whether a key of the batch is already stored there (the batch needs
+        a MERGE; else a plain INSERT does the same for much less).
 
-        Integers are first read as DOUBLE (several times cheaper than DECIMAL); only if one
-        has a fraction or is too large for a double to tell (2^53 and up) is the batch read
-        again as DECIMAL(38,9) for the exact answer.
+        The batch table holds integers as DOUBLE (several times cheaper than DECIMAL); only
+        if one has a fraction or is too large for a double to tell (2^53 and up) is the file
+        at `path` read again as DECIMAL(38,9) for the exact answer, and the rows are then
+        loaded from the file (`reread`).
         """
         keys = [self.columns[k][0] or k for k in self.key_properties]
         integers = [src for src, kind in self.columns.values() if src and kind == "BIGINT"]
-        counts = self._check_pass(con, path, integers, stored_in, exact=False)
+        counts = self._check_pass(con, None, integers, stored_in)
         if counts is None:
-            return False, False
+            return Plan(dedupe=False, merge=False, reread=False)
         total, distinct, keyless, stored, *fractions = counts
-        if any(fractions):
+        reread = any(fractions)
+        if reread:
             total, distinct, keyless, stored, *fractions = self._check_pass(
-                con, path, integers, stored_in, exact=True
+                con, path, integers, stored_in
             )
         if keyless:
             raise LoaderError(
@@ -269,20 +291,22 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
                 "schema (type number) or output; this batch was not loaded and nothing already "
                 "loaded changed."
             )
-        return bool(keys) and distinct < total, stored > 0
+        return Plan(dedupe=bool(keys) and distinct < total, merge=stored > 0, reread=reread)
 
     def _check_pass(
         self,
         con: duckdb.DuckDBPyConnection,
-        path: Path,
+        path: Path | None,
         integers: list[str],
         stored_in: str | None,
-        *,
-        exact: bool,
     ) -> tuple[int, ...] | None:
-        """(records, distinct keys, records without a key, records whose key is stored in
-        `stored_in`, then per integer column the records with a fraction; not `exact`: or at
-        2^53 and up); None if nothing to check."""
+        """(records, distinct keys, records without a key, whether (batch table: 0 or 1) or
+        how many (file) records have a key stored in `stored_in`, then per integer column
+        the records with a fraction); None if nothing to check.
+
+        Without `path`, the batch table (integers as doubles: a value of 2^53 or more counts
+        as a fraction, a double cannot tell); with it, the file read exactly (DECIMAL)."""
+        exact = path is not None
         whole = read_type("BIGINT") if exact else "DOUBLE"
         fields = {name: whole for name in integers}
         for key in self.key_properties:
@@ -296,7 +320,11 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             parts[1] = f"count(DISTINCT ({', '.join(keys.values())}))"
             keyless = " OR ".join(f"{value} IS NULL" for value in keys.values())
             parts[2] = f"count(*) FILTER (WHERE {keyless})"
-        if keys and stored_in:
+        if keys and stored_in and not exact:
+            # Each key as the load stores it; one stored key is enough to need the MERGE.
+            stored = {column: self._stored_key(column, value) for column, value in keys.items()}
+            parts[3] = batch.any_stored(stored_in, stored, f"SELECT record AS r FROM {BATCH}")
+        elif keys and stored_in:
             # Each key as the load stores it, compared as the MERGE compares it.
             match = " AND ".join(
                 f"t.{quote(column)} IS NOT DISTINCT FROM {self._stored_key(column, value)}"
@@ -309,12 +337,12 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             if not exact:  # a double cannot tell a fraction of a value this large
                 test += f" OR abs({ref[name]}) >= {2**53}"
             parts.append(f"count(*) FILTER (WHERE {test})")
-        source = self._source(path, fields)
+        source = self._source(path, fields) if path is not None else BATCH
         row = con.execute(f"SELECT {', '.join(parts)} FROM (SELECT record AS r FROM {source})")
         return row.fetchone()
 
     def _stored_key(self, column: str, value: str) -> str:
-        """A key value of the check pass (integers read as DOUBLE or DECIMAL, date-times with
+        """A key value of a check pass (integers read as DOUBLE or DECIMAL, date-times with
         their offset) as the load stores it: BIGINT, UTC TIMESTAMP, else as read. A value
         that does not fit (a fraction, too large) fails the batch in `_check` or the load."""
         kind = self.columns[column][1]
@@ -352,10 +380,12 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         try:
             empty = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
             stored_in = table if self.upsert and not empty else None
-            duplicates, merge = self._check(con, path, stored_in)
+            batch.read_once(con, self._source(path, self._fields("DOUBLE")))  # the one parse
+            plan = self._check(con, path, stored_in)
+            source = self._source(path, self._fields("BIGINT")) if plan.reread else BATCH
             now = dt.datetime.now(dt.timezone.utc)
-            query = self.load_query(path, staging, now, dedupe=self.upsert and duplicates)
-            if merge:
+            query = self.load_query(source, staging, now, dedupe=self.upsert and plan.dedupe)
+            if plan.merge:
                 match = " AND ".join(
                     f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in self.key_properties
                 )
@@ -369,6 +399,7 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             else:
                 statement = f"INSERT INTO {table} ({names}) {query}"
             loaded = con.execute(statement).fetchone()[0]
+            batch.drop(con)
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")

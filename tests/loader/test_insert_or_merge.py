@@ -18,10 +18,10 @@ def decisions(monkeypatch) -> list[tuple[bool, bool]]:
     check = DuckDBSink._check
 
     def spy(self, con, path, stored_in):
-        result = check(self, con, path, stored_in)
+        plan = check(self, con, path, stored_in)
         if stored_in is not None:
-            seen.append(result)
-        return result
+            seen.append((plan.dedupe, plan.merge))
+        return plan
 
     monkeypatch.setattr(DuckDBSink, "_check", spy)
     return seen
