@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest_plugins = ["parallel"]
 pytest.register_assert_rewrite("parallel")
 from parallel import PACKAGES_LOCK, locked  # noqa: E402
+from plugin_bytecode import compile_plugin_venvs  # noqa: E402
 
 #: What `meltano install` installs from: the project file, the local packages' metadata (the
 #: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
@@ -32,10 +33,12 @@ INSTALL_INPUTS = (
     "tap-salesrocks/pyproject.toml",
 )
 INSTALLED_STAMP = ROOT / ".meltano" / "installed-from.sha256"
+#: Bumped when what the fixture does after `meltano install` changes (an older stamp is stale).
+INSTALL_STEPS = b"install, compile plugin bytecode"
 
 
 def _install_fingerprint(meltano: Path) -> str:
-    digest = hashlib.sha256(str(meltano.resolve()).encode())
+    digest = hashlib.sha256(str(meltano.resolve()).encode() + b"\0" + INSTALL_STEPS)
     for name in INSTALL_INPUTS:
         path = ROOT / name
         digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
@@ -44,9 +47,10 @@ def _install_fingerprint(meltano: Path) -> str:
 
 @pytest.fixture(scope="session")
 def meltano_installed() -> Path:
-    """Install every Meltano plugin; return the root. Skipped when the last install here
-    succeeded from the same inputs (a no-op `meltano install` still costs ~10 s of CPU on
-    each xdist worker)."""
+    """Install every Meltano plugin and compile its packages (scripts/plugin_bytecode.py:
+    otherwise each plugin process compiles its imports again); return the root. Skipped when
+    the last install here succeeded from the same inputs (a no-op `meltano install` still
+    costs ~10 s of CPU on each xdist worker)."""
     meltano = ROOT / ".venv-meltano" / "bin" / "meltano"
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
@@ -61,6 +65,7 @@ def meltano_installed() -> Path:
             [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stderr[-3000:]
+        compile_plugin_venvs(ROOT)
         INSTALLED_STAMP.write_text(fingerprint)
     return ROOT
 
