@@ -27,13 +27,14 @@ from pipeline import (
     meltano_env,
     print_summary,
 )
+from plugin_bytecode import install_plugins
 
 WAREHOUSE = ROOT / "warehouse" / "outreach.duckdb"
 
 
 def main() -> int:
     print("==> Installing Meltano plugins (taps, loaders, dbt utilities)", flush=True)
-    subprocess.run([str(MELTANO), "install"], cwd=ROOT, check=True)
+    install_plugins(ROOT, MELTANO)  # and their bytecode: see scripts/plugin_bytecode.py
     WAREHOUSE.parent.mkdir(parents=True, exist_ok=True)
     for stale in (WAREHOUSE, WAREHOUSE.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)

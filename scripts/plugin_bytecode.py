@@ -39,3 +39,15 @@ def compile_plugin_venvs(root: Path) -> list[Path]:
             check=False,
         )
     return venvs
+
+
+def install_plugins(root: Path, meltano: Path, *, quiet: bool = False) -> None:
+    """`meltano install` in the project at `root`, then the plugins' bytecode."""
+    output = subprocess.DEVNULL if quiet else None
+    subprocess.run([str(meltano), "install"], cwd=root, check=True, stdout=output, stderr=output)
+    compile_plugin_venvs(root)
+
+
+if __name__ == "__main__":  # after a `meltano install` of your own
+    compiled = compile_plugin_venvs(Path(__file__).resolve().parent.parent)
+    print(f"compiled {len(compiled)} plugin environment(s)")
