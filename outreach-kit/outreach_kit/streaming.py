@@ -177,10 +177,10 @@ class LiveArray:
                 data = repair.feed(chunk)
                 if data:
                     yield from elements.feed(_decoded(text, data, final=False))
-            yield from elements.feed(_decoded(text, repair.close(), final=True))
+            yield from elements.feed(_decoded(text, repair.close(), final=True), final=True)
             elements.close()
         except _InvalidText as exc:
-            yield from elements.feed(exc.valid)  # the elements before the bad bytes
+            yield from elements.feed(exc.valid, final=True)  # the elements before the bad bytes
             if exc.cut:
                 elements.close()  # the body ended inside a character: cut, not invalid
             raise BodyBroken("invalid bytes in UTF-8 text", elements.given) from None
@@ -244,19 +244,29 @@ class _ArrayElements:
 
     Objects, arrays and strings end where they close, so each is decoded once it is whole:
     an error at the end of the text (or an unterminated string) means the piece ended
-    inside it, and it is decoded again once more text has come. A number or a literal ends
-    only where the text after it begins, so it is decoded once that is in. Any other error
-    is the body's.
+    inside it, and it is decoded again once its text has at least doubled (so an element
+    spanning many chunks costs a few decodes, not one per chunk) or the body has ended. A
+    number or a literal ends only where the text after it begins, so it is decoded once
+    that is in. Any other error is the body's.
     """
 
     def __init__(self) -> None:
         self._text = ""
+        #: Text fed since the last attempt, and the held text's length before the next one.
+        self._pieces: list[str] = []
+        self._held = 0
+        self._need = 0
         self._state = _START
         #: Elements given so far.
         self.given = 0
 
-    def feed(self, piece: str) -> t.Iterator[t.Any]:
-        text = self._text + piece if self._text else piece
+    def feed(self, piece: str, *, final: bool = False) -> t.Iterator[t.Any]:
+        self._pieces.append(piece)
+        self._held += len(piece)
+        if self._held < self._need and not final:
+            return
+        text = self._text + "".join(self._pieces)
+        self._pieces.clear()
         at, end, state = 0, len(text), self._state
         try:
             while True:
@@ -278,14 +288,18 @@ class _ArrayElements:
                     state, at = _DONE, at + 1
                 else:
                     value, after = self._element(text, at)
-                    if after < 0:
-                        break  # cut by the end of this piece: wait for the next
+                    if after < 0:  # cut by the end of this piece: wait for more
+                        self._need = 2 * (end - at)
+                        break
                     self.given += 1
                     yield value
                     state, at = _AFTER, after
         except _Invalid as exc:
             raise BodyBroken(f"parse error: {exc}", self.given) from None
+        if at == end:
+            self._need = 0
         self._text, self._state = text[at:], state
+        self._held = len(self._text)
 
     @staticmethod
     def _element(text: str, at: int) -> tuple[t.Any, int]:
