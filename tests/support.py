@@ -1,4 +1,5 @@
-"""Test helpers: killing taps mid-run, scanning for secrets; the tap runner itself is
+"""Test helpers: killing taps mid-run, scanning for secrets, a response whose body comes in
+given chunks; the tap runner itself is
 scripts/taprun.py (shared with `make bench`), re-exported here for the tests."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 __all__ = [
     "BIN",
     "ROOT",
+    "Chunked",
     "TapRun",
     "assert_no_secrets",
     "parse_messages",
@@ -75,3 +77,17 @@ def run_until_killed(
         if stderr is not None:
             stderr.append(err_path.read_text(errors="replace"))
     return parse_messages("".join(lines))
+
+
+class Chunked:
+    """A response stand-in whose body arrives in the given chunks (for
+    outreach_kit.streaming)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def iter_content(self, chunk_size: int) -> t.Iterator[bytes]:
+        yield from self.chunks
+
+    def close(self) -> None:
+        """A live body closes its response when it ends."""

@@ -8,7 +8,9 @@ import json
 import random
 
 import pytest
+from support import Chunked
 
+from outreach_kit import streaming
 from outreach_kit.streaming import BodyBroken, LiveArray, open_json
 
 SCALARS = [0, -7, 12, 2**70, 1.5, -0.25, 1e-7, 6.02e23, True, False, None, "", "x"]
@@ -36,19 +38,6 @@ def bodies(count: int) -> list[bytes]:
         text = json.dumps(elements, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 1]))
         out.append(text.encode())
     return out
-
-
-class Chunked:
-    """A response stand-in whose body arrives in the given chunks."""
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.chunks = chunks
-
-    def iter_content(self, chunk_size: int):
-        yield from self.chunks
-
-    def close(self) -> None:
-        """A live body closes its response when it ends."""
 
 
 def live(chunks: list[bytes]) -> tuple[list, BodyBroken | None]:
@@ -123,3 +112,16 @@ def test_duplicate_keys_and_whitespace_decode_as_json_does():
     body = b' \n[ {"a": 1, "a": 2} ,\t"s" , 3 ]\r\n '
     for chunks in cuts(body):
         assert live(chunks) == ([{"a": 2}, "s", 3], None)
+
+
+def test_an_element_spanning_many_chunks_is_decoded_a_few_times_not_once_per_chunk(
+    monkeypatch,
+):
+    calls = []
+    decode = streaming._decode
+    monkeypatch.setattr(streaming, "_decode", lambda text, at: calls.append(1) or decode(text, at))
+    big = {"Text": "x" * 2_000_000}
+    body = json.dumps([big, {"a": 1}]).encode()
+    chunks = [body[i : i + 4096] for i in range(0, len(body), 4096)]  # about 490 chunks
+    assert live(chunks) == ([big, {"a": 1}], None)
+    assert len(calls) <= 24  # the held text doubles between attempts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from support import Chunked
 
 from outreach_kit.streaming import open_json, spool_json
 from outreach_kit.text import replace_lone_surrogates
@@ -29,19 +30,6 @@ def test_only_lone_halves_are_replaced(body, decoded, count):
 def test_a_clean_body_is_returned_as_is():
     body = b'["a", "\\u00e9"]'
     assert replace_lone_surrogates(body)[0] is body
-
-
-class Chunked:
-    """A response stand-in whose body arrives in the given chunks."""
-
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.chunks = chunks
-
-    def iter_content(self, chunk_size: int):
-        yield from self.chunks
-
-    def close(self) -> None:
-        """A live body closes its response when it ends."""
 
 
 @pytest.mark.parametrize("cut", [1, 3, 5, 8, 11])
