@@ -53,13 +53,11 @@ class RequestedAhead:
 
     def holds(self, url: str | None) -> bool:
         """Whether a response to ``url`` was requested ahead (it has been paced then)."""
-        return bool(self._pending) and url in self._pending
+        return url in self._pending
 
     def take(self, url: str | None) -> Future[requests.Response] | None:
         """The response requested ahead for ``url``, handed over once."""
-        if not self._pending or url is None:
-            return None
-        held = self._pending.pop(url, None)
+        held = self._pending.pop(url, None)  # type: ignore[arg-type]
         return held[1] if held is not None else None
 
     def keep_only(self, partition: str | None) -> None:

@@ -406,9 +406,11 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         if ahead is not None:
             yield from self._checkpointed(ahead.records())  # a worker's error is raised here
             return
-        self._requested_ahead.keep_only(partition_key(self.name, context))
+        asks_ahead = self.request_next_partition_ahead and self.concurrency > 1 and not on_worker()
+        if asks_ahead:
+            self._requested_ahead.keep_only(partition_key(self.name, context))
         self.prepare_partition(context)
-        if self.request_next_partition_ahead and self.concurrency > 1 and not on_worker():
+        if asks_ahead:
             self._next_partition_due = context  # asked for once this one's answer is in
         reading = read_ahead(self, context) if self.reads_ahead else None
         try:
