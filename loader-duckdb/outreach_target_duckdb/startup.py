@@ -19,6 +19,11 @@ takes 0.7 s (1.0 s) without them:
   (`singer_sdk.sql.target`, ...) without running those two package initialisers; the first
   use of a name only a package initialiser defines (e.g. `singer_sdk.Target`) runs it then,
   so any code still finds everything where singer-sdk puts it.
+- **Modules only unused features need.** `singer_sdk.target_base` imports joblib for drains
+  in parallel (this loader drains with one writer: `max_parallelism` 1) and
+  `singer_sdk.helpers._batch` imports upath for BATCH files: some 70 modules (fsspec,
+  loky, ...) and about 0.1 s of CPU. `defer_module` puts a stand-in in their place whose
+  names import the real module on first use, so those features still work when asked for.
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ import importlib
 import importlib.util
 import sys
 import threading
+import types
 import typing as t
 
 #: Packages whose `__init__` imports what a loader never uses (singer-sdk's tap side).
 TAP_SIDE = ("singer_sdk", "singer_sdk.sql")
+#: Modules singer-sdk's target side imports by name for features this loader does not use,
+#: and the names it imports from them.
+UNUSED = {"joblib": ("Parallel", "delayed", "parallel_config"), "upath": ("UPath",)}
 
 
 @contextlib.contextmanager
@@ -44,6 +53,8 @@ def imports() -> t.Iterator[None]:
     try:
         for name in TAP_SIDE:
             defer_package_init(name)
+        for name, names in UNUSED.items():
+            defer_module(name, names)
         yield
     finally:
         gc.freeze()
@@ -91,3 +102,42 @@ def defer_package_init(name: str) -> None:
     parent, _, child = name.rpartition(".")
     if parent:
         setattr(sys.modules[parent], child, package)
+
+
+def defer_module(name: str, names: t.Iterable[str]) -> None:
+    """Register a stand-in for module `name` (nothing happens if it is already imported or
+    not installed): each of `names` is a function that imports the real module on its first
+    call and calls that name, and any other attribute imports the real module too, which
+    then takes the stand-in's place in `sys.modules`. The stand-in is no package: a
+    submodule can be imported only once the module itself has been used."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    stand_in = types.ModuleType(name, f"Stand-in for {name}: imported on first use.")
+    stand_in.__spec__ = spec  # what `importlib.util.find_spec` answers for it
+    lock = threading.Lock()
+
+    def real() -> types.ModuleType:
+        with lock:
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+            return importlib.import_module(name)
+
+    def forward(attribute: str) -> t.Callable[..., t.Any]:
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return getattr(real(), attribute)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = attribute
+        return call
+
+    def other(attribute: str) -> t.Any:
+        if attribute == "__path__":  # asked by every `from name import ...`: not a package
+            raise AttributeError(attribute)
+        return getattr(real(), attribute)
+
+    for attribute in names:
+        setattr(stand_in, attribute, forward(attribute))
+    stand_in.__getattr__ = other  # type: ignore[method-assign]  # PEP 562 module hook
+    sys.modules[name] = stand_in

@@ -1,7 +1,8 @@
 """The loader process's fixed costs (outreach_target_duckdb/startup.py): the console entry
-point imports none of singer-sdk's tap side and still loads, merges, retires and fails as
-the in-process loader does; a deferred package initialiser runs on the first name only it
-defines; the collector is paused for the imports and restored after."""
+point imports none of singer-sdk's tap side (nor joblib, upath) and still loads, merges,
+retires and fails as the in-process loader does; a deferred package initialiser runs on the
+first name only it defines; a deferred module is imported on the first use of a name; the
+collector is paused for the imports and restored after."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from outreach_target_duckdb import startup
 ENTRY = """import atexit, sys
 def report():
     tap_side = ("singer_sdk.streams", "singer_sdk.tap_base", "singer_sdk.sql.tap", "requests")
-    print(json.dumps(sorted(m for m in sys.modules if m.startswith(tap_side))), file=sys.stderr)
+    unused = ("joblib.", "upath.", "fsspec")  # the real modules' parts
+    print(json.dumps(sorted(m for m in sys.modules if m.startswith(tap_side + unused))),
+          file=sys.stderr)
 import json
 atexit.register(report)
 from outreach_target_duckdb.cli import main
@@ -110,9 +113,20 @@ def package(tmp_path, monkeypatch):
     )
     (root / "sub.py").write_text("SUB = 'sub'\n")
     (tmp_path / "deferme_plain.py").write_text("PLAIN = 1\n")
+    (tmp_path / "deferme_module.py").write_text(
+        textwrap.dedent(
+            """
+            import builtins
+            builtins.deferme_runs = getattr(builtins, "deferme_runs", 0) + 1
+            CONSTANT = 7
+            def double(x, *, times=2):
+                return x * times
+            """
+        )
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield "deferme"
-    for name in ("deferme", "deferme.sub", "deferme_plain"):
+    for name in ("deferme", "deferme.sub", "deferme_plain", "deferme_module"):
         sys.modules.pop(name, None)
     import builtins
 
@@ -148,8 +162,48 @@ def test_defer_leaves_an_imported_package_alone(package):
     assert "deferme_plain" not in sys.modules
 
 
+def test_deferred_module_is_imported_on_first_use(package):
+    import builtins
+
+    startup.defer_module("deferme_module", ["double"])
+    from deferme_module import double  # the stand-in's name: nothing imported yet
+
+    stand_in = sys.modules["deferme_module"]
+    assert getattr(builtins, "deferme_runs", 0) == 0
+    assert double(3, times=3) == 9  # the first call imports the module and calls its name
+    assert builtins.deferme_runs == 1
+    real = sys.modules["deferme_module"]
+    assert real is not stand_in
+    assert double(4) == 8
+    assert stand_in.CONSTANT == 7  # any other name goes to the real module
+    assert builtins.deferme_runs == 1
+
+
+def test_deferred_module_other_name_imports_it(package):
+    import builtins
+
+    startup.defer_module("deferme_module", ["double"])
+    stand_in = sys.modules["deferme_module"]
+    assert stand_in.CONSTANT == 7
+    assert builtins.deferme_runs == 1
+    assert sys.modules["deferme_module"] is not stand_in
+    with pytest.raises(AttributeError):
+        _ = stand_in.missing
+
+
+def test_defer_module_leaves_imported_and_missing_modules_alone(package):
+    import importlib
+
+    imported = importlib.import_module("deferme_plain")
+    startup.defer_module("deferme_plain", ["PLAIN"])
+    assert sys.modules["deferme_plain"] is imported
+    startup.defer_module("deferme_not_installed", ["anything"])
+    assert "deferme_not_installed" not in sys.modules
+
+
 def test_imports_pause_then_restore_the_collector(monkeypatch):
     monkeypatch.setattr(startup, "TAP_SIDE", ())
+    monkeypatch.setattr(startup, "UNUSED", {})
     frozen = gc.get_freeze_count()
     try:
         with startup.imports():
