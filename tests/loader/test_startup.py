@@ -7,6 +7,7 @@ collector is paused for the imports and restored after."""
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
 import subprocess
 import sys
@@ -19,13 +20,15 @@ from loader_support import SCHEMA, Warehouse, activate, record, schema
 
 from outreach_target_duckdb import startup
 
-#: Runs the console entry point, then prints (to stderr, last line) the tap-side modules
-#: the process imported.
+#: Runs the console entry point, then prints (to stderr, last line) the tap-side and unused
+#: modules the process imported, and whether pandas (not installed) was remembered missing.
 ENTRY = """import atexit, sys
 def report():
     tap_side = ("singer_sdk.streams", "singer_sdk.tap_base", "singer_sdk.sql.tap", "requests")
     unused = ("joblib.", "upath.", "fsspec")  # the real modules' parts
-    print(json.dumps(sorted(m for m in sys.modules if m.startswith(tap_side + unused))),
+    imported = sorted(m for m in sys.modules if m.startswith(tap_side + unused))
+    missing = "pandas" in sys.modules and sys.modules["pandas"] is None
+    print(json.dumps({"imported": imported, "pandas remembered missing": missing}),
           file=sys.stderr)
 import json
 atexit.register(report)
@@ -76,7 +79,9 @@ def _rows(db: Path) -> list[tuple]:
 def test_entry_point_skips_the_tap_side_and_loads_as_in_process(tmp_path):
     done = _entry(tmp_path, _messages(), tmp_path / "cli.duckdb")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    pandas_missing = importlib.util.find_spec("pandas") is None  # true in this project's venv
+    assert report == {"imported": [], "pandas remembered missing": pandas_missing}
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"bookmarks": {"people": {"n": 3}}}
 
     in_process = Warehouse(tmp_path / "in-process.duckdb")
@@ -204,6 +209,7 @@ def test_defer_module_leaves_imported_and_missing_modules_alone(package):
 def test_imports_pause_then_restore_the_collector(monkeypatch):
     monkeypatch.setattr(startup, "TAP_SIDE", ())
     monkeypatch.setattr(startup, "UNUSED", {})
+    monkeypatch.setattr(startup, "OPTIONAL", ())
     frozen = gc.get_freeze_count()
     try:
         with startup.imports():
@@ -214,3 +220,16 @@ def test_imports_pause_then_restore_the_collector(monkeypatch):
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_a_missing_module_is_remembered_an_installed_one_left_alone(package, monkeypatch):
+    monkeypatch.delitem(sys.modules, "deferme_not_installed", raising=False)
+    startup.remember_missing("deferme_not_installed")
+    assert sys.modules["deferme_not_installed"] is None
+    with pytest.raises(ModuleNotFoundError):
+        import deferme_not_installed  # noqa: F401
+    startup.remember_missing("deferme_plain")  # installed: importable as before
+    assert "deferme_plain" not in sys.modules
+    import deferme_plain
+
+    assert deferme_plain.PLAIN == 1
