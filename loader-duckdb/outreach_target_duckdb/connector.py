@@ -57,8 +57,9 @@ class DuckDBConnector(SQLConnector):
         self._memory_mb = 0
         #: Batch loads on a worker thread; every other use of the database settles it first.
         self.loads = OneLoadInFlight()
-        #: Column types per table read while `prepare_table` runs (None: not preparing).
-        self._columns_read: dict[str, dict[str, str]] | None = None
+        #: Column types and columns per table read while `prepare_table` runs (None: not
+        #: preparing).
+        self._columns_read: dict[str, tuple[dict[str, str], dict[str, sa.Column]]] | None = None
 
     @property
     def filepath(self) -> Path:
@@ -188,9 +189,16 @@ class DuckDBConnector(SQLConnector):
 
     def column_types(self, full_table_name: str | FullyQualifiedName) -> dict[str, str]:
         """Column name -> DuckDB type name, in table order."""
+        return dict(self._columns(full_table_name)[0])
+
+    def _columns(
+        self, full_table_name: str | FullyQualifiedName
+    ) -> tuple[dict[str, str], dict[str, sa.Column]]:
+        """The table's column types and their SQLAlchemy columns (built once), from
+        `information_schema` or, while `prepare_table` runs, from what it read."""
         read = self._columns_read
         if read is not None and str(full_table_name) in read:
-            return dict(read[str(full_table_name)])
+            return read[str(full_table_name)]
         _, schema_name, table_name = self.parse_full_table_name(full_table_name)
         rows = self.raw().execute(
             "SELECT column_name, data_type FROM information_schema.columns"
@@ -199,9 +207,10 @@ class DuckDBConnector(SQLConnector):
             [schema_name or "main", table_name],
         )
         types = {name: kind.upper() for name, kind in rows.fetchall()}
+        columns = (types, {name: sa.Column(name, sql_type(kind)) for name, kind in types.items()})
         if read is not None:
-            read[str(full_table_name)] = dict(types)
-        return types
+            read[str(full_table_name)] = columns
+        return columns
 
     def prepare_table(
         self,
@@ -241,8 +250,8 @@ class DuckDBConnector(SQLConnector):
     ) -> dict[str, sa.Column]:
         wanted = {c.casefold() for c in column_names or []}
         return {
-            name: sa.Column(name, sql_type(kind))
-            for name, kind in self.column_types(full_table_name).items()
+            name: column
+            for name, column in self._columns(full_table_name)[1].items()
             if not wanted or name.casefold() in wanted
         }
 

@@ -14,7 +14,7 @@ WIDE = {f"c{i}": {"type": ["string", "null"]} for i in range(30)}
 def _count_reads(monkeypatch) -> list[str]:
     """Each `information_schema.columns` read of the connector, by table."""
     reads: list[str] = []
-    original = DuckDBConnector.column_types
+    original = DuckDBConnector._columns
 
     def counted(self, full_table_name):
         read = self._columns_read
@@ -22,7 +22,7 @@ def _count_reads(monkeypatch) -> list[str]:
             reads.append(str(full_table_name))
         return original(self, full_table_name)
 
-    monkeypatch.setattr(DuckDBConnector, "column_types", counted)
+    monkeypatch.setattr(DuckDBConnector, "_columns", counted)
     return reads
 
 
