@@ -37,6 +37,17 @@ def schema(stream: str, properties: dict, keys: list[str] | None = None) -> dict
     }
 
 
+def fraction_batch(stream: str, text: str) -> list[str]:
+    """Raw lines of a batch whose second record has the number `text` (written as given,
+    e.g. a fraction) in the integer column `n`; the first record is `{"id": 1, "n": 2}`."""
+    return [
+        f'{{"type":"SCHEMA","stream":"{stream}","schema":{{"type":"object","properties":'
+        '{"id":{"type":"integer"},"n":{"type":["integer","null"]}}},"key_properties":["id"]}',
+        f'{{"type":"RECORD","stream":"{stream}","record":{{"id":1,"n":2}}}}',
+        f'{{"type":"RECORD","stream":"{stream}","record":{{"id":2,"n":{text}}}}}',
+    ]
+
+
 def activate(stream: str, version: int) -> dict:
     return {"type": "ACTIVATE_VERSION", "stream": stream, "version": version}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from loader_support import SCHEMA, record, schema
+from loader_support import SCHEMA, fraction_batch, record, schema
 
 from outreach_target_duckdb.errors import LoaderError
 from outreach_target_duckdb.sink import DuckDBSink
@@ -79,14 +79,8 @@ def test_integers_a_double_cannot_hold_are_read_again_exactly(warehouse, loads):
 @pytest.mark.parametrize("text", ["2.5", "9007199254740993.5"])
 def test_a_failed_batch_leaves_no_batch_table_and_no_rows(warehouse, loads, text):
     warehouse.load([schema("events", PROPS, ["id"]), record("events", {"id": 1, "n": 1})])
-    lines = [
-        '{"type":"SCHEMA","stream":"events","schema":{"type":"object","properties":'
-        '{"id":{"type":"integer"},"n":{"type":["integer","null"]}}},"key_properties":["id"]}',
-        '{"type":"RECORD","stream":"events","record":{"id":1,"n":5}}',
-        f'{{"type":"RECORD","stream":"events","record":{{"id":2,"n":{text}}}}}',
-    ]
     with pytest.raises(LoaderError, match=r"fraction in integer properties 'n' \(1 record"):
-        warehouse.load_lines(lines)
+        warehouse.load_lines(fraction_batch("events", text))
     assert loads[-1]["temporary_tables_after"] == 0
     assert warehouse.rows("events", "id, n") == [(1, 1)]
 

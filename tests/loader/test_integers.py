@@ -5,7 +5,7 @@ cannot tell (2^53 and up), so the large cases below exercise both passes."""
 from __future__ import annotations
 
 import pytest
-from loader_support import SCHEMA, record, schema
+from loader_support import SCHEMA, fraction_batch, record, schema
 
 from outreach_target_duckdb.errors import LoaderError
 
@@ -22,14 +22,8 @@ def test_whole_numbers_land_exactly(warehouse, value):
 @pytest.mark.parametrize("text", ["1.5", "-0.25", "9007199254740993.5", "123456789012345678.5"])
 def test_a_fraction_fails_with_the_column_named_and_nothing_changes(warehouse, tmp_path, text):
     warehouse.load([schema("ints", PROPS, ["id"]), record("ints", {"id": 1, "n": 1})])
-    lines = [
-        '{"type":"SCHEMA","stream":"ints","schema":{"type":"object","properties":'
-        '{"id":{"type":"integer"},"n":{"type":["integer","null"]}}},"key_properties":["id"]}',
-        '{"type":"RECORD","stream":"ints","record":{"id":1,"n":2}}',
-        f'{{"type":"RECORD","stream":"ints","record":{{"id":2,"n":{text}}}}}',
-    ]
     with pytest.raises(LoaderError, match=r"fraction in integer properties 'n' \(1 record"):
-        warehouse.load_lines(lines)
+        warehouse.load_lines(fraction_batch("ints", text))
     assert warehouse.rows("ints", "id, n") == [(1, 1)]
     assert warehouse.query(f"SELECT count(*) FROM {SCHEMA}.ints") == [(1,)]
 
