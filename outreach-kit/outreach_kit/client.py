@@ -85,6 +85,7 @@ from outreach_kit.errors import (
 )
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.reading import REREAD, PageGuard
+from outreach_kit.record_path import LeanRecordPath
 from outreach_kit.repeats import KeyDigests
 from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
@@ -115,7 +116,7 @@ _decoder = msgspec.json.Decoder()
 _encode = msgspec.json.Encoder().encode
 
 
-class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
+class OutreachStream(LeanRecordPath, BookmarkGuard, TableVersions, RESTStream[t.Any]):
     """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
 
     #: Vendor name used in messages ("SalesBlink").
