@@ -86,7 +86,7 @@ from outreach_kit.errors import (
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.reading import REREAD, PageGuard
 from outreach_kit.record_path import LeanRecordPath
-from outreach_kit.repeats import KeyDigests
+from outreach_kit.repeats import KeyDigests, record_key
 from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.text import replace_lone_surrogates
@@ -534,6 +534,7 @@ class OutreachStream(LeanRecordPath, BookmarkGuard, TableVersions, RESTStream[t.
         """
         # Key fields the raw record carries: not `tenant`, which post_process adds.
         keys = source_keys(self.primary_keys if self.record_keys is None else self.record_keys)
+        keyed = record_key(keys, self.key_value)
         # Hashes of key -> of content, compact (unpaged Salesflow lists hold a whole
         # account in one read): see outreach_kit.repeats.
         seen = KeyDigests()
@@ -555,7 +556,7 @@ class OutreachStream(LeanRecordPath, BookmarkGuard, TableVersions, RESTStream[t.
             if not keys:
                 yield record
                 continue
-            key = tuple(self.key_value(record.get(k)) for k in keys)
+            key = keyed(record)
             if None in key or "" in key:
                 missing = [k for k, v in zip(keys, key, strict=True) if v is None or v == ""]
                 what = "missing" if any(k not in record for k in missing) else "null"
