@@ -114,9 +114,10 @@ class BookmarkGuard:
     def _increment_stream_state(
         self, latest_record: dict, *, context: Context | None = None
     ) -> None:
-        state, key, guarded, unsorted_state = self._guard(context)
+        state, key, guarded, unsorted_state, sdk_acts = self._guard(context)
         if not guarded:  # not incremental (e.g. forced full table by the catalog)
-            super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
+            if sdk_acts:  # incremental without a key (the SDK raises); full table: a no-op
+                super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
             return
         value = latest_record.get(key)
         if value is None:  # nothing to move the bookmark with (the value was reported)
@@ -156,22 +157,25 @@ class BookmarkGuard:
                     return
         super()._increment_stream_state(latest_record, context=context)  # type: ignore[misc]
 
-    def _guard(self, context: Context | None) -> tuple[dict | None, str, bool, dict | None]:
+    def _guard(self, context: Context | None) -> tuple[dict | None, str, bool, dict | None, bool]:
         """(the partition's state if the stream is sorted, the replication key, whether the
         stream is incremental, the partition's state if it is unsorted and the SDK checks
-        its order), worked out once per partition read: the SDK passes the same context
-        object for each of its records, and these lookups cost ~20 us a record."""
+        its order, whether the SDK's own ``_increment_stream_state`` acts on a record: only
+        for the replication method INCREMENTAL), worked out once per partition read: the
+        SDK passes the same context object for each of its records, and these lookups cost
+        ~20 us a record."""
         cached = self.__dict__.get("_guard_cache")
         if cached is None or cached[0] is not context:
             key = self.replication_key  # type: ignore[attr-defined]
-            guarded = bool(key) and self.replication_method == "INCREMENTAL"  # type: ignore[attr-defined]
+            incremental = self.replication_method == "INCREMENTAL"  # type: ignore[attr-defined]
+            guarded = bool(key) and incremental
             state = self.get_context_state(context) if guarded else None  # type: ignore[attr-defined]
             # Sorted as the SDK's state manager treats it: not with state partitioning keys.
             treat_as_sorted = self.is_sorted and self.state_partitioning_keys is None  # type: ignore[attr-defined]
             sorted_state = state if treat_as_sorted else None
             checked = not self.is_sorted and self.check_sorted  # type: ignore[attr-defined]
             unsorted_state = state if checked else None
-            cached = (context, (sorted_state, key or "", guarded, unsorted_state))
+            cached = (context, (sorted_state, key or "", guarded, unsorted_state, incremental))
             self.__dict__["_guard_cache"] = cached
         return cached[1]  # type: ignore[no-any-return]
 

@@ -85,7 +85,8 @@ from outreach_kit.errors import (
 )
 from outreach_kit.pacing import RequestPacer
 from outreach_kit.reading import REREAD, PageGuard
-from outreach_kit.repeats import KeyDigests
+from outreach_kit.record_path import LeanRecordPath
+from outreach_kit.repeats import KeyDigests, record_key
 from outreach_kit.shapes import Shape, json_type, shape_error
 from outreach_kit.tenants import TENANT, apply_to_stream, configured_tenant, source_keys
 from outreach_kit.text import replace_lone_surrogates
@@ -115,7 +116,7 @@ _decoder = msgspec.json.Decoder()
 _encode = msgspec.json.Encoder().encode
 
 
-class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
+class OutreachStream(LeanRecordPath, BookmarkGuard, TableVersions, RESTStream[t.Any]):
     """Base stream shared by the SalesBlink, Salesflow and Sales.Rocks taps."""
 
     #: Vendor name used in messages ("SalesBlink").
@@ -533,6 +534,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
         """
         # Key fields the raw record carries: not `tenant`, which post_process adds.
         keys = source_keys(self.primary_keys if self.record_keys is None else self.record_keys)
+        keyed = record_key(keys, self.key_value)
         # Hashes of key -> of content, compact (unpaged Salesflow lists hold a whole
         # account in one read): see outreach_kit.repeats.
         seen = KeyDigests()
@@ -554,7 +556,7 @@ class OutreachStream(BookmarkGuard, TableVersions, RESTStream[t.Any]):
             if not keys:
                 yield record
                 continue
-            key = tuple(self.key_value(record.get(k)) for k in keys)
+            key = keyed(record)
             if None in key or "" in key:
                 missing = [k for k, v in zip(keys, key, strict=True) if v is None or v == ""]
                 what = "missing" if any(k not in record for k in missing) else "null"

@@ -72,8 +72,18 @@ class _Checkpoint:
 #: Yielded among a read's records where a STATE should be written (see the module docstring).
 CHECKPOINT = _Checkpoint()
 
+
+class _WorkerLocal(threading.local):
+    """Per thread: whether it is reading a partition, and (set on a worker) its session per
+    stream. ``reading`` defaults here, not through ``getattr``'s default: on the main
+    thread, where it is never set, that default is reached by a caught AttributeError, for
+    every record written (``check_main_thread``)."""
+
+    reading: bool = False
+
+
 #: Per prefetch worker thread: whether it is reading, and its session per stream.
-_worker = threading.local()
+_worker = _WorkerLocal()
 #: The prefetchers open on the main thread, innermost last (a child may prefetch too).
 _open: list[ChildPrefetcher] = []
 
@@ -198,7 +208,7 @@ def read_ahead(stream: ReadAheadStream, context: dict | None) -> PartitionRead:
 
 def on_worker() -> bool:
     """Whether this thread is a worker reading a partition."""
-    return bool(getattr(_worker, "reading", False))
+    return _worker.reading
 
 
 def _on_worker(child: ReadAheadStream, context: dict | None) -> t.Iterator[dict]:

@@ -5,10 +5,17 @@ is dropped, one with other content rejected; see ``OutreachStream.request_record
 unpaged Salesflow list holds a whole account in one read, so this store grows with the
 data: a dict of Python ints costs about 100 bytes a key, these two flat arrays (open
 addressing, linear probing, at most 80 % full) about 15.
+
+Most reads are one page (an activity feed's, each its own read) or a few: there a dict is
+ten times quicker per record than the arrays' Python-level probing, and its memory is
+bounded by the page. So a store starts as a dict, holding exactly what the arrays would
+(the same 64-bit keys, the same 32-bit digests), and moves into the arrays past
+:data:`DICT_KEYS` keys.
 """
 
 from __future__ import annotations
 
+import typing as t
 from array import array
 
 #: Slots to start with (a power of two).
@@ -19,28 +26,41 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _BITS64 = (1 << 64) - 1
 _EMPTY = 0
 _MASK32 = 0xFFFFFFFF
+#: Keys a store holds in a dict before it moves into the flat arrays (~200 KB at most).
+DICT_KEYS = 2048
 
 
 class KeyDigests:
     """key hash -> content digest (both from ``hash``); 64-bit key hashes, 32-bit digests
     (a changed record whose 32-bit digest still matches passes as a repeat: 1 in 4 billion)."""
 
-    __slots__ = ("_digests", "_keys", "_mask", "_shift", "_used")
+    __slots__ = ("_digests", "_keys", "_mask", "_shift", "_small", "_used")
 
     def __init__(self) -> None:
-        self._keys = array("q", bytes(8 * _INITIAL))
-        self._digests = array("i", bytes(4 * _INITIAL))
-        self._mask = _INITIAL - 1
-        self._shift = 64 - _INITIAL_BITS
+        #: key -> digest while the store is small; None once it moved into the arrays.
+        self._small: dict[int, int] | None = {}
+        self._keys = array("q")
+        self._digests = array("i")
+        self._mask = 0
+        self._shift = 64
         self._used = 0
 
     def __len__(self) -> int:
-        return self._used
+        return len(self._small) if self._small is not None else self._used
 
     def put(self, key: int, digest: int) -> int | None:
         """Store ``digest`` for a new ``key`` and return None; for a key already stored,
         return its digest and store nothing."""
         key = key or 1  # 0 marks an empty slot
+        small = self._small
+        if small is not None:
+            held = small.get(key)
+            if held is not None:
+                return held
+            small[key] = _small(digest)
+            if len(small) > DICT_KEYS:
+                self._to_arrays(small)
+            return None
         keys = self._keys
         mask = self._mask
         slot = ((key * _GOLDEN) & _BITS64) >> self._shift
@@ -61,6 +81,9 @@ class KeyDigests:
     def replace(self, key: int, digest: int) -> None:
         """Store ``digest`` for ``key``, stored or not."""
         if self.put(key, digest) is not None:
+            if self._small is not None:
+                self._small[key or 1] = _small(digest)
+                return
             key = key or 1
             slot = ((key * _GOLDEN) & _BITS64) >> self._shift
             while self._keys[slot] != key:
@@ -70,6 +93,24 @@ class KeyDigests:
     def same(self, held: int, digest: int) -> bool:
         """Whether a digest ``put`` returned is that of ``digest``."""
         return held == _small(digest)
+
+    def _to_arrays(self, small: dict[int, int]) -> None:
+        """Move the dict's keys into the flat arrays (sized for them), from now on used."""
+        bits = _INITIAL_BITS
+        while (1 << bits) * 4 < len(small) * 5:  # at most 80 % full
+            bits += 1
+        self._keys = array("q", bytes(8 << bits))
+        self._digests = array("i", bytes(4 << bits))
+        self._mask = (1 << bits) - 1
+        self._shift = 64 - bits
+        self._small = None
+        for key, digest in small.items():
+            slot = ((key * _GOLDEN) & _BITS64) >> self._shift
+            while self._keys[slot] != _EMPTY:
+                slot = (slot + 1) & self._mask
+            self._keys[slot] = key
+            self._digests[slot] = digest
+        self._used = len(small)
 
     def _grow(self) -> None:
         keys, digests = self._keys, self._digests
@@ -87,6 +128,17 @@ class KeyDigests:
                 self._keys[slot] = key
                 self._digests[slot] = digest
                 self._used += 1
+
+
+def record_key(
+    keys: t.Sequence[str], key_value: t.Callable[[t.Any], t.Any]
+) -> t.Callable[[dict], tuple]:
+    """record -> the tuple of its key fields' values (each through ``key_value``), as a
+    read keys its records; for the usual single key field, no generator per record."""
+    if len(keys) == 1:
+        (name,) = keys
+        return lambda record: (key_value(record.get(name)),)
+    return lambda record: tuple(key_value(record.get(k)) for k in keys)
 
 
 def _small(digest: int) -> int:

@@ -357,8 +357,7 @@ class ActivityStream(PublicStream):
         return params
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        raw = row.get("time")
-        row["time_ms"] = int(raw) if raw is not None and str(raw).lstrip("-").isdigit() else None
+        row["time_ms"] = _time(row)
         return super().post_process(row, context)
 
 
@@ -385,8 +384,11 @@ class _FeedRead:
 
 def _time(event: dict) -> int | None:
     """An event's `time` in ms (an int, or a numeric string), else None."""
-    raw = str(event.get("time"))
-    return int(raw) if raw.lstrip("-").isdigit() else None
+    raw = event.get("time")
+    if type(raw) is int:  # what the API sends: no round trip through text (not a bool)
+        return raw
+    text = str(raw)
+    return int(text) if text.lstrip("-").isdigit() else None
 
 
 def _times(events: list[dict]) -> list[int]:

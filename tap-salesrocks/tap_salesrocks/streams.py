@@ -71,7 +71,7 @@ class ListDataStream(PagedStream):
             shifted = False
             for row in self.request_records(context, paginator, guard):
                 oid = _plain_id(row.get("_id"))
-                digest = hash(_encode(row))
+                digest = hash(_encode(row))  # of the row as sent, before it is changed
                 if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
                     if digest not in rejected:
                         rejected.add(digest)
@@ -87,10 +87,11 @@ class ListDataStream(PagedStream):
                 read_in_pass[oid] = digest
                 if oid not in emitted:
                     emitted.add(oid)
+                    row["_id"] = oid  # taken plain once: post_process need not again
                     yield row  # the SDK applies post_process
-            if len(paginator.page_ids) <= 1 and not shifted:
+            if paginator.pages <= 1 and not shifted:
                 return  # a single page is one consistent read
-            if not shifted and self._read_first_page(context, guard) == paginator.page_ids[0]:
+            if not shifted and self._read_first_page(context, guard) == paginator.first_ids:
                 return  # the list did not move while it was read
             self.logger.info(
                 "list_data: list %s changed while it was read (pass %d); reading it again",
@@ -103,10 +104,10 @@ class ListDataStream(PagedStream):
         )
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The page's rows; their ids go with the response (for :class:`PassPaginator`),
-        taken now: ``post_process`` pops ``_id`` from the rows once they are yielded."""
+        """The page's rows; their `_id` values go with the response (for
+        :class:`PassPaginator`), taken now: the rows change once they are yielded."""
         rows = list(super().parse_response(response))
-        setattr(response, _PAGE_IDS, _ids(rows))
+        setattr(response, _PAGE_IDS, [r.get("_id") if type(r) is dict else None for r in rows])
         return rows
 
     def _read_first_page(self, context: Context | None, guard: PageGuard) -> list[str | None]:
@@ -115,10 +116,12 @@ class ListDataStream(PagedStream):
         paginator = PassPaginator(self.page_size, self._capped, max_pages=1)
         for _ in self.request_records(context, paginator, guard):
             pass  # the rows themselves were read by the pass (rejects included)
-        return paginator.page_ids[0] if paginator.page_ids else []
+        return paginator.first_ids if paginator.first_ids is not None else []
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        oid = _plain_id(row.pop("_id", None))
+        oid = row.pop("_id", None)
+        if type(oid) is not str or not oid:  # as sent, not as `read_records` passes it on
+            oid = _plain_id(oid)
         list_id = row.pop("list_id", None) or (context or {}).get("list_id")
         return self.conform(
             {
@@ -132,15 +135,21 @@ class ListDataStream(PagedStream):
 
 
 class PassPaginator(UntilEmptyPaginator):
-    """The pages of one pass over a list, keeping the ids of each page that had rows (in
-    order): a pass compares its first page with the list's first page now."""
+    """The pages of one pass over a list: how many had rows, and the ids of the first, in
+    order (None for a row without one): a pass compares its first page with the list's
+    first page now."""
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.page_ids: list[list[str | None]] = []
+        #: Pages with rows read so far.
+        self.pages = 0
+        #: The plain ids of the first page with rows (None until it is read).
+        self.first_ids: list[str | None] | None = None
 
     def has_more(self, response: requests.Response) -> bool:
-        self.page_ids.append(getattr(response, _PAGE_IDS, []))
+        if self.first_ids is None:  # only the first page's ids are ever compared
+            self.first_ids = [_plain_id(value) for value in getattr(response, _PAGE_IDS, [])]
+        self.pages += 1
         return super().has_more(response)
 
 
@@ -189,11 +198,6 @@ class CampaignStatisticsStream(SalesRocksStream):
         return super().post_process(row, context)
 
 
-def _ids(rows: list[t.Any]) -> list[str | None]:
-    """The plain ids of a page's rows, in order (None for a row without one)."""
-    return [_plain_id(r.get("_id")) if isinstance(r, dict) else None for r in rows]
-
-
 def _plain_id(value: t.Any) -> str | None:
     """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
     value = object_id(value)
@@ -203,7 +207,8 @@ def _plain_id(value: t.Any) -> str | None:
 
 
 _encode = msgspec.json.Encoder().encode
-#: Response attribute: the ids of the page's rows, in order (see `parse_response`).
+#: Response attribute: the `_id` values of the page's rows as sent, in order (None for a
+#: row that is not an object; see `parse_response`).
 _PAGE_IDS = "_salesrocks_page_ids"
 
 

@@ -84,3 +84,17 @@ def test_epoch_milliseconds_match_the_general_path() -> None:
 def test_fast_path_results(value: str, expected: str) -> None:
     assert timestamps._exact_iso(value) == expected
     assert to_utc_iso(value) == expected
+
+
+def test_epoch_milliseconds_across_many_days_and_every_clock_edge() -> None:
+    """The fast path keeps each day's date text for later values (bounded, emptied when
+    full): past the bound, back to earlier days, and at the clock's edges it still agrees."""
+    rng = random.Random(20)
+    day = 86_400_000
+    start = 1_600_000_000_000 - 1_600_000_000_000 % day
+    values = [start + n * day + rng.randrange(day) for n in range(6000)]  # past the bound
+    values += [start + n * day + rng.randrange(day) for n in range(0, 6000, 7)]  # back again
+    for base in (timestamps.MIN_EPOCH_MS, start, timestamps.MAX_EPOCH_MS - day):
+        values += [base + ms for ms in (0, 1, 999, 1000, 59_999, 60_000, 3_599_999, day - 1)]
+    for value in values:
+        assert outcome(to_utc_iso, value) == outcome(timestamps._general_iso, value), value

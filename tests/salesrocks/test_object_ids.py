@@ -28,3 +28,25 @@ def test_a_list_row_id_is_plain_text_or_none():
     assert _plain_id({"$oid": "abc"}) == "abc"
     assert _plain_id("abc") == "abc"
     assert [_plain_id(v) for v in (None, "", {}, {"id": "x"})] == [None, None, None, None]
+
+
+def test_a_row_lands_with_the_same_id_as_sent_or_as_read_records_passes_it_on():
+    """`read_records` hands the SDK rows whose `_id` it already made plain; `post_process`
+    reads an `_id` as sent too (wrapped, plain, empty, missing) exactly as before."""
+    tap = TapSalesRocks(config={"username": "u", "password": "p", "api_url": URL})
+    stream = tap.streams["list_data"]
+    rejected: list[tuple[str, object]] = []
+    stream.reject = lambda row, reason, key=None: rejected.append((reason, row["id"]))  # type: ignore[method-assign]
+    for sent, landed in (
+        ({"$oid": "65a1f0c2e4b0a1b2c3d4e5f6"}, "65a1f0c2e4b0a1b2c3d4e5f6"),
+        ("65a1f0c2e4b0a1b2c3d4e5f6", "65a1f0c2e4b0a1b2c3d4e5f6"),
+        (12, "12"),
+    ):
+        row = stream.post_process({"_id": sent, "name": "A", "Phone": "1"}, {"list_id": "L1"})
+        assert row is not None
+        assert row["id"] == landed
+        assert row["columns"] == {"name": "A", "Phone": "1"}
+    for sent in ("", None, {"id": "x"}):
+        assert stream.post_process({"_id": sent, "name": "A"}, {"list_id": "L1"}) is None
+    assert stream.post_process({"name": "A"}, {"list_id": "L1"}) is None
+    assert rejected == [("null primary key id", None)] * 4
