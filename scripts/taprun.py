@@ -4,7 +4,9 @@ Every run goes through a bare launcher interpreter that spawns the program and r
 exit code, wall and CPU time and peak RSS (`os.wait4`): on Linux a child's `ru_maxrss` starts
 at the RSS of the process that spawned it, so spawned from a test or the bench (which may hold
 large responses) a tap's peak would read as theirs. Importing this module imports nothing of
-the taps or the bench.
+the taps or the bench. The tests start our taps from a fork server instead
+(scripts/tap_forkserver.py, `OUTREACH_TAPS_PRELOADED=1`): the same processes without paying
+for their imports each time.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tap_forkserver
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -129,6 +133,27 @@ def launch(
     return int(code), Usage(float(seconds), float(cpu), int(rss_kib) / 1024)
 
 
+def launch_preloaded(
+    command: list[str],
+    *,
+    stdout: Path,
+    stderr: Path,
+    env: dict,
+    timeout: float | None = None,
+) -> tuple[int, Usage]:
+    """`launch` for one of our taps, forked from a server that has imported it
+    (scripts/tap_forkserver.py: the tests' runs, not the bench's). Its usage leaves out the
+    imports, and its peak RSS includes the server's."""
+    tap = Path(command[0]).name
+    with open(os.devnull, "rb") as src, stdout.open("wb") as out, stderr.open("wb") as err:
+        run = tap_forkserver.start(
+            tap, command[1:], stdin=src.fileno(), stdout=out.fileno(), stderr=err.fileno(), env=env
+        )
+    code, ended = run.wait(timeout)
+    usage = Usage(float(ended["seconds"]), float(ended["cpu"]), int(ended["rss_kib"]) / 1024)
+    return code, usage
+
+
 def run_tap(
     tap: str,
     config: dict,
@@ -153,7 +178,8 @@ def run_tap(
         if state is not None:
             command += ["--state", str(_write(files / "state.json", state))]
         out_path, err_path = output or files / "stdout.txt", files / "stderr.txt"
-        code, usage = launch(
+        run = launch_preloaded if tap_forkserver.enabled(tap) else launch
+        code, usage = run(
             [*command, *args],
             stdout=out_path,
             stderr=err_path,

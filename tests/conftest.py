@@ -22,6 +22,11 @@ pytest.register_assert_rewrite("parallel")
 from parallel import PACKAGES_LOCK, locked  # noqa: E402
 from plugin_bytecode import compile_plugin_venvs  # noqa: E402
 
+#: Our taps start forked from a server that imported them once (scripts/tap_forkserver.py):
+#: about 1 s of CPU less per tap process, several hundred of them per run. Set it to 0 to
+#: exec every tap as the bench and production do.
+os.environ.setdefault("OUTREACH_TAPS_PRELOADED", "1")
+
 #: What `meltano install` installs from: the project file, the local packages' metadata (the
 #: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
 INSTALL_INPUTS = (

@@ -13,6 +13,7 @@ import typing as t
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import tap_forkserver
 from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 
 __all__ = [
@@ -59,24 +60,52 @@ def run_until_killed(
             command += ["--state", str(state_path)]
         err_path = Path(tmp) / "stderr.txt"
         with err_path.open("w") as err:
-            process = subprocess.Popen(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                text=True,
-                env={**os.environ, **(env or {})},
-            )
-            lines = []
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.append(line)
-                if stop(line):
-                    break
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            full_env = {**os.environ, **(env or {})}
+            if tap_forkserver.enabled(tap):
+                lines = _read_preloaded(tap, command[1:], err, full_env, stop)
+            else:
+                lines = _read_process(command, err, full_env, stop)
         if stderr is not None:
             stderr.append(err_path.read_text(errors="replace"))
     return parse_messages("".join(lines))
+
+
+def _read_process(
+    command: list[str], err: t.IO[str], env: dict, stop: t.Callable[[str], bool]
+) -> list[str]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line)
+        if stop(line):
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return lines
+
+
+def _read_preloaded(
+    tap: str, args: list[str], err: t.IO[str], env: dict, stop: t.Callable[[str], bool]
+) -> list[str]:
+    """As `_read_process`, the tap forked from its server (scripts/tap_forkserver.py)."""
+    read, write = os.pipe()
+    try:
+        with open(os.devnull, "rb") as src:
+            run = tap_forkserver.start(
+                tap, args, stdin=src.fileno(), stdout=write, stderr=err.fileno(), env=env
+            )
+    finally:
+        os.close(write)
+    lines = []
+    with open(read, encoding="utf-8") as out:
+        for line in out:
+            lines.append(line)
+            if stop(line):
+                break
+        run.kill()
+        run.wait()
+    return lines
 
 
 class Chunked:

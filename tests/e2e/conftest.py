@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 from parallel import meltano_sys_dir
-from pipeline import MELTANO, ROOT, SANDBOX_CREDENTIALS, VENV_BIN, SandboxProcess, meltano_env
+from pipeline import MELTANO, ROOT, SANDBOX_CREDENTIALS, SandboxProcess, meltano_env
+from support import run_tap
 
 
 class MeltanoProject:
@@ -74,24 +74,16 @@ def catalogs() -> dict[tuple[str, str], dict]:
         },
     }
     found: dict[tuple[str, str], dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for vendor, config in configs.items():
-            path = Path(tmp) / f"{vendor}.json"
-            path.write_text(json.dumps(config))
-            out = subprocess.run(
-                [str(VENV_BIN / f"tap-{vendor}"), "--config", str(path), "--discover"],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            for entry in json.loads(out.stdout)["streams"]:
-                properties = entry["schema"]["properties"]
-                found[(vendor, entry["tap_stream_id"])] = {
-                    "keys": list(entry.get("key_properties") or []),
-                    "timestamps": [
-                        name
-                        for name, prop in properties.items()
-                        if prop.get("format") == "date-time"
-                    ],
-                }
+    for vendor, config in configs.items():
+        # run_tap: forked from a preloaded server in the tests (scripts/tap_forkserver.py).
+        out = run_tap(f"tap-{vendor}", config, args=("--discover",))
+        assert out.returncode == 0, out.stderr[-3000:]
+        for entry in json.loads(out.stdout)["streams"]:
+            properties = entry["schema"]["properties"]
+            found[(vendor, entry["tap_stream_id"])] = {
+                "keys": list(entry.get("key_properties") or []),
+                "timestamps": [
+                    name for name, prop in properties.items() if prop.get("format") == "date-time"
+                ],
+            }
     return found

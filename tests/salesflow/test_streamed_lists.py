@@ -55,13 +55,9 @@ def record_lines(
     """RECORD lines of the streamed streams as written (time_extracted left out), last STATE."""
     with tempfile.TemporaryDirectory() as tmp:
         paths = {"config": cfg}
-        discovered = subprocess.run(
-            [str(BIN / "tap-salesflow"), "--config", _write(tmp, "config", cfg), "--discover"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        catalog = json.loads(discovered)
+        discovered = run_tap("tap-salesflow", cfg, args=("--discover",))
+        assert discovered.returncode == 0, discovered.stderr[-2000:]
+        catalog = json.loads(discovered.stdout)
         for entry in catalog["streams"]:
             for meta in entry["metadata"]:
                 if meta["breadcrumb"] == []:
