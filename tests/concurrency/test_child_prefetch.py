@@ -4,7 +4,9 @@ Each tap runs twice against the same sandbox, with `concurrency: 1` and `concurr
 first as a full sync, then incrementally after the sandbox clock moved. The Singer messages
 must be identical but for what differs between any two runs (`time_extracted`, the SDK's
 wall-clock replication signpost), and so must the requests made. Latency makes the workers
-finish out of order, so an ordering bug would show.
+finish out of order, so an ordering bug would show. Each run is its own exec'd process
+(not forked from the tests' tap server), so the two runs compared also differ in hash seed,
+as any two production runs do: output that hangs on set or dict-of-hash order would show.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ from outreach_sandbox import (
 )
 
 SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
+
+
+@pytest.fixture(autouse=True)
+def exec_each_run(monkeypatch):
+    """Every tap process exec'd, with a hash seed of its own (see the module docstring)."""
+    monkeypatch.setenv("OUTREACH_TAPS_PRELOADED", "0")
+
+
 LATENCY_S = 0.015
 SIGNPOST = re.compile(r'"replication_key_signpost": "[^"]*"')
 
