@@ -72,10 +72,10 @@ reliability-report: install
 	RELIABILITY_REPORT=docs/reliability.md $(BIN)/python -m pytest tests/reliability
 
 # The inner loop: lint, then the fast suites as two pytest processes side by side (one per
-# core): the kit; the sandbox, loader, scripts and tenants file. No e2e, analytics, tenant
+# core): the kit and scripts; the sandbox, loader and tenants file. No e2e, analytics, tenant
 # pipelines, reliability or tap-process suites: `make test` runs everything.
-check-a: FAST_TESTS := tests/kit
-check-b: FAST_TESTS := tests/docs tests/sandbox tests/loader tests/scripts tests/tenants/test_tenants_file.py
+check-a: FAST_TESTS := tests/kit tests/scripts
+check-b: FAST_TESTS := tests/docs tests/sandbox tests/loader tests/tenants/test_tenants_file.py
 
 check: lint
 	$(MAKE) --no-print-directory -j2 -Otarget check-a check-b
