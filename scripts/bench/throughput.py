@@ -17,6 +17,9 @@ from .vendors.facts import Bulk
 RECORDS = 100_000
 #: Target of issue 19: the tap at >= 0.75x the raw loop's records per second.
 TARGET = 0.75
+#: Tap-then-raw pairs per stream, the median ratio reported: the raw loop alone varied by
+#: a third between runs on this VM (Salesflow's sandbox builds each whole answer first).
+PAIRS = 3
 #: Records of the memory run at 10x; 1x is a tenth.
 MEMORY_LARGE = 200_000
 
@@ -42,17 +45,26 @@ def landed(bench: TapBench, bulk: Bulk, counts: dict[str, int]) -> tuple[Run, in
     return run, expected
 
 
-def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS) -> Row:
-    """One bulk stream: the tap, then the raw loop on the same data right after."""
-    run, n = landed(bench, bulk, bulk.counts(records))
-    raw_n, raw_requests, raw_s, raw_cpu = timed_raw(bulk, bench.url)
-    if raw_n != n:
-        raise RuntimeError(f"the raw loop read {raw_n} {bulk.stream} records, expected {n}")
-    tap_rate, raw_rate = n / run.usage.seconds, raw_n / raw_s
-    say(
-        f"  {bulk.stream}: tap {tap_rate:,.0f} rec/s ({run.usage.seconds:.1f}s), "
-        f"raw {raw_rate:,.0f} rec/s ({raw_s:.1f}s): {tap_rate / raw_rate:.2f}x"
-    )
+def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS, pairs: int = PAIRS) -> Row:
+    """One bulk stream: the tap, then the raw loop on the same data right after, `pairs`
+    times; the pair with the median ratio is reported (the lower middle one of an even
+    count), with every pair's ratio."""
+    measured = []
+    for _ in range(pairs):
+        run, n = landed(bench, bulk, bulk.counts(records))
+        raw_n, raw_requests, raw_s, raw_cpu = timed_raw(bulk, bench.url)
+        if raw_n != n:
+            raise RuntimeError(f"the raw loop read {raw_n} {bulk.stream} records, expected {n}")
+        tap_rate, raw_rate = n / run.usage.seconds, raw_n / raw_s
+        say(
+            f"  {bulk.stream}: tap {tap_rate:,.0f} rec/s ({run.usage.seconds:.1f}s), "
+            f"raw {raw_rate:,.0f} rec/s ({raw_s:.1f}s): {tap_rate / raw_rate:.2f}x"
+        )
+        measured.append((tap_rate / raw_rate, run, n, raw_requests, raw_s, raw_cpu))
+    ordered = sorted(measured, key=lambda pair: pair[0])
+    ratio, run, n, raw_requests, raw_s, raw_cpu = ordered[(len(ordered) - 1) // 2]
+    tap_rate, raw_rate = n / run.usage.seconds, n / raw_s
+    each = ", ".join(f"{pair[0]:.2f}x" for pair in measured)
     return Row(
         f"throughput, `{bulk.stream}`, {n:,} records",
         f"{tap_rate:,.0f} rec/s ({run.usage.seconds:.1f} s, CPU {run.usage.cpu_seconds:.1f} s, "
@@ -60,7 +72,7 @@ def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS) -> Row:
         f"raw loop {raw_rate:,.0f} rec/s ({raw_s:.1f} s, CPU {raw_cpu:.1f} s, "
         f"{raw_requests:,} requests)",
         f">= {TARGET}x raw",
-        verdict(tap_rate / raw_rate >= TARGET, f"{tap_rate / raw_rate:.2f}x"),
+        verdict(ratio >= TARGET, f"{ratio:.2f}x, median of {pairs}: {each}"),
     )
 
 
