@@ -18,9 +18,8 @@ from __future__ import annotations
 import typing as t
 from array import array
 
-#: Slots to start with (a power of two).
+#: Fewest slots the arrays start with, as a power of two.
 _INITIAL_BITS = 10
-_INITIAL = 1 << _INITIAL_BITS
 #: Fibonacci hashing: the top bits of key * 2**64/phi spread keys whose low bits agree.
 _GOLDEN = 0x9E3779B97F4A7C15
 _BITS64 = (1 << 64) - 1
@@ -99,36 +98,29 @@ class KeyDigests:
         bits = _INITIAL_BITS
         while (1 << bits) * 4 < len(small) * 5:  # at most 80 % full
             bits += 1
-        self._keys = array("q", bytes(8 << bits))
-        self._digests = array("i", bytes(4 << bits))
-        self._mask = (1 << bits) - 1
-        self._shift = 64 - bits
         self._small = None
-        for key, digest in small.items():
-            slot = ((key * _GOLDEN) & _BITS64) >> self._shift
-            while self._keys[slot] != _EMPTY:
-                slot = (slot + 1) & self._mask
-            self._keys[slot] = key
-            self._digests[slot] = digest
-        self._used = len(small)
+        self._fill(bits, small.items())
 
     def _grow(self) -> None:
         keys, digests = self._keys, self._digests
-        size = 2 * len(keys)
-        self._keys = array("q", bytes(8 * size))
-        self._digests = array("i", bytes(4 * size))
-        self._mask = size - 1
-        self._shift -= 1
-        self._used = 0
-        for key, digest in zip(keys, digests, strict=True):
-            if key != _EMPTY:
-                slot = ((key * _GOLDEN) & _BITS64) >> self._shift
-                while self._keys[slot] != _EMPTY:
-                    slot = (slot + 1) & self._mask
-                self._keys[slot] = key
-                self._digests[slot] = digest
-                self._used += 1
+        held = ((k, d) for k, d in zip(keys, digests, strict=True) if k != _EMPTY)
+        self._fill(65 - self._shift, held)  # twice the slots
 
+    def _fill(self, bits: int, pairs: t.Iterable[tuple[int, int]]) -> None:
+        """New arrays of 2**bits slots, holding ``pairs`` (key, 32-bit digest)."""
+        self._keys = keys = array("q", bytes(8 << bits))
+        self._digests = digests = array("i", bytes(4 << bits))
+        self._mask = mask = (1 << bits) - 1
+        self._shift = shift = 64 - bits
+        used = 0
+        for key, digest in pairs:
+            slot = ((key * _GOLDEN) & _BITS64) >> shift
+            while keys[slot] != _EMPTY:
+                slot = (slot + 1) & mask
+            keys[slot] = key
+            digests[slot] = digest
+            used += 1
+        self._used = used
 
 def record_key(
     keys: t.Sequence[str], key_value: t.Callable[[t.Any], t.Any]
