@@ -12,7 +12,7 @@ import duckdb
 from taprun import BIN, launch
 
 from . import SEED
-from .report import Row, say, verdict
+from .report import Row, middle, say, verdict
 from .runs import TapBench, select
 from .vendors import salesflow
 
@@ -113,7 +113,7 @@ def measure(bench: TapBench, workdir: Path, records: int = RECORDS) -> list[Row]
             f"  loader alone: {runs[-1].seconds:.2f}s (CPU {runs[-1].cpu_seconds:.2f}s), "
             f"{runs[-1].rss_mib:.0f} MiB"
         )
-    alone = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    alone = middle(runs, key=lambda run: run.seconds)
     spread = ", ".join(f"{run.seconds:.2f}" for run in runs)
 
     (workdir / "tap.json").write_text(json.dumps(bench.config))

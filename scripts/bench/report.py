@@ -6,13 +6,22 @@ import os
 import platform
 import subprocess
 import time
+import typing as t
 from dataclasses import dataclass, field
 
 from taprun import ROOT
 
+T = t.TypeVar("T")
+
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def middle(items: t.Sequence[T], key: t.Callable[[T], float]) -> T:
+    """The item with the median `key` (of an even count, the lower of the two middle ones):
+    a measurement repeated on a noisy machine is reported by its middle run, whole."""
+    return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
 def verdict(ok: bool, detail: str = "") -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import requests
 
 from . import SEED
-from .report import Row, say, verdict
+from .report import Row, middle, say, verdict
 from .runs import Run, TapBench
 from .vendors.facts import Bulk
 
@@ -47,8 +47,7 @@ def landed(bench: TapBench, bulk: Bulk, counts: dict[str, int]) -> tuple[Run, in
 
 def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS, pairs: int = PAIRS) -> Row:
     """One bulk stream: the tap, then the raw loop on the same data right after, `pairs`
-    times; the pair with the median ratio is reported (the lower middle one of an even
-    count), with every pair's ratio."""
+    times; the pair with the median ratio is reported (`middle`), with every pair's ratio."""
     measured = []
     for _ in range(pairs):
         run, n = landed(bench, bulk, bulk.counts(records))
@@ -61,8 +60,7 @@ def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS, pairs: int =
             f"raw {raw_rate:,.0f} rec/s ({raw_s:.1f}s): {tap_rate / raw_rate:.2f}x"
         )
         measured.append((tap_rate / raw_rate, run, n, raw_requests, raw_s, raw_cpu))
-    ordered = sorted(measured, key=lambda pair: pair[0])
-    ratio, run, n, raw_requests, raw_s, raw_cpu = ordered[(len(ordered) - 1) // 2]
+    ratio, run, n, raw_requests, raw_s, raw_cpu = middle(measured, key=lambda pair: pair[0])
     tap_rate, raw_rate = n / run.usage.seconds, n / raw_s
     each = ", ".join(f"{pair[0]:.2f}x" for pair in measured)
     return Row(
