@@ -122,6 +122,7 @@ class KeyDigests:
             used += 1
         self._used = used
 
+
 def record_key(
     keys: t.Sequence[str], key_value: t.Callable[[t.Any], t.Any]
 ) -> t.Callable[[dict], tuple]:
