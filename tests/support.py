@@ -1,5 +1,5 @@
 """Test helpers: killing taps mid-run, scanning for secrets, a response whose body comes in
-given chunks; the tap runner itself is
+given chunks, tap-salesrocks settings for a sandbox; the tap runner itself is
 scripts/taprun.py (shared with `make bench`), re-exported here for the tests."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from urllib.parse import quote, quote_plus
 import tap_forkserver
 from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 
+from outreach_sandbox import DEFAULT_SALESROCKS_USERS
+
 __all__ = [
     "BIN",
     "ROOT",
@@ -25,8 +27,22 @@ __all__ = [
     "parse_messages",
     "run_tap",
     "run_until_killed",
+    "salesrocks_settings",
     "secret_forms",
 ]
+
+
+def salesrocks_settings(url: str, **extra: t.Any) -> dict:
+    """tap-salesrocks settings for the sandbox at `url`: its first user's login, retries
+    after 0.01 s; `extra` adds settings or replaces these."""
+    username, password = next(iter(DEFAULT_SALESROCKS_USERS.items()))
+    return {
+        "username": username,
+        "password": password,
+        "api_url": f"{url}/salesrocks",
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
 
 
 def secret_forms(secret: str) -> set[str]:

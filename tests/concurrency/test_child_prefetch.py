@@ -16,16 +16,13 @@ import json
 import re
 
 import pytest
-from support import TapRun, run_tap
+from support import TapRun, run_tap, salesrocks_settings
 
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
     DEFAULT_SALESFLOW_ACCOUNTS,
-    DEFAULT_SALESROCKS_USERS,
     SandboxServer,
 )
-
-SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 
 
 @pytest.fixture(autouse=True)
@@ -58,14 +55,7 @@ def salesflow(url: str) -> dict:
 
 
 def salesrocks(url: str) -> dict:
-    return {
-        "username": SR_USER,
-        "password": SR_PASSWORD,
-        "api_url": f"{url}/salesrocks",
-        "campaign_ids": [101, 102],
-        "page_size": 20,
-        "retry_base_seconds": 0.01,
-    }
+    return salesrocks_settings(url, campaign_ids=[101, 102], page_size=20)
 
 
 #: Enough parents that several child partitions are in flight at once.

@@ -14,16 +14,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import TapRun, run_tap
+from support import TapRun, run_tap, salesrocks_settings
 
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
     DEFAULT_SALESFLOW_ACCOUNTS,
-    DEFAULT_SALESROCKS_USERS,
     SandboxServer,
 )
 
-SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 COUNTS = {
     "salesblink.lists": 4,
     "salesblink.leads_per_list": 5,
@@ -50,13 +48,7 @@ def configs(url: str) -> dict[str, dict]:
             "statistics_api_url": f"{url}/salesflow/api",
             "retry_base_seconds": 0.01,
         },
-        "tap-salesrocks": {
-            "username": SR_USER,
-            "password": SR_PASSWORD,
-            "api_url": f"{url}/salesrocks",
-            "campaign_ids": [101, 102],
-            "retry_base_seconds": 0.01,
-        },
+        "tap-salesrocks": salesrocks_settings(url, campaign_ids=[101, 102]),
     }
 
 

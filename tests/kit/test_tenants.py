@@ -13,16 +13,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import run_tap
+from support import run_tap, salesrocks_settings
 
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
     DEFAULT_SALESFLOW_ACCOUNTS,
-    DEFAULT_SALESROCKS_USERS,
     SandboxServer,
 )
 
-SR_USER, SR_PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 COUNTS = {
     "salesblink.lists": 3,
     "salesblink.leads_per_list": 4,
@@ -58,13 +56,7 @@ def configs(url: str) -> dict[str, dict]:
             "start_date": "2026-10-20",
             "retry_base_seconds": 0.01,
         },
-        "tap-salesrocks": {
-            "username": SR_USER,
-            "password": SR_PASSWORD,
-            "api_url": f"{url}/salesrocks",
-            "campaign_ids": [101],
-            "retry_base_seconds": 0.01,
-        },
+        "tap-salesrocks": salesrocks_settings(url, campaign_ids=[101]),
     }
 
 

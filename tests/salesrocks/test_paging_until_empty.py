@@ -5,24 +5,16 @@ from __future__ import annotations
 import math
 
 import pytest
-from support import run_tap
+from support import run_tap, salesrocks_settings
 
-from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-USER, PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 LIST_DATA = "salesrocks POST /editable-lists/getListData"
 GET_LISTS = "salesrocks POST /editable-lists/getLists"
 
 
 def config(url: str, **extra) -> dict:
-    return {
-        "username": USER,
-        "password": PASSWORD,
-        "api_url": f"{url}/salesrocks",
-        "campaign_ids": [101],
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+    return salesrocks_settings(url, **{"campaign_ids": [101], **extra})
 
 
 def truth(server: SandboxServer, stream: str) -> set[str]:

@@ -6,23 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import run_tap
+from support import run_tap, salesrocks_settings
 
-from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-USER, PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 PAGE = 20
 ROWS = 45  # three pages: 20, 20, 5
 
 
 def config(url: str) -> dict:
-    return {
-        "username": USER,
-        "password": PASSWORD,
-        "api_url": f"{url}/salesrocks",
-        "page_size": PAGE,
-        "retry_base_seconds": 0.01,
-    }
+    return salesrocks_settings(url, page_size=PAGE)
 
 
 @pytest.mark.parametrize(

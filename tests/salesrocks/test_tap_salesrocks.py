@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from project_streams import primary_keys
 from standard_tests import standard_tap_tests
-from support import assert_no_secrets, run_tap
+from support import assert_no_secrets, run_tap, salesrocks_settings
 
 from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
 from tap_salesrocks.tap import TapSalesRocks
@@ -16,14 +16,7 @@ KEYS = {stream: key for stream, (key,) in primary_keys("salesrocks").items()}
 
 
 def config(url: str, **extra) -> dict:
-    return {
-        "username": USER,
-        "password": PASSWORD,
-        "api_url": f"{url}/salesrocks",
-        "campaign_ids": [101, 102, 103, 104],
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+    return salesrocks_settings(url, **{"campaign_ids": [101, 102, 103, 104], **extra})
 
 
 def ids(run, stream: str) -> set[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import tap_forkserver
-from support import run_tap, run_until_killed
+from support import run_tap, run_until_killed, salesrocks_settings
 
 from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
 
@@ -22,14 +22,7 @@ USER, PASSWORD = next(iter(DEFAULT_SALESROCKS_USERS.items()))
 
 
 def _config(url: str, **extra) -> dict:
-    return {
-        "username": USER,
-        "password": PASSWORD,
-        "api_url": f"{url}/salesrocks",
-        "campaign_ids": [101, 102],
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+    return salesrocks_settings(url, **{"campaign_ids": [101, 102], **extra})
 
 
 def _untimed(log: str) -> str:
