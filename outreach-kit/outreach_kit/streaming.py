@@ -6,9 +6,10 @@ of it before the first record leaves the tap idle while the vendor is still send
 :func:`open_json` reads the first bytes of a ``stream=True`` response:
 
 - a body that starts as an array becomes a :class:`LiveArray`, whose ``items`` parse the
-  elements one at a time as the chunks arrive (each element by the standard library's C
-  scanner, ``json.JSONDecoder.raw_decode``, once its text is in: about three times faster
-  than ijson's push parser building the same objects); the vendor's time to
+  elements as the chunks arrive: the whole objects of each chunk by msgspec in one call
+  (:func:`_batch`), any other element by the standard library's C scanner,
+  ``json.JSONDecoder.raw_decode``, once its text is in (both several times faster than
+  ijson's push parser building the same objects); the vendor's time to
   send overlaps the tap's time per record, and memory holds a chunk, not the body. When the
   body breaks off or turns invalid part-way, ``items`` raises :class:`BodyBroken` after the
   complete elements before the break: the caller asks again and skips what it already gave
@@ -37,6 +38,7 @@ import tempfile
 import typing as t
 
 import ijson
+import msgspec
 import requests
 
 from outreach_kit.text import SURROGATE_ESCAPE, ChunkedRepair, replace_lone_surrogates
@@ -268,12 +270,21 @@ class _ArrayElements:
         text = self._text + "".join(self._pieces)
         self._pieces.clear()
         at, end, state = 0, len(text), self._state
+        batch = True  # one attempt per piece: see _batch
         try:
             while True:
                 at = _BLANKS.match(text, at).end()  # type: ignore[union-attr]
                 if at == end:
                     break
                 char = text[at]
+                if batch and state in (_FIRST, _NEXT):
+                    batch = False
+                    values, after = _batch(text, at)
+                    if values:
+                        self.given += len(values)
+                        yield from values
+                        state, at = _AFTER, after
+                        continue
                 if state == _AFTER:
                     if char not in ",]":
                         raise _Invalid("after an array element, ',' or ']' was expected")
@@ -343,6 +354,56 @@ class _ArrayElements:
             except _Invalid as exc:
                 why = str(exc)
         raise BodyBroken(f"parse error: {why}", self.given)
+
+
+def _batch(text: str, at: int) -> tuple[list[t.Any], int]:
+    """The whole elements from ``at`` on, decoded by msgspec in one call, and where they
+    end; ``([], at)`` when no run of them decodes. Records are objects, and msgspec decodes
+    a page of them about half again as fast as one ``raw_decode`` per element.
+
+    A run ends at the array's ``]`` when the text holds it, or else at the ``}`` before the
+    last place an element may start: before the last occurrence of the first element's first
+    key (records of one endpoint start alike), or at the last ``},``. No tokenizer is needed:
+    ``[`` + the run + ``]`` decodes only if the run is whole elements (a brace inside a
+    string, or one that closes a nested object, leaves a string or a bracket open, and the
+    place before is tried). msgspec decodes strict JSON to the same values as ``_decode``
+    and refuses the same things (NaN, a float overflowing to infinity); when no run decodes,
+    the per-element path decodes the text and names any fault.
+    """
+    for end in itertools.islice(_run_ends(text, at), _TRIES):
+        try:
+            return _decode_array("[" + text[at:end] + "]"), end
+        except (msgspec.DecodeError, RecursionError):
+            continue
+    return [], at
+
+
+def _run_ends(text: str, at: int) -> t.Iterator[int]:
+    """Where a run of whole elements from ``at`` may end, the longest first (see _batch)."""
+    tail = len(text.rstrip(" \t\n\r"))
+    if tail > at and text[tail - 1] == "]":
+        yield tail - 1
+    head = ""
+    if text.startswith('{"', at):
+        colon = text.find(":", at, at + _HEAD_MAX)
+        head = text[at : colon + 1] if colon > 0 else ""
+    start = len(text)
+    while True:
+        if head:
+            start = text.rfind(head, at + 1, start)
+            last = text.rfind("}", at, start) if start > 0 else -1
+        else:
+            last = start = text.rfind("},", at, start)
+        if last < 0:
+            return
+        yield last + 1
+
+
+_decode_array = msgspec.json.Decoder(list).decode
+#: The longest first key looked for (with its quotes and colon) to find where records start.
+_HEAD_MAX = 64
+#: Runs tried per piece of text before its elements are decoded one by one.
+_TRIES = 3
 
 
 def spool_json(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import struct
 
 import pytest
 from support import Chunked
@@ -125,3 +126,51 @@ def test_an_element_spanning_many_chunks_is_decoded_a_few_times_not_once_per_chu
     chunks = [body[i : i + 4096] for i in range(0, len(body), 4096)]  # about 490 chunks
     assert live(chunks) == ([big, {"a": 1}], None)
     assert len(calls) <= 24  # the held text doubles between attempts
+
+
+def records(rng: random.Random, count: int) -> list[dict]:
+    """Objects as the vendors send them, with the text that could mislead a batch cut:
+    `},` and `}, {` inside strings, nested objects and arrays, floats of any bits."""
+    tricky = ["a},b", '"}, {"x": 1}', "}", "},", "\\},{", "\u00e9},{\U0001f44d"]
+    out = []
+    for n in range(count):
+        out.append(
+            {
+                "Id": n,
+                "Big": 2**64 + n,
+                "Float": struct.unpack("d", struct.pack("Q", rng.getrandbits(62)))[0],
+                "Text": rng.choice(tricky + TEXTS),
+                "Nested": {"Inner": {"List": [{"k": rng.choice(tricky)}, {}]}},
+                "Children": [{"Id": -n, "Text": "},"}, {"Id": n}],  # the records' first key
+                "Empty": {},
+            }
+        )
+    return out
+
+
+def test_runs_of_objects_decode_together_exactly_as_json_decodes_them(monkeypatch):
+    rng = random.Random(23)
+    elements = records(rng, 400)
+    calls = []
+    decode = streaming._decode
+    monkeypatch.setattr(streaming, "_decode", lambda text, at: calls.append(1) or decode(text, at))
+    for separators in ((",", ":"), (", ", ": ")):
+        body = json.dumps(elements, ensure_ascii=False, separators=separators).encode()
+        for size in (1, 7, 100, 4096, 65_536):
+            chunks = [body[i : i + size] for i in range(0, len(body), size)]
+            got, broken = live(chunks)
+            assert broken is None
+            assert json.dumps(got) == json.dumps(elements)  # floats to the last bit, key order
+        calls.clear()
+        assert live([body[i : i + 65_536] for i in range(0, len(body), 65_536)])[0] == elements
+        assert len(calls) < 40  # a few per chunk (the cut element), not one per element
+
+
+def test_a_batch_that_does_not_decode_falls_back_and_names_the_fault():
+    elements = [{"a": n} for n in range(50)]
+    good = json.dumps(elements).encode()
+    bad = good.replace(b'{"a": 30}', b'{"a": 1e999}')
+    for size in (9, 64, len(bad)):
+        got, broken = live([bad[i : i + size] for i in range(0, len(bad), size)])
+        assert got == elements[:30]
+        assert broken is not None and "overflow" in str(broken)
