@@ -7,6 +7,7 @@ the tap's time goes:
     .venv/bin/python scripts/profile_stream.py salesflow members
     .venv/bin/python scripts/profile_stream.py salesblink list_leads --records 60000 --runs 3
     .venv/bin/python scripts/profile_stream.py salesrocks list_data --profile --top 30
+    .venv/bin/python scripts/profile_stream.py salesrocks list_data --profile --set concurrency=1
     git archive REV outreach-kit tap-salesflow | tar -x -C /tmp/rev
     .venv/bin/python scripts/profile_stream.py salesflow members --runs 3 --before /tmp/rev
 
@@ -14,8 +15,9 @@ Each run prints records per second of the raw loop and of the tap process (start
 included, as in `make bench`), their ratio and CPU microseconds per record (user + system
 of the tap process; the raw loop's process time). `--profile` runs the tap process once
 more under cProfile (`python -m cProfile` on the tap's console script: the profile is of
-the tap's own process) and prints the functions with the most own time, in microseconds per
-record. `--before DIR` runs another revision's tap (its `outreach-kit` and tap directories,
+the tap's own process, main thread only: `--set concurrency=1` keeps every read on it) and
+prints the functions with the most own time, in microseconds per record. `--set` overrides
+a tap setting in every run. `--before DIR` runs another revision's tap (its `outreach-kit` and tap directories,
 e.g. from `git archive`) right after this one's in every run: before/after on the same
 records and server, back to back. The sandbox runs in a process of its own (seed 7), rate
 limits off, no latency.
@@ -176,7 +178,18 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a checkout of another revision: its tap runs too, right after this one's",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SETTING=JSON",
+        help="a tap setting over the bench's, e.g. --set concurrency=1 (a value in JSON)",
+    )
     args = parser.parse_args(argv)
+    try:
+        overrides = {k: json.loads(v) for k, _, v in (item.partition("=") for item in args.set)}
+    except ValueError as exc:
+        parser.error(f"--set takes SETTING=JSON, e.g. concurrency=1: {exc}")
     case = CASES[args.vendor].get(args.stream)
     if case is None:
         parser.error(f"{args.vendor} volume streams: {', '.join(CASES[args.vendor])}")
@@ -188,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(name)
         client = sandbox.client
         client.reset(seed=SEED, scale=1.0, counts=case.counts(args.records))
-        config = tap_config(args.vendor, sandbox.url, client)
+        config = {**tap_config(args.vendor, sandbox.url, client), **overrides}
         (tmp / "config.json").write_text(json.dumps(config))
         discovered = subprocess.run(
             [str(VENV_BIN / tap), "--config", str(tmp / "config.json"), "--discover"],

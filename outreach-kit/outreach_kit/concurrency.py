@@ -53,9 +53,13 @@ from outreach_kit.rejects import Rejected, diverted
 
 #: Parent records read ahead per worker: enough to keep every worker busy.
 LOOKAHEAD_PER_WORKER = 2
-#: Records per hand-over from a worker, and hand-overs a partition may hold in memory.
+#: Records per hand-over from a worker, and hand-overs a partition may hold in memory: more
+#: than a page of the largest the APIs serve (Sales.Rocks, 1,000 rows), so that a worker
+#: asks for the next page while the main thread still has this one's records to write (with
+#: room for 400 it asked only once most of the page was taken, and the main thread then
+#: waited out the round trip on every page).
 CHUNK_RECORDS = 100
-BUFFERED_CHUNKS = 4
+BUFFERED_CHUNKS = 12
 #: Hand-overs a partition read on its own thread may hold: more than a window of an activity
 #: feed (which buffers up to ~3,000 events and then hands them over at once), so the thread
 #: is already fetching the next window while the main thread writes this one.

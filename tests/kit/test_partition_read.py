@@ -44,6 +44,24 @@ def test_a_worker_reads_no_further_ahead_than_the_bound():
     worker.join(timeout=5)
 
 
+def test_a_worker_asks_for_the_next_page_of_1000_before_any_record_is_taken():
+    """Sales.Rocks pages hold up to 1,000 rows: a worker that could not queue a whole page
+    would ask for the next only once the main thread had taken most of this one, and the
+    main thread would then wait out that round trip on every page."""
+    next_page = threading.Event()
+
+    def source():
+        yield from ({"i": i} for i in range(1000))  # page 1
+        next_page.set()  # the request for page 2 would go out here
+        yield from ({"i": i} for i in range(1000, 2000))
+
+    read = PartitionRead()
+    worker = start(read, source)
+    assert next_page.wait(timeout=10), "the worker waited with page 1 before asking for 2"
+    assert sum(1 for _ in read.records()) == 2000
+    worker.join(timeout=5)
+
+
 def test_an_error_is_raised_where_the_records_are_taken():
     def source():
         yield {"i": 1}
