@@ -17,10 +17,10 @@ of the tap process; the raw loop's process time). `--profile` runs the tap proce
 more under cProfile (`python -m cProfile` on the tap's console script: the profile is of
 the tap's own process, main thread only: `--set concurrency=1` keeps every read on it) and
 prints the functions with the most own time, in microseconds per record. `--set` overrides
-a tap setting in every run. `--before DIR` runs another revision's tap (its `outreach-kit` and tap directories,
-e.g. from `git archive`) right after this one's in every run: before/after on the same
-records and server, back to back. The sandbox runs in a process of its own (seed 7), rate
-limits off, no latency.
+a tap setting in every run. `--before DIR` runs another revision's tap (its `outreach-kit`
+and tap directories, e.g. from `git archive`) right after this one's in every run:
+before/after on the same records and server, back to back. The sandbox runs in a process
+of its own (seed 7), rate limits off, no latency.
 """
 
 from __future__ import annotations
