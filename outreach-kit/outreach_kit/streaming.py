@@ -387,6 +387,8 @@ def _run_ends(text: str, at: int) -> t.Iterator[int]:
     if text.startswith('{"', at):
         colon = text.find(":", at, at + _HEAD_MAX)
         head = text[at : colon + 1] if colon > 0 else ""
+    if head and text.find(head, at + 1) < 0:
+        head = ""  # the elements do not start alike (or one fills the text): look for "},"
     start = len(text)
     while True:
         if head:

@@ -166,6 +166,23 @@ def test_runs_of_objects_decode_together_exactly_as_json_decodes_them(monkeypatc
         assert len(calls) < 40  # a few per chunk (the cut element), not one per element
 
 
+def test_objects_that_start_with_different_keys_still_decode_together(monkeypatch):
+    """Where no other element starts as the first does, a run ends at the last `},`."""
+    rng = random.Random(29)
+    flat = [
+        {k: v for k, v in r.items() if k not in ("Nested", "Children")} for r in records(rng, 300)
+    ]
+    elements = [{k: v for k, v in rng.sample(sorted(r.items()), len(r))} for r in flat]
+    elements[0] = {"Only the first": True, **elements[0]}  # its first key starts no other
+    body = json.dumps(elements, separators=(",", ":")).encode()
+    calls = []
+    decode = streaming._decode
+    monkeypatch.setattr(streaming, "_decode", lambda text, at: calls.append(1) or decode(text, at))
+    got, broken = live([body[i : i + 65_536] for i in range(0, len(body), 65_536)])
+    assert broken is None and json.dumps(got) == json.dumps(elements)
+    assert len(calls) < 20
+
+
 def test_a_batch_that_does_not_decode_falls_back_and_names_the_fault():
     elements = [{"a": n} for n in range(50)]
     good = json.dumps(elements).encode()
