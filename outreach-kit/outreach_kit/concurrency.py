@@ -21,7 +21,8 @@ reads move to workers:
 So output and state are the same as with ``concurrency: 1``; the requests overlap. Requests
 stay within the rate limit because every worker waits on the tap's shared pacer. Memory is
 bounded by the partitions in flight (``lookahead`` of them, each holding at most
-``BUFFERED_CHUNKS`` chunks plus the page being read), not by the data.
+``BUFFERED_CHUNKS`` chunks plus the page being read; the one the main thread is taking
+from, ``TAKING_CHUNKS``), not by the data.
 
 A partition the prefetcher did not read (a top-level stream's, e.g. an activity feed or
 an account's messages) is read the same way on a thread of its own (:func:`read_ahead`):
@@ -53,13 +54,16 @@ from outreach_kit.rejects import Rejected, diverted
 
 #: Parent records read ahead per worker: enough to keep every worker busy.
 LOOKAHEAD_PER_WORKER = 2
-#: Records per hand-over from a worker, and hand-overs a partition may hold in memory: more
-#: than a page of the largest the APIs serve (Sales.Rocks, 1,000 rows), so that a worker
-#: asks for the next page while the main thread still has this one's records to write (with
-#: room for 400 it asked only once most of the page was taken, and the main thread then
-#: waited out the round trip on every page).
+#: Records per hand-over from a worker, and hand-overs a partition read ahead may hold in
+#: memory while the main thread has not reached it.
 CHUNK_RECORDS = 100
-BUFFERED_CHUNKS = 12
+BUFFERED_CHUNKS = 4
+#: Hand-overs the partition the main thread is taking from may hold: more than a page of the
+#: largest the APIs serve (Sales.Rocks, 1,000 rows), so that its worker asks for the next
+#: page while the main thread still has this one's records to write (with room for 400 it
+#: asked only once most of the page was taken, and the main thread then waited out the
+#: round trip on every page). Only that one partition grows: memory stays about as bounded.
+TAKING_CHUNKS = 12
 #: Hand-overs a partition read on its own thread may hold: more than a window of an activity
 #: feed (which buffers up to ~3,000 events and then hands them over at once), so the thread
 #: is already fetching the next window while the main thread writes this one.
@@ -228,9 +232,11 @@ class PartitionRead:
     queue, so a large partition read ahead holds a few chunks in memory, not all of it (the
     worker waits while the queue is full)."""
 
-    def __init__(self, chunks: int = BUFFERED_CHUNKS) -> None:
+    def __init__(self, chunks: int = BUFFERED_CHUNKS, taking: int = TAKING_CHUNKS) -> None:
         self._queue: queue.Queue[tuple[str, t.Any]] = queue.Queue(maxsize=chunks)
         self._cancelled = threading.Event()
+        #: Hand-overs held once the main thread takes records (see TAKING_CHUNKS).
+        self._taking = max(chunks, taking)
 
     def run(self, read: t.Callable[[], t.Iterable[dict]]) -> None:
         """On a worker: pass the records on in chunks, then the end or the error. Records
@@ -256,7 +262,11 @@ class PartitionRead:
             _worker.reading = False
 
     def records(self) -> t.Iterator[dict]:
-        """On the main thread: the partition's records, as the worker reads them."""
+        """On the main thread: the partition's records, as the worker reads them. From the
+        first, the worker may hold more of them (``TAKING_CHUNKS``)."""
+        with self._queue.mutex:
+            self._queue.maxsize = self._taking
+            self._queue.not_full.notify_all()
         while True:
             kind, value = self._queue.get()
             if kind == "records":

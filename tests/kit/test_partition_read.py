@@ -44,10 +44,11 @@ def test_a_worker_reads_no_further_ahead_than_the_bound():
     worker.join(timeout=5)
 
 
-def test_a_worker_asks_for_the_next_page_of_1000_before_any_record_is_taken():
+def test_once_records_are_taken_the_worker_asks_for_the_next_page_of_1000():
     """Sales.Rocks pages hold up to 1,000 rows: a worker that could not queue a whole page
     would ask for the next only once the main thread had taken most of this one, and the
-    main thread would then wait out that round trip on every page."""
+    main thread would then wait out that round trip on every page. A partition not taken
+    from yet still holds no more than the bound."""
     next_page = threading.Event()
 
     def source():
@@ -57,8 +58,11 @@ def test_a_worker_asks_for_the_next_page_of_1000_before_any_record_is_taken():
 
     read = PartitionRead()
     worker = start(read, source)
+    assert not next_page.wait(timeout=0.5), "a partition not taken from ran past the bound"
+    taken = read.records()
+    assert next(taken) == {"i": 0}
     assert next_page.wait(timeout=10), "the worker waited with page 1 before asking for 2"
-    assert sum(1 for _ in read.records()) == 2000
+    assert 1 + sum(1 for _ in taken) == 2000
     worker.join(timeout=5)
 
 
