@@ -4,7 +4,8 @@ PostgreSQL (scripts/postgres.sh) holds the warehouse and Meltano's system databa
 sandbox gives each tenant its own credential and so its own workspace. Each tenant is a
 partition of its tool's Dagster job: `dagster job backfill` submits one run per tenant to
 the instance's run queue (QueuedRunCoordinator, 3 runs at a time, 1 per tenant tag), and
-`dagster-daemon` launches each run in a process of its own. The checks: exact rows per
+`dagster-daemon` launches each run in a process of its own (through the one code server
+both read the definitions from, as under `dagster dev`). The checks: exact rows per
 tenant against the sandbox's per-workspace ground truth, one state id per tenant, an
 incremental re-run per tenant, one tenant's failure (a revoked password, retried once)
 leaving the others complete, two runs of one tenant submitted at the same instant run one
