@@ -1,14 +1,17 @@
 """Running the suite on several pytest-xdist workers (`make test`: ``-n 2 --dist loadgroup``).
 
-A module- or session-scoped fixture is built once per worker that uses it, so every test
-sharing an expensive fixture instance (a sandbox dataset, a first sync, a ``meltano run``, a
-dbt build) is put in one work unit: the set-up then still runs once. Tests that share
-nothing are spread one by one; each parameter of a parametrized fixture is an instance of its
-own (tests/e2e/test_deletes.py's two warehouses run on two workers). The groups come from the
-fixtures each test uses, not from marks, so a new test is grouped right without anyone remembering to mark it. Three session fixtures are worker-safe instead of grouped:
-``postgres_url`` (a server per worker, on its own port and directory), ``meltano_installed``
-(``meltano install`` under a file lock) and ``reliability_report`` (each worker writes its
-part, and the report is rendered from every part; see tests/reliability/conftest.py).
+A module- or session-scoped fixture is built once per worker that uses it, so every test sharing
+an expensive fixture instance (a sandbox dataset, a first sync, a ``meltano run``, a dbt build)
+is put in one work unit: the set-up then still runs once. Tests that share nothing are spread
+one by one; each parameter of a parametrized fixture is an instance of its own
+(tests/e2e/test_deletes.py's two warehouses run on two workers). The groups come from the
+fixtures each test uses, not from marks, so a new test is grouped right without anyone
+remembering to mark it. Units start longest first (`long(seconds=...)` marks, Meltano pipelines,
+then the short tests in collection order), so both workers end together. Three session fixtures
+are worker-safe instead of grouped: ``postgres_url`` (a server per worker, on its own port and
+directory), ``meltano_installed`` (``meltano install`` under a file lock) and
+``reliability_report`` (each worker writes its part, and the report is rendered from every part;
+see tests/reliability/conftest.py).
 """
 
 from __future__ import annotations
@@ -124,25 +127,48 @@ def groups(items: list[pytest.Item]) -> dict[str, str]:
     }
 
 
-def _starts_first(item: pytest.Item) -> bool:
-    """A Meltano pipeline (minutes of set-up) or a test marked `long`."""
+#: How long a Meltano work unit is taken to run when none of its tests says (`long`'s
+#: `seconds`): more than any unit of plain tests.
+MELTANO_SECONDS = 60.0
+
+
+def _seconds(item: pytest.Item) -> float:
+    """About how long the work unit of `item` runs on `make test`'s busy workers: its `long`
+    mark's `seconds`, MELTANO_SECONDS for an unmarked `long` test or Meltano pipeline, 0 for
+    the rest (short tests, which fill the end of the run)."""
+    marker = item.get_closest_marker("long")
+    if marker is not None:
+        return float(marker.kwargs.get("seconds", MELTANO_SECONDS))
     info = getattr(item, "_fixtureinfo", None)
     meltano = info is not None and "meltano_installed" in info.names_closure
-    return meltano or item.get_closest_marker("long") is not None
+    return MELTANO_SECONDS if meltano else 0.0
+
+
+def longest_first(items: list[pytest.Item], found: dict[str, str]) -> list[pytest.Item]:
+    """`items` with the work units (`found`: nodeid -> group) in order of their longest
+    test's `_seconds`, longest first, so the two workers end together; a unit's tests, and
+    units of the same length, keep their collection order."""
+    cost: dict[str, float] = {}
+    for item in items:
+        unit = found.get(item.nodeid, item.nodeid)
+        cost[unit] = max(cost.get(unit, 0.0), _seconds(item))
+    return sorted(items, key=lambda item: -cost[found.get(item.nodeid, item.nodeid)])
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On an xdist worker: put the Meltano pipelines and the tests marked `long` first, so the
-    short tests fill the end of the run on whichever worker is free, and leave the groups
-    where the controller's scheduler reads them (every worker collects the same tests)."""
+    """On an xdist worker: start the longest work units first (Meltano pipelines, tests
+    marked `long`), so the short tests fill the end of the run on whichever worker is free,
+    and leave the groups where the controller's scheduler reads them (every worker collects
+    the same tests, and the scheduler hands units out in the order of their first test)."""
     if not hasattr(config, "workerinput") or RUN_DIR not in os.environ:
         return
-    items.sort(key=lambda item: not _starts_first(item))
-    found = Path(os.environ[RUN_DIR]) / "groups.json"
-    partial = found.with_name(f"groups-{config.workerinput['workerid']}.tmp")
-    partial.write_text(json.dumps(groups(items)), encoding="utf-8")
-    partial.replace(found)
+    found = groups(items)
+    items[:] = longest_first(items, found)
+    path = Path(os.environ[RUN_DIR]) / "groups.json"
+    partial = path.with_name(f"groups-{config.workerinput['workerid']}.tmp")
+    partial.write_text(json.dumps(found), encoding="utf-8")
+    partial.replace(path)
 
 
 @pytest.hookimpl(optionalhook=True)

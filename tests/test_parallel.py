@@ -8,7 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parallel import RUN_DIR, groups
+import pytest
+from parallel import MELTANO_SECONDS, RUN_DIR, groups, longest_first
 
 TESTS = Path(__file__).resolve().parent
 #: A suite of its own: six tests share a module fixture that counts its set-ups.
@@ -62,6 +63,10 @@ class Item:
     nodeid: str
     _fixtureinfo: Info
     callspec: CallSpec | None = None
+    marks: tuple[pytest.Mark, ...] = ()
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return next((mark for mark in self.marks if mark.name == name), None)
 
     @property
     def path(self) -> Path:
@@ -133,6 +138,40 @@ def test_worker_safe_and_plugin_fixtures_do_not_group():
         _item("tests/e2e/test_c.py::test_1", monkeypatch=Fixture("function", "")),
     ]
     assert groups(items) == {}
+
+
+def test_longest_units_start_first_and_keep_their_tests_together():
+    """Units in order of their longest test's `long(seconds=...)` (a Meltano pipeline
+    without one counts MELTANO_SECONDS); a unit's tests and the short tests keep their
+    collection order, after every long unit."""
+    module, installed = Fixture("module"), Fixture("session", "tests")
+
+    def item(nodeid: str, seconds: float | None = None, **fixtures: Fixture) -> Item:
+        found = _item(nodeid, **fixtures)
+        kwargs = {} if seconds is None else {"seconds": seconds}
+        found.marks = (pytest.mark.long(**kwargs).mark,)
+        return found
+
+    items = [
+        _item("tests/a/test_short.py::test_1"),
+        item("tests/b/test_mid.py::test_1", 100, deployment=module),
+        _item("tests/b/test_mid.py::test_2", deployment=module),  # its unit's mark counts
+        _item("tests/c/test_meltano.py::test_1", meltano_installed=installed),
+        _item("tests/a/test_short.py::test_2"),
+        item("tests/d/test_long.py::test_1", 200),
+        item("tests/e/test_unmarked_long.py::test_1"),
+    ]
+    found = groups(items)
+    assert MELTANO_SECONDS < 100
+    assert [i.nodeid for i in longest_first(items, found)] == [
+        "tests/d/test_long.py::test_1",
+        "tests/b/test_mid.py::test_1",
+        "tests/b/test_mid.py::test_2",
+        "tests/c/test_meltano.py::test_1",
+        "tests/e/test_unmarked_long.py::test_1",
+        "tests/a/test_short.py::test_1",
+        "tests/a/test_short.py::test_2",
+    ]
 
 
 def test_two_workers_set_a_shared_fixture_up_once(tmp_path):

@@ -30,7 +30,8 @@ from parallel import meltano_sys_dir
 from pipeline import MELTANO, ROOT, SandboxProcess, meltano_env
 from saved_catalogs import catalog_variable, keep_catalogs
 
-pytestmark = pytest.mark.e2e
+#: `long`: how long each warehouse's tests run on `make test`'s busy workers.
+pytestmark = [pytest.mark.e2e, pytest.mark.long(seconds=80)]
 
 #: Full-table streams and their key properties, by tap (Sales.Rocks campaign_statistics is
 #: read for the chosen `campaign_ids` only, so it never retires: not selected here).
