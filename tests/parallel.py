@@ -1,4 +1,4 @@
-"""Running the suite on several pytest-xdist workers (`make test`: ``-n 2 --dist loadgroup``).
+"""Running the suite on several pytest-xdist workers (`make test`: ``-n 3 --dist loadgroup``).
 
 A module- or session-scoped fixture is built once per worker that uses it, so every test sharing
 an expensive fixture instance (a sandbox dataset, a first sync, a ``meltano run``, a dbt build)
@@ -146,7 +146,7 @@ def _seconds(item: pytest.Item) -> float:
 
 def longest_first(items: list[pytest.Item], found: dict[str, str]) -> list[pytest.Item]:
     """`items` with the work units (`found`: nodeid -> group) in order of their longest
-    test's `_seconds`, longest first, so the two workers end together; a unit's tests, and
+    test's `_seconds`, longest first, so the workers end together; a unit's tests, and
     units of the same length, keep their collection order."""
     cost: dict[str, float] = {}
     for item in items:
