@@ -4,8 +4,8 @@ project's Singer processes (the taps' :mod:`outreach_kit.launch`, the DuckDB loa
 
 singer-sdk's package initialiser imports everything it has: a tap also loads the target
 side (joblib, for drains in parallel), a target the tap side (streams, requests), and both
-the BATCH helpers (upath, fsspec and, through them, asyncio). Some 100-200 modules and
-0.1-0.3 s of CPU a process, on every start of every scheduled run.
+the BATCH helpers (upath, fsspec). Some 100-200 modules and 0.1-0.3 s of CPU a process, on
+every start of every scheduled run.
 
 - :func:`defer_package_init`: a package's submodules import without its ``__init__``; the
   first name only the ``__init__`` defines runs it then.
