@@ -55,7 +55,11 @@ $(DAGSTER_VENV)/.installed: $(BIN)/python orchestration/pyproject.toml
 	$(UV) pip install -q --python $(DAGSTER_VENV)/bin/python -e ./orchestration
 	touch $@
 
+# The project's Meltano plugins (`meltano install` and their bytecode) are installed here too,
+# not by the first test or demo that needs them; skipped while meltano.yml and the local
+# packages' metadata are unchanged (scripts/plugin_bytecode.py keeps a fingerprint).
 install: $(VENV)/.installed $(MELTANO_VENV)/.installed $(MELTANO_VENV)/.postgres $(DAGSTER_VENV)/.installed
+	$(BIN)/python scripts/plugin_bytecode.py
 
 demo: install
 	$(BIN)/python scripts/demo.py

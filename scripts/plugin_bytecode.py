@@ -9,8 +9,26 @@ target-postgres 3.7 instead of 1.4 s of CPU, outreach-target-duckdb 2.2 instead 
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
+#: What `meltano install` installs from: the project file, the local packages' metadata (the
+#: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
+INSTALL_INPUTS = (
+    "meltano.yml",
+    "outreach-kit/pyproject.toml",
+    "loader-duckdb/pyproject.toml",
+    "tap-salesblink/pyproject.toml",
+    "tap-salesflow/pyproject.toml",
+    "tap-salesrocks/pyproject.toml",
+)
+#: Bumped when what follows `meltano install` changes (an older stamp is stale).
+INSTALL_STEPS = b"install, compile plugin bytecode"
 
 #: The plugin kinds whose venvs `meltano install` makes (`.meltano/<kind>/<plugin>/venv`).
 PLUGIN_KINDS = ("extractors", "loaders", "mappers", "utilities", "transformers", "files")
@@ -41,13 +59,40 @@ def compile_plugin_venvs(root: Path) -> list[Path]:
     return venvs
 
 
-def install_plugins(root: Path, meltano: Path, *, quiet: bool = False) -> None:
-    """`meltano install` in the project at `root`, then the plugins' bytecode."""
-    output = subprocess.DEVNULL if quiet else None
-    subprocess.run([str(meltano), "install"], cwd=root, check=True, stdout=output, stderr=output)
+def installed_stamp(root: Path) -> Path:
+    """Where the fingerprint of the last complete install of `root`'s plugins is kept."""
+    return root / ".meltano" / "installed-from.sha256"
+
+
+def install_fingerprint(root: Path, meltano: Path) -> str:
+    """The inputs of `meltano install` (see INSTALL_INPUTS) and the steps after it."""
+    digest = hashlib.sha256(str(meltano.resolve()).encode() + b"\0" + INSTALL_STEPS)
+    for name in INSTALL_INPUTS:
+        path = root / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
+
+
+def install_plugins(root: Path, meltano: Path, *, quiet: bool = False) -> bool:
+    """`meltano install` in the project at `root`, then the plugins' bytecode, unless the
+    last install there completed from the same inputs (a no-op `meltano install` still costs
+    about 10 s of CPU); return whether it installed. Raises CalledProcessError (with
+    Meltano's output when `quiet`) when the install fails; the stamp is then gone."""
+    stamp, fingerprint = installed_stamp(root), install_fingerprint(root, meltano)
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return False
+    stamp.unlink(missing_ok=True)
+    env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run(
+        [str(meltano), "install"], cwd=root, env=env, check=True, capture_output=quiet, text=True
+    )
     compile_plugin_venvs(root)
+    stamp.write_text(fingerprint)
+    return True
 
 
-if __name__ == "__main__":  # after a `meltano install` of your own
-    compiled = compile_plugin_venvs(Path(__file__).resolve().parent.parent)
-    print(f"compiled {len(compiled)} plugin environment(s)")
+if __name__ == "__main__":  # `make install`: the project's plugins, once per change of inputs
+    if not MELTANO.exists():
+        sys.exit(f"{MELTANO} is missing: run `make install`, which installs Meltano first.")
+    installed = install_plugins(ROOT, MELTANO)
+    print("Meltano plugins installed" if installed else "Meltano plugins up to date")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import socket
@@ -20,58 +19,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest_plugins = ["parallel"]
 pytest.register_assert_rewrite("parallel")
 from parallel import PACKAGES_LOCK, locked  # noqa: E402
-from plugin_bytecode import compile_plugin_venvs  # noqa: E402
+from plugin_bytecode import install_plugins  # noqa: E402
 
 #: Our taps start forked from a server that imported them once (scripts/tap_forkserver.py):
 #: about 1 s of CPU less per tap process, several hundred of them per run. Set it to 0 to
 #: exec every tap as the bench and production do.
 os.environ.setdefault("OUTREACH_TAPS_PRELOADED", "1")
 
-#: What `meltano install` installs from: the project file, the local packages' metadata (the
-#: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
-INSTALL_INPUTS = (
-    "meltano.yml",
-    "outreach-kit/pyproject.toml",
-    "loader-duckdb/pyproject.toml",
-    "tap-salesblink/pyproject.toml",
-    "tap-salesflow/pyproject.toml",
-    "tap-salesrocks/pyproject.toml",
-)
-INSTALLED_STAMP = ROOT / ".meltano" / "installed-from.sha256"
-#: Bumped when what the fixture does after `meltano install` changes (an older stamp is stale).
-INSTALL_STEPS = b"install, compile plugin bytecode"
-
-
-def _install_fingerprint(meltano: Path) -> str:
-    digest = hashlib.sha256(str(meltano.resolve()).encode() + b"\0" + INSTALL_STEPS)
-    for name in INSTALL_INPUTS:
-        path = ROOT / name
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
-    return digest.hexdigest()
-
 
 @pytest.fixture(scope="session")
 def meltano_installed() -> Path:
-    """Install every Meltano plugin and compile its packages (scripts/plugin_bytecode.py:
-    otherwise each plugin process compiles its imports again); return the root. Skipped when
-    the last install here succeeded from the same inputs (a no-op `meltano install` still
-    costs ~10 s of CPU on each xdist worker)."""
+    """Every Meltano plugin installed, its packages compiled (scripts/plugin_bytecode.py:
+    otherwise each plugin process compiles its imports again); return the root. `make
+    install` has done it already unless an input changed since (then it is done here)."""
     meltano = ROOT / ".venv-meltano" / "bin" / "meltano"
     if not meltano.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
-    env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    fingerprint = _install_fingerprint(meltano)
     # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
     with locked(ROOT / ".meltano" / "install.lock"):
-        if INSTALLED_STAMP.exists() and INSTALLED_STAMP.read_text() == fingerprint:
-            return ROOT
-        INSTALLED_STAMP.unlink(missing_ok=True)
-        result = subprocess.run(
-            [str(meltano), "install"], cwd=ROOT, env=env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        compile_plugin_venvs(ROOT)
-        INSTALLED_STAMP.write_text(fingerprint)
+        try:
+            install_plugins(ROOT, meltano, quiet=True)
+        except subprocess.CalledProcessError as exc:
+            pytest.fail(f"meltano install failed:\n{(exc.stderr or '')[-3000:]}")
     return ROOT
 
 
