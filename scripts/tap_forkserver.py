@@ -2,13 +2,14 @@
 
 A tap process spends about 1 s of CPU importing singer-sdk, requests, jsonschema and the kit
 before it reads its first argument, and the suites start several hundred of them. This
-server imports one tap once, as its console script does (``outreach_kit.launch``: the
-collector paused, then frozen), and forks a process per run: a real process, with its own
-pid, session, standard streams, environment, working directory, argv and exit code, that
-can be killed mid-run, and that runs the console script (``tap_<vendor>:main``) from its
-first argument on, exiting through the interpreter's normal shutdown. What differs from an
-exec: the imports happened before the fork (the run's CPU time does not include them, its
-peak RSS includes the server's), and every run of one server shares its hash seed.
+server imports one tap once, as its console script does (``outreach_kit.launch.import_tap``:
+the collector paused, singer-sdk's unused modules deferred, then frozen), and forks a
+process per run: a real process, with its own pid, session, standard streams, environment,
+working directory, argv and exit code, that can be killed mid-run, and that runs the console
+script (``tap_<vendor>:main``) from its first argument on, exiting through the interpreter's
+normal shutdown. What differs from an exec: the imports happened before the fork (the run's
+CPU time does not include them, its peak RSS includes the server's), and every run of one
+server shares its hash seed.
 
 One connection per run, on a Unix socket: the client sends one JSON line ``{"argv": [...],
 "env": {...}, "cwd": "..."}`` with three file descriptors (stdin, stdout, stderr). The
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import importlib
 import json
 import os
@@ -106,14 +106,10 @@ def _reap() -> None:
 def serve(package: str, path: str) -> dict[str, t.Any]:
     """Import the tap, listen on `path` and fork per request; returns only in a tap process."""
     sys.path[0] = BIN
-    gc.disable()
-    try:
-        tap_module = importlib.import_module(f"{package}.tap")
-        importlib.import_module(package)
-    finally:
-        gc.freeze()
-        gc.enable()
-    del tap_module
+    from outreach_kit.launch import import_tap  # imported as the console script does
+
+    import_tap(f"{package}.tap")
+    importlib.import_module(package)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)

@@ -31,22 +31,17 @@ every folder of `sys.path` again: about 1.7 ms a statement, 0.7 s of a run with 
 to load. `remember_missing` records the absence once, so each try fails at once, as it would
 anyway.
 
-The mechanisms (`defer_package_init`, `defer_module`, `remember_missing`) live in
-`outreach_kit.startup`, which the taps use too; this module says what the loader defers.
+The mechanisms (`deferred_imports` with `defer_package_init`, `defer_module` and
+`remember_missing`) live in `outreach_kit.startup`, which the taps use too; this module says
+what the loader defers.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import typing as t
 
-from outreach_kit.startup import (
-    SDK_FEATURE_MODULES,
-    defer_module,
-    defer_package_init,
-    remember_missing,
-)
+from outreach_kit.startup import SDK_FEATURE_MODULES, deferred_imports
 
 #: Packages whose `__init__` imports what a loader never uses (singer-sdk's tap side).
 TAP_SIDE = ("singer_sdk", "singer_sdk.sql")
@@ -61,20 +56,8 @@ OPTIONAL = ("pandas",)
 def imports() -> t.Iterator[None]:
     """Run the block (the process's imports) with the collector paused and singer-sdk's
     package initialisers deferred; then freeze what exists and restore the collector."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for name in TAP_SIDE:
-            defer_package_init(name)
-        for name, names in UNUSED.items():
-            defer_module(name, names)
-        for name in OPTIONAL:
-            remember_missing(name)
+    with deferred_imports(packages=TAP_SIDE, modules=UNUSED, missing=OPTIONAL):
         yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 __all__ = ["imports"]

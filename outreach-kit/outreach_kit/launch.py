@@ -21,29 +21,26 @@ Nothing here imports singer-sdk: each tap's package ``main`` (its console script
 
 from __future__ import annotations
 
-import gc
 import importlib
+import types
 import typing as t
 
-from outreach_kit.startup import SDK_FEATURE_MODULES, defer_module
+from outreach_kit.startup import deferred_imports
+
+
+def import_tap(module: str) -> types.ModuleType:
+    """Import a tap's module with the collector paused and singer-sdk's unused modules
+    deferred, then freeze what the imports created (also the tests' fork server's way,
+    scripts/tap_forkserver.py, so that its taps start as the console scripts do)."""
+    with deferred_imports():
+        return importlib.import_module(module)
 
 
 def launch(target: str) -> t.NoReturn:
-    """Import ``"package.module:TapClass"`` with the collector paused and the unused modules
-    deferred, freeze what the imports created, and run the tap's console script
-    (``TapClass.main``)."""
+    """Import ``"package.module:TapClass"`` (:func:`import_tap`) and run the tap's console
+    script (``TapClass.main``)."""
     module, _, name = target.partition(":")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for deferred, names in SDK_FEATURE_MODULES.items():
-            defer_module(deferred, names)
-        tap_class = getattr(importlib.import_module(module), name)
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-    tap_class.main()
+    getattr(import_tap(module), name).main()
 
 
-__all__ = ["launch"]
+__all__ = ["import_tap", "launch"]

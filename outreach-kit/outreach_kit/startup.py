@@ -12,6 +12,11 @@ every start of every scheduled run.
 - :func:`defer_module`: a stand-in whose names import the real module on first use.
 - :func:`remember_missing`: an optional module known to be absent fails at once, without
   another search of ``sys.path``.
+- :func:`deferred_imports`: a process's imports with those deferrals and the cyclic
+  collector paused; what they created is then frozen (``gc.freeze``: left out of every later
+  collection). The imports create some tens of thousands of objects that live until the
+  process ends; with the collector on they trigger collection after collection that walk
+  them again, and the interpreter's exit walks them once more.
 
 Each leaves a module already imported, or not installed, alone; a feature that needs a
 deferred module still works, it pays the import when it is first used.
@@ -19,6 +24,8 @@ deferred module still works, it pays the import when it is first used.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import importlib.util
 import sys
@@ -33,6 +40,32 @@ SDK_FEATURE_MODULES: dict[str, tuple[str, ...]] = {
     "joblib": ("Parallel", "delayed", "parallel_config"),
     "upath": ("UPath",),
 }
+
+
+@contextlib.contextmanager
+def deferred_imports(
+    *,
+    packages: t.Iterable[str] = (),
+    modules: t.Mapping[str, t.Iterable[str]] = SDK_FEATURE_MODULES,
+    missing: t.Iterable[str] = (),
+) -> t.Iterator[None]:
+    """Run the block (the process's imports) with the collector paused, the ``packages``'
+    initialisers and the ``modules`` deferred and the ``missing`` remembered missing; then
+    freeze what exists and restore the collector."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name in packages:
+            defer_package_init(name)
+        for name, names in modules.items():
+            defer_module(name, names)
+        for name in missing:
+            remember_missing(name)
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def defer_package_init(name: str) -> None:
@@ -123,4 +156,10 @@ def remember_missing(name: str) -> None:
         sys.modules[name] = None  # type: ignore[assignment]
 
 
-__all__ = ["SDK_FEATURE_MODULES", "defer_module", "defer_package_init", "remember_missing"]
+__all__ = [
+    "SDK_FEATURE_MODULES",
+    "defer_module",
+    "defer_package_init",
+    "deferred_imports",
+    "remember_missing",
+]
