@@ -86,16 +86,22 @@ def run_until_killed(
     return parse_messages("".join(lines))
 
 
+def _lines_until(out: t.Iterable[str], stop: t.Callable[[str], bool]) -> list[str]:
+    """The lines of `out` up to and including the first that `stop` accepts."""
+    lines = []
+    for line in out:
+        lines.append(line)
+        if stop(line):
+            break
+    return lines
+
+
 def _read_process(
     command: list[str], err: t.IO[str], env: dict, stop: t.Callable[[str], bool]
 ) -> list[str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-    lines = []
     assert process.stdout is not None
-    for line in process.stdout:
-        lines.append(line)
-        if stop(line):
-            break
+    lines = _lines_until(process.stdout, stop)
     process.send_signal(signal.SIGKILL)
     process.wait()
     return lines
@@ -113,12 +119,8 @@ def _read_preloaded(
             )
     finally:
         os.close(write)
-    lines = []
     with open(read, encoding="utf-8") as out:
-        for line in out:
-            lines.append(line)
-            if stop(line):
-                break
+        lines = _lines_until(out, stop)
         run.kill()
         run.wait()
     return lines
