@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 #: What `meltano install` installs from: the project file, the local packages' metadata (the
 #: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
 INSTALL_INPUTS = (
@@ -92,6 +90,8 @@ def install_plugins(root: Path, meltano: Path, *, quiet: bool = False) -> bool:
 
 
 if __name__ == "__main__":  # `make install`: the project's plugins, once per change of inputs
+    from pipeline import MELTANO, ROOT
+
     if not MELTANO.exists():
         sys.exit(f"{MELTANO} is missing: run `make install`, which installs Meltano first.")
     installed = install_plugins(ROOT, MELTANO)

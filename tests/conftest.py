@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 pytest_plugins = ["parallel"]
 pytest.register_assert_rewrite("parallel")
 from parallel import PACKAGES_LOCK, locked  # noqa: E402
+from pipeline import MELTANO  # noqa: E402
 from plugin_bytecode import install_plugins  # noqa: E402
 
 #: Our taps start forked from a server that imported them once (scripts/tap_forkserver.py):
@@ -32,13 +33,12 @@ def meltano_installed() -> Path:
     """Every Meltano plugin installed, its packages compiled (scripts/plugin_bytecode.py:
     otherwise each plugin process compiles its imports again); return the root. `make
     install` has done it already unless an input changed since (then it is done here)."""
-    meltano = ROOT / ".venv-meltano" / "bin" / "meltano"
-    if not meltano.exists():
+    if not MELTANO.exists():
         pytest.fail("Meltano is not installed: run `make test`, which installs it first.")
     # One `meltano install` at a time: pytest-xdist workers share the project's .meltano.
     with locked(ROOT / ".meltano" / "install.lock"):
         try:
-            install_plugins(ROOT, meltano, quiet=True)
+            install_plugins(ROOT, MELTANO, quiet=True)
         except subprocess.CalledProcessError as exc:
             pytest.fail(f"meltano install failed:\n{(exc.stderr or '')[-3000:]}")
     return ROOT
