@@ -144,8 +144,9 @@ class SalesRocks:
                 )
             lst["updated_at"] = now.strftime("%Y-%m-%d %H:%M:%S")
 
-    def shift(self, kind: str, list_id: str, count: int) -> None:
-        """Fault: rows inserted at or deleted from the front of a list between page reads."""
+    def shift(self, kind: str, list_id: str, count: int, position: int = 0) -> None:
+        """Fault: rows inserted or deleted between page reads, at the front of a list or at
+        `position` (rows before it stay where they are)."""
         rows = self.rows.get(list_id)
         if rows is None:
             return
@@ -153,10 +154,11 @@ class SalesRocks:
             for k in range(count):
                 self._row_seq += 1
                 rows.insert(
-                    0, self._row(list_id, 200_000 + self._row_seq, f"shift{self._row_seq}.{k}")
+                    position,
+                    self._row(list_id, 200_000 + self._row_seq, f"shift{self._row_seq}.{k}"),
                 )
         else:
-            del rows[:count]
+            del rows[position : position + count]
 
     def expected(self, stream: str) -> list:
         if stream == "lists":
@@ -196,7 +198,10 @@ class SalesRocks:
                 raise ApiError(404, "List not found")
             for kind in ("shift_insert", "shift_delete"):
                 if kind in req.flags:
-                    self.shift(kind, list_id, int(req.flags[kind].get("count", 1)))
+                    fault = req.flags[kind]
+                    self.shift(
+                        kind, list_id, int(fault.get("count", 1)), int(fault.get("position", 0))
+                    )
             page, size = self._paging(body)
             items = [] if empty else page_slice(self.rows[list_id], (page - 1) * size, size, dup)
             return Reply(

@@ -118,7 +118,27 @@ def _second_of_the_bookmark(server: SandboxServer, *changes: tuple[int, int]) ->
             members[index]["LastModifiedAt"] = dotnet(moment, 0, exact=True)
 
 
+def _row_deleted_mid_list(server: SandboxServer) -> None:
+    """One row of page 2 deleted just before page 3 of 4 is answered (the API documents
+    only skip/size paging: a row after it moves back onto page 2, already read)."""
+    fault = {"vendor": "salesrocks", "path": "getListData", "kind": "shift_delete"}
+    server.control.add_faults([{**fault, "count": 1, "position": 20, "after": 3}])
+
+
 CASES = [
+    Case(
+        SALESROCKS,
+        "a row deleted before the page being read (skip/size paging shifts)",
+        {
+            "seed": 43,
+            "scale": 0.2,
+            "counts": {"salesrocks.lists": 1, "salesrocks.rows_per_list": 60},
+        },
+        _nothing,
+        {"page_size": 15},
+        prepare=_row_deleted_mid_list,
+        says="changed while it was read (pass 1)",
+    ),
     Case(
         SALESROCKS,
         "getListData / getLists answer at most 50 rows a page (page_size 100)",

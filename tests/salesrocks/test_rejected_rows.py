@@ -32,7 +32,7 @@ def test_every_page_bent_the_same_way(kind, reason):
         assert clean.returncode == 0, clean.stderr[-1500:]
         rows = clean.records("list_data")
         assert len(rows) == ROWS
-        # Every request for rows, the first page read again at the end included.
+        # Every request for rows, the one-row checks of page ends included.
         server.control.add_faults(
             [
                 {

@@ -137,6 +137,42 @@ def test_shifting_pages_lose_nothing_and_repeat_nothing(fresh):
     assert len(set(landed) - expected(fresh, "list_data")) <= 2  # rows deleted after being read
 
 
+@pytest.mark.parametrize(
+    ("rows", "position", "after"),
+    [
+        (60, 20, 3),  # mid-list, before page 3 (rows 30-44) is answered: row 30 moves back
+        (31, 20, 2),  # before page 3 (the 31st row alone) is answered: it moves back
+        (31, 20, 3),  # the same, once page 3 was answered and its end checked
+    ],
+    ids=["mid-list", "onto-the-last-full-page", "after-the-last-page"],
+)
+def test_a_row_deleted_behind_the_read_loses_no_other_row(rows, position, after):
+    """A deletion before the page being read moves one unread row back onto a page already
+    read; a full-table read that missed it would retire a live row."""
+    counts = {"salesrocks.lists": 1, "salesrocks.rows_per_list": rows}
+    with SandboxServer(seed=43, scale=0.2, counts=counts) as server:
+        server.control.add_faults(
+            [
+                {
+                    "vendor": "salesrocks",
+                    "path": "getListData",
+                    "kind": "shift_delete",
+                    "count": 1,
+                    "position": position,
+                    "after": after,
+                }
+            ]
+        )
+        run = run_tap("tap-salesrocks", config(server.url, page_size=15))
+        assert run.returncode == 0, run.stderr[-2000:]
+        landed = [r["id"] for r in run.records("list_data")]
+        assert len(landed) == len(set(landed)), "no row emitted twice in one sync"
+        live = expected(server, "list_data")
+        assert live <= set(landed), "no row that still exists was lost"
+        assert len(set(landed) - live) == 1  # the deleted row, read before it went
+        assert "changed while it was read (pass 1)" in run.stderr
+
+
 def test_unknown_campaign_names_the_setting(fresh):
     run = run_tap("tap-salesrocks", config(fresh.url, campaign_ids=[101, 999]))
     assert run.returncode == 1
