@@ -160,6 +160,12 @@ class SalesRocks:
         else:
             del rows[position : position + count]
 
+    def delete_lists(self, count: int, position: int = 0) -> None:
+        """Fault: lists deleted (with their rows) between page reads, from `position` on."""
+        for lst in self.lists[position : position + count]:
+            self.rows.pop(lst["uuid"], None)
+        del self.lists[position : position + count]
+
     def expected(self, stream: str) -> list:
         if stream == "lists":
             return [x["uuid"] for x in self.lists]
@@ -185,6 +191,9 @@ class SalesRocks:
         empty = "empty_page" in req.flags
         dup = "duplicate_boundary" in req.flags
         if path == "/editable-lists/getLists":
+            if "shift_delete" in req.flags:
+                fault = req.flags["shift_delete"]
+                self.delete_lists(int(fault.get("count", 1)), int(fault.get("position", 0)))
             page, size = self._paging(body)
             items = [] if empty else page_slice(self.lists, (page - 1) * size, size, dup)
             return Reply(

@@ -9,11 +9,20 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import RetriableAPIError
 
 from outreach_kit.client import OutreachStream
-from outreach_kit.errors import AuthenticationError
-from tap_salesrocks.paging import PageCap, UntilEmptyPaginator
+from outreach_kit.errors import AuthenticationError, VendorAPIError
+from outreach_kit.reading import PageGuard
+from tap_salesrocks.paging import (
+    PAGE_IDS,
+    BoundaryProbe,
+    PageCap,
+    PassPaginator,
+    ProbePaginator,
+    UntilEmptyPaginator,
+)
 
 if t.TYPE_CHECKING:
     import requests
+    from singer_sdk.helpers.types import Context
 
     from tap_salesrocks.auth import SalesRocksAuthenticator
 
@@ -82,7 +91,23 @@ class SalesRocksStream(OutreachStream):
 
 class PagedStream(SalesRocksStream):
     """Endpoints paged with `page`/`size` in the JSON body, read until an empty page (no
-    maximum `size` is documented: see :mod:`tap_salesrocks.paging`)."""
+    maximum `size` is documented: see :mod:`tap_salesrocks.paging`).
+
+    Page/size paging shifts when rows are inserted or deleted during the read, anywhere
+    before the page being read. A deletion there moves one unread row back onto a page
+    already read: the pass never sees it, and the table version of a full-table read then
+    retires that live row (a skipped list takes its rows with it). So every page end is
+    checked once the next page is in (and the last full page's once the closing empty page
+    is): the row at the previous page's last position, asked alone (`size` 1), must still
+    be the one read there (an insertion moves it too). If the list moved, it is read again
+    until a pass sees it still; rows are de-duplicated by id within the sync, so nothing
+    is lost or given twice.
+    """
+
+    #: The field that identifies a row, read at page ends.
+    row_key = "uuid"
+    #: Passes over a list that keeps changing before giving up with an error.
+    max_passes = 5
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,7 +126,95 @@ class PagedStream(SalesRocksStream):
         self.page_cap.learn(rows, asked, self.logger, self.name)
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
+        if isinstance(next_page_token, BoundaryProbe):  # one row, at its position
+            return {"page": next_page_token.position + 1, "size": 1}
         return {"page": next_page_token or 1, "size": self.page_size}
+
+    def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        emitted: set[t.Any] = set()
+
+        def read_pass(paginator: PassPaginator) -> t.Generator[dict, None, bool]:
+            for row in self.request_records(context, paginator, PageGuard()):
+                if self.page_end_moved(context, paginator):
+                    return True
+                key = row.get(self.row_key)
+                if key not in emitted:  # the kit rejects rows without one
+                    emitted.add(key)
+                    yield row
+            return self.last_page_end_moved(context, paginator)
+
+        yield from self.read_in_passes(context, read_pass)
+
+    def read_in_passes(
+        self,
+        context: Context | None,
+        read_pass: t.Callable[[PassPaginator], t.Generator[dict, None, bool]],
+    ) -> t.Iterator[dict]:
+        """The rows of ``read_pass`` (which returns whether the list moved during it), over
+        as many passes as it takes a list to stand still (at most ``max_passes``)."""
+        subject = self.read_subject(context)
+        for attempt in range(1, self.max_passes + 1):
+            paginator = PassPaginator(self.page_size, self._capped)
+            if not (yield from read_pass(paginator)):
+                return  # every page end held: the pass read the list as it stands
+            self.logger.info(
+                "%s: %s changed while it was read (pass %d); reading it again",
+                self.name,
+                subject,
+                attempt,
+            )
+        raise VendorAPIError(
+            f"Sales.Rocks {subject} kept changing during {self.max_passes} consecutive "
+            "reads; run the sync again when it is quieter."
+        )
+
+    def read_subject(self, context: Context | None) -> str:
+        """What a pass reads, for messages."""
+        return f"'{self.name}'"
+
+    def page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool:
+        """On each row: at the first row of a page after the first, whether the previous
+        page's last row left its position (see the class docstring)."""
+        if paginator.pages <= paginator.checked:
+            return False
+        paginator.checked = paginator.pages
+        return not self._page_end_holds(context, paginator)
+
+    def last_page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool:
+        """Once the closing empty page is in: whether a full last page's last row moved."""
+        return paginator.last_full and not self._page_end_holds(context, paginator)
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """The page's rows; their ids go with the response (for :class:`PassPaginator`),
+        taken now: the rows change once they are yielded."""
+        rows = list(super().parse_response(response))
+        key = self.row_key
+        setattr(
+            response, PAGE_IDS, [plain_id(r.get(key)) if type(r) is dict else None for r in rows]
+        )
+        return rows
+
+    def _page_end_holds(self, context: Context | None, paginator: PassPaginator) -> bool:
+        """Whether the last row of the pass's latest page still sits at its position (one
+        request of one row, with paging guards of its own). A row without an id, read
+        there or answered now, cannot be checked: the page end counts as held, and is
+        counted in the run's warnings (the row itself was rejected)."""
+        if paginator.last_id is not None:
+            probe = ProbePaginator(BoundaryProbe(paginator.last_position))
+            found = list(self.request_records(context, probe, PageGuard()))
+            if len(found) != 1:
+                return False  # the list is shorter now: rows before the page end went
+            now = plain_id(found[0].get(self.row_key))
+            if now is not None:
+                return now == paginator.last_id
+        self._tap.tally.add(self.name, UNCHECKED_PAGE_END)
+        return True
+
+
+#: Warning tally entry: a page end whose row came without an id, so not checked.
+UNCHECKED_PAGE_END = (
+    "page end(s) not checked for rows deleted during the read: the row there came without an id"
+)
 
 
 def object_id(value: t.Any) -> t.Any:
@@ -109,3 +222,11 @@ def object_id(value: t.Any) -> t.Any:
     if isinstance(value, dict) and "$oid" in value:
         return value["$oid"]
     return value
+
+
+def plain_id(value: t.Any) -> str | None:
+    """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
+    value = object_id(value)
+    if isinstance(value, dict):  # an object without `$oid`: no id
+        return None
+    return str(value) if value is not None and value != "" else None

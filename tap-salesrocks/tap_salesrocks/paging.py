@@ -14,10 +14,12 @@ count, and a cap learned wrongly costs requests, never rows.
 
 from __future__ import annotations
 
+import json
 import threading
 import typing as t
+from dataclasses import dataclass
 
-from singer_sdk.pagination import PageNumberPaginator
+from singer_sdk.pagination import PageNumberPaginator, SinglePagePaginator
 
 if t.TYPE_CHECKING:
     import logging
@@ -70,6 +72,60 @@ class UntilEmptyPaginator(PageNumberPaginator):
         self._previous = count
         # An empty page stops the SDK's loop before it asks again.
         return self.max_pages is None or self.count < self.max_pages
+
+
+class PassPaginator(UntilEmptyPaginator):
+    """The pages of one pass over a list: how many had rows, and the last row of the latest
+    one (its id, None for a row without one; whether the page was full), whose position
+    the pass checks once the next page is in (see ``PagedStream.read_in_passes``)."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Pages with rows read so far.
+        self.pages = 0
+        #: The id of the latest page's last row.
+        self.last_id: str | None = None
+        #: That row's position in the list (0-based), from the page and size asked.
+        self.last_position = -1
+        #: Whether the latest page had as many rows as asked.
+        self.last_full = False
+        #: Pages whose last row was checked.
+        self.checked = 0
+
+    def has_more(self, response: requests.Response) -> bool:
+        ids = getattr(response, PAGE_IDS, [])
+        page, size = asked(response)  # as sent: a cap learned mid-pass changes the size
+        self.last_id = ids[-1] if ids else None
+        self.last_position = (page - 1) * size + len(ids) - 1
+        self.last_full = len(ids) >= size
+        self.pages += 1
+        return super().has_more(response)
+
+
+@dataclass(frozen=True)
+class BoundaryProbe:
+    """Paging token of a request for the one row at ``position`` (0-based) of a list."""
+
+    position: int
+
+
+class ProbePaginator(SinglePagePaginator):
+    """One request, for the row a :class:`BoundaryProbe` names."""
+
+    def __init__(self, probe: BoundaryProbe) -> None:
+        super().__init__()
+        self._value = probe  # type: ignore[assignment]
+
+
+def asked(response: requests.Response) -> tuple[int, int]:
+    """The `page` and `size` a request asked for."""
+    body = json.loads(response.request.body or b"{}")
+    return int(body.get("page") or 1), int(body.get("size") or 1)
+
+
+#: Response attribute: the ids of the page's rows as sent, in order (None for a row
+#: without one; see ``PagedStream.parse_response``).
+PAGE_IDS = "_salesrocks_page_ids"
 
 
 def _rows(response: requests.Response) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tap_salesblink.tap import TapSalesBlink
-from tap_salesrocks.streams import _plain_id
+from tap_salesrocks.client import plain_id
 from tap_salesrocks.tap import TapSalesRocks
 
 URL = "https://sandbox.invalid"
@@ -25,9 +25,9 @@ def test_the_kit_keys_any_container_as_text():
 
 
 def test_a_list_row_id_is_plain_text_or_none():
-    assert _plain_id({"$oid": "abc"}) == "abc"
-    assert _plain_id("abc") == "abc"
-    assert [_plain_id(v) for v in (None, "", {}, {"id": "x"})] == [None, None, None, None]
+    assert plain_id({"$oid": "abc"}) == "abc"
+    assert plain_id("abc") == "abc"
+    assert [plain_id(v) for v in (None, "", {}, {"id": "x"})] == [None, None, None, None]
 
 
 def test_a_row_lands_with_the_same_id_as_sent_or_as_read_records_passes_it_on():

@@ -173,6 +173,23 @@ def test_a_row_deleted_behind_the_read_loses_no_other_row(rows, position, after)
         assert "changed while it was read (pass 1)" in run.stderr
 
 
+def test_a_list_deleted_behind_the_read_of_lists_loses_no_other_list():
+    """Lists are paged the same way: a list deleted from a page already read moves the next
+    one back onto it, and a missed list would take its rows with it."""
+    counts = {"salesrocks.lists": 7, "salesrocks.rows_per_list": 3}
+    with SandboxServer(seed=43, scale=0.2, counts=counts) as server:
+        fault = {"vendor": "salesrocks", "path": "getLists", "kind": "shift_delete"}
+        server.control.add_faults([{**fault, "count": 1, "position": 1, "after": 2}])
+        # One list at a time: its rows are read before the next page of lists is asked for.
+        run = run_tap("tap-salesrocks", config(server.url, page_size=2, concurrency=1))
+        assert run.returncode == 0, run.stderr[-2000:]
+        for stream in ("lists", "list_data"):
+            landed = [str(r[KEYS[stream]]) for r in run.records(stream)]
+            assert len(landed) == len(set(landed)), f"{stream}: no record emitted twice"
+            assert expected(server, stream) <= set(landed), f"{stream}: nothing live lost"
+        assert "lists: 'lists' changed while it was read (pass 1)" in run.stderr
+
+
 def test_unknown_campaign_names_the_setting(fresh):
     run = run_tap("tap-salesrocks", config(fresh.url, campaign_ids=[101, 999]))
     assert run.returncode == 1
