@@ -12,7 +12,7 @@ from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError, VendorAPIError
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.paging import (
-    PAGE_IDS,
+    PAGE_END,
     BoundaryProbe,
     PageCap,
     PassPaginator,
@@ -185,12 +185,14 @@ class PagedStream(SalesRocksStream):
         return paginator.last_full and not self._page_end_holds(context, paginator)
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The page's rows; their ids go with the response (for :class:`PassPaginator`),
-        taken now: the rows change once they are yielded."""
+        """The page's rows; their count and the last one's id go with the response (for
+        :class:`PassPaginator`), taken now: the rows change once they are yielded."""
         rows = list(super().parse_response(response))
-        key = self.row_key
+        last = rows[-1] if rows else None
         setattr(
-            response, PAGE_IDS, [plain_id(r.get(key)) if type(r) is dict else None for r in rows]
+            response,
+            PAGE_END,
+            (len(rows), plain_id(last.get(self.row_key)) if type(last) is dict else None),
         )
         return rows
 

@@ -93,11 +93,10 @@ class PassPaginator(UntilEmptyPaginator):
         self.checked = 0
 
     def has_more(self, response: requests.Response) -> bool:
-        ids = getattr(response, PAGE_IDS, [])
+        rows, self.last_id = getattr(response, PAGE_END, (0, None))
         page, size = asked(response)  # as sent: a cap learned mid-pass changes the size
-        self.last_id = ids[-1] if ids else None
-        self.last_position = (page - 1) * size + len(ids) - 1
-        self.last_full = len(ids) >= size
+        self.last_position = (page - 1) * size + rows - 1
+        self.last_full = rows >= size
         self.pages += 1
         return super().has_more(response)
 
@@ -123,9 +122,9 @@ def asked(response: requests.Response) -> tuple[int, int]:
     return int(body.get("page") or 1), int(body.get("size") or 1)
 
 
-#: Response attribute: the ids of the page's rows as sent, in order (None for a row
-#: without one; see ``PagedStream.parse_response``).
-PAGE_IDS = "_salesrocks_page_ids"
+#: Response attribute: (rows on the page, the last row's id as sent or None; see
+#: ``PagedStream.parse_response``).
+PAGE_END = "_salesrocks_page_end"
 
 
 def _rows(response: requests.Response) -> int:
