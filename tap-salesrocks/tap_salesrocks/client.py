@@ -12,6 +12,7 @@ from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError, VendorAPIError
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.paging import (
+    DEFAULT_PAGE_SIZE,
     PAGE_END,
     BoundaryProbe,
     PageCap,
@@ -116,7 +117,7 @@ class PagedStream(SalesRocksStream):
     @property
     def page_size(self) -> int:  # type: ignore[override]
         """Rows asked per page: `page_size`, or less once the server was seen to cap it."""
-        asked = int(self.config.get("page_size") or 100)
+        asked = int(self.config.get("page_size") or DEFAULT_PAGE_SIZE)
         return min(asked, self.page_cap.size or asked)
 
     def get_new_paginator(self) -> UntilEmptyPaginator:

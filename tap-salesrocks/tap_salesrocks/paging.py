@@ -27,6 +27,13 @@ if t.TYPE_CHECKING:
     import requests
 
 
+#: Rows asked per page unless `page_size` says otherwise: the tap's largest. Each page after
+#: the first costs a one-row check of the previous page's end (see ``PassPaginator``), so
+#: large pages keep both requests and checks few; a server that caps pages lower is
+#: detected (:class:`PageCap`).
+DEFAULT_PAGE_SIZE = 1000
+
+
 class PageCap:
     """The largest page a server was seen to answer, shared by a stream and its worker
     copies (they copy the reference, not the object)."""

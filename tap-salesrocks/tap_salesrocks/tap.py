@@ -8,6 +8,7 @@ from outreach_kit.errors import ConfigurationError
 from outreach_kit.tap import OutreachTap, common_properties
 from outreach_kit.transport import GuardedSession
 from tap_salesrocks.auth import SalesRocksAuthenticator
+from tap_salesrocks.paging import DEFAULT_PAGE_SIZE
 from tap_salesrocks.streams import STREAM_TYPES
 
 MAX_PAGE_SIZE = 1000
@@ -42,7 +43,7 @@ class TapSalesRocks(OutreachTap):
         th.Property(
             "page_size",
             th.IntegerType,
-            default=100,
+            default=DEFAULT_PAGE_SIZE,
             description=f"Rows per page of getLists and getListData (1-{MAX_PAGE_SIZE}).",
         ),
         th.Property(
@@ -75,7 +76,7 @@ class TapSalesRocks(OutreachTap):
 
     def check_settings(self) -> None:
         super().check_settings()
-        size = int(self.config.get("page_size") or 100)
+        size = int(self.config.get("page_size") or DEFAULT_PAGE_SIZE)
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ConfigurationError(
                 f"Setting 'page_size' must be between 1 and {MAX_PAGE_SIZE}, got {size}."
