@@ -18,7 +18,6 @@ from tap_salesrocks.paging import (
     PageCap,
     PassPaginator,
     ProbePaginator,
-    UntilEmptyPaginator,
 )
 
 if t.TYPE_CHECKING:
@@ -120,8 +119,8 @@ class PagedStream(SalesRocksStream):
         asked = int(self.config.get("page_size") or DEFAULT_PAGE_SIZE)
         return min(asked, self.page_cap.size or asked)
 
-    def get_new_paginator(self) -> UntilEmptyPaginator:
-        return UntilEmptyPaginator(self.page_size, self._capped)
+    def get_new_paginator(self) -> PassPaginator:
+        return PassPaginator(self.page_size, self._capped)
 
     def _capped(self, rows: int, asked: int) -> None:
         self.page_cap.learn(rows, asked, self.logger, self.name)
@@ -155,7 +154,7 @@ class PagedStream(SalesRocksStream):
         as many passes as it takes a list to stand still (at most ``max_passes``)."""
         subject = self.read_subject(context)
         for attempt in range(1, self.max_passes + 1):
-            paginator = PassPaginator(self.page_size, self._capped)
+            paginator = self.get_new_paginator()
             if not (yield from read_pass(paginator)):
                 return  # every page end held: the pass read the list as it stands
             self.logger.info(

@@ -62,23 +62,18 @@ class UntilEmptyPaginator(PageNumberPaginator):
     """`page` from 1; the read ends at an empty page (the SDK stops there), never at a
     short one. Two short pages of the same length in a row teach ``cap`` the server's size."""
 
-    def __init__(
-        self, size: int, on_cap: t.Callable[[int, int], None], *, max_pages: int | None = None
-    ) -> None:
+    def __init__(self, size: int, on_cap: t.Callable[[int, int], None]) -> None:
         super().__init__(start_value=1)
         self.size = size
         self._on_cap = on_cap
         self._previous = 0  # rows of the previous page
-        #: Pages to read at most (None: until an empty one).
-        self.max_pages = max_pages
 
     def has_more(self, response: requests.Response) -> bool:
         count = _rows(response)
         if 0 < count < self.size and count == self._previous:
             self._on_cap(count, self.size)
         self._previous = count
-        # An empty page stops the SDK's loop before it asks again.
-        return self.max_pages is None or self.count < self.max_pages
+        return True  # an empty page stops the read loop before it asks again
 
 
 class PassPaginator(UntilEmptyPaginator):

@@ -73,10 +73,7 @@ class ListDataStream(PagedStream):
             for row in self.request_records(context, paginator, PageGuard()):
                 if self.page_end_moved(context, paginator):
                     return True
-                value = row.get("_id")
-                oid = value.get("$oid") if type(value) is dict else value
-                if type(oid) is not str or not oid:
-                    oid = plain_id(value)
+                oid = plain_id(row.get("_id"))
                 digest = hash(_encode(row))  # of the row as sent, before it is changed
                 if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
                     if digest not in rejected:
