@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import typing as t
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from outreach_sandbox.clock import (
     HISTORY_DAYS,
@@ -62,24 +62,8 @@ class SalesBlink:
         self.leads: dict[str, list[dict]] = {}
         n_lists = count("salesblink.lists", 6)
         for i in range(n_lists):
-            r = rng(seed, "sb-list", i)
-            fields = ["email", "first_name", "last_name", *r.sample(CUSTOM_FIELDS, r.randint(0, 6))]
             created = HISTORY_START + timedelta(days=i * HISTORY_DAYS / max(n_lists, 1))
-            lst = {
-                "id": uuid_from(seed, "sb-list", i),
-                "name": f"{r.choice(['Q1', 'Q2', 'Webinar', 'Événement', 'Outbound'])} list {i}",
-                "contacts_count": 0,
-                "starred": r.random() < 0.2,
-                "archived": r.random() < 0.1,
-                "owned_by": owner,
-                "last_modified": iso_ms(created),
-                "fields": fields,
-                "_created": to_ms(created),
-            }
-            self.lists.append(lst)
-            n_leads = state.inner("salesblink.leads_per_list", r.randint(20, 120))
-            self.leads[lst["id"]] = [self._lead(lst, j) for j in range(n_leads)]
-            lst["contacts_count"] = n_leads
+            self.lists.append(self._new_list(i, created))
         self.lists.sort(key=lambda x: x["_created"], reverse=True)  # latest first
         self.sequences = [self._sequence(i) for i in range(count("salesblink.sequences", 8))]
         history_ms = HISTORY_DAYS * MS_PER_DAY
@@ -124,6 +108,27 @@ class SalesBlink:
             ],
             "owned_by": email_for(*person(rng(self.state.seed, "sb-user", 0)), 0),
         }
+
+    def _new_list(self, i: int | str, created: datetime) -> dict:
+        """List ``i`` with its leads (in ``self.leads``)."""
+        seed = self.state.seed
+        r = rng(seed, "sb-list", i)
+        fields = ["email", "first_name", "last_name", *r.sample(CUSTOM_FIELDS, r.randint(0, 6))]
+        lst = {
+            "id": uuid_from(seed, "sb-list", i),
+            "name": f"{r.choice(['Q1', 'Q2', 'Webinar', 'Événement', 'Outbound'])} list {i}",
+            "contacts_count": 0,
+            "starred": r.random() < 0.2,
+            "archived": r.random() < 0.1,
+            "owned_by": self.owner,
+            "last_modified": iso_ms(created),
+            "fields": fields,
+            "_created": to_ms(created),
+        }
+        n_leads = self.state.inner("salesblink.leads_per_list", r.randint(20, 120))
+        self.leads[lst["id"]] = [self._lead(lst, j) for j in range(n_leads)]
+        lst["contacts_count"] = n_leads
+        return lst
 
     def _lead(self, lst: dict, j: int, tag: str = "") -> dict:
         r = rng(self.state.seed, "sb-lead", lst["id"], j, tag)
@@ -302,8 +307,48 @@ class SalesBlink:
             return self._public(req, path[len(PUBLIC) :])
         return self._legacy(req, path)
 
+    def shift(self, req: Request, path: str) -> None:
+        """Faults ``shift_insert`` / ``shift_delete``: `count` items inserted or deleted at
+        `position` (default the front) of the list a request pages through, before it is
+        answered: lists (deleted with their leads), a list's leads, or sequences (deleted
+        only: events refer to sequences by position, so none are inserted)."""
+        for kind in ("shift_insert", "shift_delete"):
+            fault = req.flags.get(kind)
+            if fault is None:
+                continue
+            count, position = int(fault.get("count", 1)), int(fault.get("position", 0))
+            insert = kind == "shift_insert"
+            if path == "/lists":
+                if insert:
+                    now = self.state.clock.now()
+                    for _ in range(count):
+                        self._lead_counter += 1
+                        lst = self._new_list(f"shift{self._lead_counter}", now)
+                        self.lists.insert(position, lst)
+                else:
+                    for lst in self.lists[position : position + count]:
+                        self.leads.pop(lst["id"], None)
+                    del self.lists[position : position + count]
+            elif m := re.fullmatch(r"/lists/([^/]+)/leads", path):
+                lst = next((x for x in self.lists if x["id"] == m[1]), None)
+                if lst is None:
+                    continue
+                leads = self.leads[lst["id"]]
+                if insert:
+                    for k in range(count):
+                        self._lead_counter += 1
+                        lead = self._lead(lst, 20_000 + self._lead_counter, f"shift{k}")
+                        leads.insert(position, lead)
+                else:
+                    del leads[position : position + count]
+                lst["contacts_count"] = len(leads)
+            elif path == "/sequences" and not insert:
+                for seq in self.live_sequences()[position : position + count]:
+                    self.state.deletions.hide_sequence(seq["id"])
+
     def _public(self, req: Request, path: str) -> Reply:
         q = req.query
+        self.shift(req, path)
         dup = "duplicate_boundary" in req.flags
         empty = "empty_page" in req.flags
         if path == "/lists":

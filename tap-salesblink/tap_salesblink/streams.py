@@ -46,6 +46,9 @@ class ListLeadsStream(PagedPublicStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no state per list
     extra_property = "custom_fields"
 
+    def read_subject(self, context: Context | None) -> str:
+        return f"list {(context or {}).get('list_id')}"
+
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         row.setdefault("list_id", (context or {}).get("list_id"))
         return super().post_process(row, context)

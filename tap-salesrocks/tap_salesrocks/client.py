@@ -9,7 +9,8 @@ from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import RetriableAPIError
 
 from outreach_kit.client import OutreachStream
-from outreach_kit.errors import AuthenticationError, VendorAPIError
+from outreach_kit.errors import AuthenticationError
+from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.paging import (
     DEFAULT_PAGE_SIZE,
@@ -89,7 +90,7 @@ class SalesRocksStream(OutreachStream):
         return super().retry_wait(exc, attempt)
 
 
-class PagedStream(SalesRocksStream):
+class PagedStream(PassReads, SalesRocksStream):
     """Endpoints paged with `page`/`size` in the JSON body, read until an empty page (no
     maximum `size` is documented: see :mod:`tap_salesrocks.paging`).
 
@@ -100,14 +101,12 @@ class PagedStream(SalesRocksStream):
     checked once the next page is in (and the last full page's once the closing empty page
     is): the row at the previous page's last position, asked alone (`size` 1), must still
     be the one read there (an insertion moves it too). If the list moved, it is read again
-    until a pass sees it still; rows are de-duplicated by id within the sync, so nothing
-    is lost or given twice.
+    until a pass sees it still (:class:`~outreach_kit.passes.PassReads`); rows are
+    de-duplicated by id within the sync, so nothing is lost or given twice.
     """
 
     #: The field that identifies a row, read at page ends.
     row_key = "uuid"
-    #: Passes over a list that keeps changing before giving up with an error.
-    max_passes = 5
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,33 +143,6 @@ class PagedStream(SalesRocksStream):
             return self.last_page_end_moved(context, paginator)
 
         yield from self.read_in_passes(context, read_pass)
-
-    def read_in_passes(
-        self,
-        context: Context | None,
-        read_pass: t.Callable[[PassPaginator], t.Generator[dict, None, bool]],
-    ) -> t.Iterator[dict]:
-        """The rows of ``read_pass`` (which returns whether the list moved during it), over
-        as many passes as it takes a list to stand still (at most ``max_passes``)."""
-        subject = self.read_subject(context)
-        for attempt in range(1, self.max_passes + 1):
-            paginator = self.get_new_paginator()
-            if not (yield from read_pass(paginator)):
-                return  # every page end held: the pass read the list as it stands
-            self.logger.info(
-                "%s: %s changed while it was read (pass %d); reading it again",
-                self.name,
-                subject,
-                attempt,
-            )
-        raise VendorAPIError(
-            f"Sales.Rocks {subject} kept changing during {self.max_passes} consecutive "
-            "reads; run the sync again when it is quieter."
-        )
-
-    def read_subject(self, context: Context | None) -> str:
-        """What a pass reads, for messages."""
-        return f"'{self.name}'"
 
     def page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool:
         """On each row: at the first row of a page after the first, whether the previous
@@ -211,12 +183,6 @@ class PagedStream(SalesRocksStream):
                 return now == paginator.last_id
         self._tap.tally.add(self.name, UNCHECKED_PAGE_END)
         return True
-
-
-#: Warning tally entry: a page end whose row came without an id, so not checked.
-UNCHECKED_PAGE_END = (
-    "page end(s) not checked for rows deleted during the read: the row there came without an id"
-)
 
 
 def object_id(value: t.Any) -> t.Any:

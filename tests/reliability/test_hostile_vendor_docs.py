@@ -125,7 +125,26 @@ def _row_deleted_mid_list(server: SandboxServer) -> None:
     server.control.add_faults([{**fault, "count": 1, "position": 20, "after": 3}])
 
 
+def _lead_deleted_mid_list(server: SandboxServer) -> None:
+    """One lead of page 1 deleted just before page 3 of 4 is answered (`skip` is a record
+    offset: a lead after it moves back onto page 2, already read)."""
+    fault = {"vendor": "salesblink", "path": "/leads", "kind": "shift_delete"}
+    server.control.add_faults([{**fault, "count": 1, "position": 20, "after": 2}])
+
+
 CASES = [
+    Case(
+        SALESBLINK,
+        "a lead deleted before the page being read (limit/skip paging shifts)",
+        {
+            "seed": 93,
+            "scale": 0.05,
+            "counts": {"salesblink.lists": 1, "salesblink.leads_per_list": 350},
+        },
+        _nothing,
+        prepare=_lead_deleted_mid_list,
+        says="changed while it was read (pass 1)",
+    ),
     Case(
         SALESROCKS,
         "a row deleted before the page being read (skip/size paging shifts)",

@@ -272,6 +272,41 @@ def test_salesrocks_shift_and_expire_token_faults(server):
     assert sr(server.url, "/editable-lists/getLists", {"page": 1}, fresh_token)[0] == 200
 
 
+def test_salesblink_shift_faults_move_lists_leads_and_sequences(server):
+    expected = server.control.expected
+    lists = sb(server.url, "/lists?limit=100")[2]["data"]
+    list_id = lists[0]["id"]
+
+    def leads():
+        return sb(server.url, f"/lists/{list_id}/leads?limit=100")[2]["data"]["contacts"]
+
+    before = leads()
+    fault = {"vendor": "salesblink", "path": "/leads"}
+    server.control.add_faults(
+        [
+            {**fault, "kind": "shift_insert", "count": 2, "position": 1},
+            {**fault, "kind": "shift_delete", "count": 3, "position": 1},
+        ]
+    )
+    inserted = leads()
+    assert inserted[0] == before[0] and inserted[3:] == before[1:]
+    assert {x["id"] for x in inserted[1:3]} <= set(expected("salesblink", "list_leads")["keys"])
+    assert leads() == [before[0], *before[2:]]
+    server.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": "/lists$", "kind": "shift_delete", "position": 1},
+            {"vendor": "salesblink", "path": "/sequences$", "kind": "shift_delete"},
+        ]
+    )
+    ids = [x["id"] for x in sb(server.url, "/lists?limit=100")[2]["data"]]
+    assert ids == [lists[0]["id"], *(x["id"] for x in lists[2:])]
+    assert sb(server.url, f"/lists/{lists[1]['id']}/leads")[0] == 404  # with its leads
+    assert lists[1]["id"] not in expected("salesblink", "lists")["keys"]
+    sequences = expected("salesblink", "sequences")["keys"]
+    listed = [x["id"] for x in sb(server.url, "/sequences?limit=100&sendAll=true")[2]["data"]]
+    assert listed == sequences[1:] == expected("salesblink", "sequences")["keys"]
+
+
 def test_concurrent_requests_and_keep_alive(server):
     errors: list[BaseException] = []
 

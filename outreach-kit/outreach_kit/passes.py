@@ -1,0 +1,66 @@
+"""Reading a paged list again when it moved during the read.
+
+Offset paging (SalesBlink `limit`/`skip`, Sales.Rocks `page`/`size`) shifts when rows are
+deleted before the page being read: an unread row moves back onto a page already read, and
+the pass never sees it. On a full-table stream with table versions, the ACTIVATE_VERSION
+after that "complete" read retires the live row it missed. Each vendor's paging checks its
+own page ends (how depends on what its paging can ask); this reads the list again, pass
+after pass, until one pass finds it standing still, giving each row once.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from outreach_kit.errors import VendorAPIError
+
+if t.TYPE_CHECKING:
+    import logging
+
+    from singer_sdk.helpers.types import Context
+
+_P = t.TypeVar("_P")
+
+#: Warning tally entry: a page end whose row came without an id, so not checked.
+UNCHECKED_PAGE_END = (
+    "page end(s) not checked for rows deleted during the read: the row there came without an id"
+)
+
+#: One pass over a list with a new paginator: yields rows, returns whether the list moved.
+ReadPass = t.Callable[[_P], t.Generator[dict, None, bool]]
+
+
+class PassReads:
+    """Mixin for a paged stream whose passes end early when its paging sees the list move."""
+
+    vendor: str
+    name: str
+    logger: logging.Logger
+    #: Passes over a list that keeps changing before giving up with an error.
+    max_passes = 5
+
+    def get_new_paginator(self) -> t.Any:  # the stream's (SDK hook)
+        raise NotImplementedError
+
+    def read_in_passes(self, context: Context | None, read_pass: ReadPass) -> t.Iterator[dict]:
+        """The rows of ``read_pass`` over as many passes as it takes the list to stand still
+        (at most ``max_passes``, then a clear error: a run never ends on a moving read)."""
+        subject = self.read_subject(context)
+        for attempt in range(1, self.max_passes + 1):
+            if not (yield from read_pass(self.get_new_paginator())):
+                return  # every page end held: the pass read the list as it stands
+            self.logger.info(
+                "%s: %s changed while it was read (pass %d); reading it again",
+                self.name,
+                subject,
+                attempt,
+            )
+        raise VendorAPIError(
+            f"{self.vendor} {subject} kept changing during {self.max_passes} consecutive "
+            "reads (rows moved between the pages of each read, so a read could have missed "
+            "some); run the sync again when it is quieter."
+        )
+
+    def read_subject(self, context: Context | None) -> str:
+        """What a pass reads, for messages."""
+        return f"'{self.name}'"

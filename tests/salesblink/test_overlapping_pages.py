@@ -1,0 +1,143 @@
+"""SalesBlink `limit`/`skip` lists read with pages that overlap by one row: rows deleted or
+inserted while a list is read lose no live row and give none twice (the table version of
+a full-table read would retire a live row the read missed)."""
+
+from __future__ import annotations
+
+import pytest
+from support import run_tap
+
+from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+
+KEY = DEFAULT_SALESBLINK_KEYS[0]
+QUIET = {
+    "salesblink.sequences": 0,
+    "salesblink.users": 1,
+    "salesblink.sent": 0,
+    "salesblink.opens": 0,
+    "salesblink.clicks": 0,
+    "salesblink.replies": 0,
+}
+
+
+def config(url: str, **extra) -> dict:
+    return {
+        "api_key": KEY,
+        "api_url": f"{url}/salesblink/api",
+        "rate_limit_requests": None,
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
+
+
+def one_list(leads: int) -> SandboxServer:
+    counts = {**QUIET, "salesblink.lists": 1, "salesblink.leads_per_list": leads}
+    return SandboxServer(seed=93, scale=0.05, counts=counts)
+
+
+def truth(server: SandboxServer, stream: str) -> set[str]:
+    return set(server.control.expected("salesblink", stream)["keys"])
+
+
+def landed(run, stream: str) -> list[str]:
+    return [r["id"] for r in run.records(stream)]
+
+
+def leads_requests(server: SandboxServer) -> int:
+    stats = server.control.stats()["by_endpoint"]
+    return sum(n for name, n in stats.items() if name.endswith("/leads"))
+
+
+@pytest.mark.parametrize(
+    ("leads", "requests"),
+    [(0, 2), (99, 1), (100, 2), (199, 3), (297, 3), (298, 4)],
+)
+def test_pages_overlap_by_one_row_at_no_extra_request(leads, requests):
+    """Pages start at skip 0, 99, 198, ...: (R - 100) // 99 + 2 requests for R >= 100
+    (no empty page after a full one, which the old paging asked twice). An empty list's
+    one empty page is asked twice: taken for "no leads", it would retire every lead."""
+    with one_list(leads) as server:
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-1500:]
+        got = landed(run, "list_leads")
+        assert len(got) == len(set(got)) == leads
+        assert set(got) == truth(server, "list_leads")
+        assert leads_requests(server) == requests
+        assert "changed while it was read" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("position", "count", "after"),
+    [
+        (20, 1, 2),  # before page 3 (skip 198) is answered: lead 199 moves back to 198
+        (150, 2, 2),  # two leads of page 2, already read: 199 and 200 move back past skip 198
+        (0, 1, 1),  # the first lead, before page 2: lead 100 is what skip 99 answers first
+    ],
+    ids=["one-lead-two-pages-back", "two-leads-of-the-last-page-read", "the-first-lead"],
+)
+def test_leads_deleted_behind_the_read_lose_no_live_lead(position, count, after):
+    with one_list(350) as server:
+        list_id = next(iter(truth(server, "lists")))
+        fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "after": after}
+        server.control.add_faults(
+            [{**fault, "kind": "shift_delete", "count": count, "position": position}]
+        )
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-2000:]
+        got = landed(run, "list_leads")
+        assert len(got) == len(set(got)), "no lead emitted twice in one sync"
+        live = truth(server, "list_leads")
+        assert live <= set(got), f"live leads lost: {sorted(live - set(got))[:5]}"
+        assert len(set(got) - live) == count  # the deleted ones, read before they went
+        assert f"list {list_id} changed while it was read (pass 1)" in run.stderr
+
+
+def test_leads_inserted_before_the_read_repeat_nothing_and_cost_no_pass():
+    """Insertions push rows already read onto the next page: the repeats are dropped, and
+    nothing is missed, so the list is not read again."""
+    with one_list(350) as server:
+        before = truth(server, "list_leads")
+        list_id = next(iter(truth(server, "lists")))
+        fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "after": 1}
+        server.control.add_faults([{**fault, "kind": "shift_insert", "count": 5}])
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-2000:]
+        got = landed(run, "list_leads")
+        assert len(got) == len(set(got)), "no lead emitted twice in one sync"
+        assert before <= set(got), "every lead there when the read began landed"
+        assert "changed while it was read" not in run.stderr
+        assert leads_requests(server) == 4  # 355 leads, 5 of them read twice
+
+
+def test_a_list_deleted_behind_the_read_of_lists_loses_no_other_list():
+    """A list deleted from page 1 of `/lists` while page 2 is asked moves the next one back
+    onto page 1; a missed list would take its leads with it."""
+    counts = {**QUIET, "salesblink.lists": 150, "salesblink.leads_per_list": 2}
+    with SandboxServer(seed=94, scale=0.05, counts=counts) as server:
+        fault = {"vendor": "salesblink", "path": "/lists$", "kind": "shift_delete"}
+        server.control.add_faults([{**fault, "count": 1, "position": 10, "after": 1}])
+        # One list at a time: its leads are read before the next page of lists is asked for
+        # (a list deleted before its leads are read answers 404: the run fails clearly).
+        run = run_tap("tap-salesblink", config(server.url, concurrency=1))
+        assert run.returncode == 0, run.stderr[-2000:]
+        for stream in ("lists", "list_leads"):
+            got = landed(run, stream)
+            assert len(got) == len(set(got)), f"{stream}: no record emitted twice"
+            assert truth(server, stream) <= set(got), f"{stream}: nothing live lost"
+        assert "lists: 'lists' changed while it was read (pass 1)" in run.stderr
+
+
+def test_a_list_that_keeps_moving_fails_clearly_and_retires_nothing():
+    """A lead deleted before every page: no pass reads the list still, so the run fails
+    (exit 1, one paragraph) and sends no ACTIVATE_VERSION that would retire live leads."""
+    with one_list(350) as server:
+        list_id = next(iter(truth(server, "lists")))
+        fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "after": 1}
+        server.control.add_faults([{**fault, "kind": "shift_delete", "times": 100}])
+        run = run_tap("tap-salesblink", config(server.url))
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert f"list {list_id} kept changing during 5 consecutive reads" in last
+    assert "Traceback" not in run.stderr
+    versions = [m for m in run.messages if m.get("type") == "ACTIVATE_VERSION"]
+    assert all(m["stream"] != "list_leads" for m in versions)
