@@ -35,6 +35,8 @@ FAULT_KINDS = (
             "expire_token",
             "shift_insert",
             "shift_delete",
+            "delete_parent",
+            "404",
             "redirect",
             *HOSTILE_FAULTS,
         }
@@ -43,7 +45,14 @@ FAULT_KINDS = (
 )
 #: Faults the vendor handler applies itself (the server only passes them on).
 HANDLER_FAULTS = frozenset(
-    {"empty_page", "duplicate_boundary", "shift_insert", "shift_delete", *HOSTILE_FAULTS}
+    {
+        "empty_page",
+        "duplicate_boundary",
+        "shift_insert",
+        "shift_delete",
+        "delete_parent",
+        *HOSTILE_FAULTS,
+    }
 )
 #: Handler faults whose response still carries genuine records (they count as served).
 RECORD_FAULTS = frozenset(HANDLER_FAULTS)
@@ -123,6 +132,8 @@ def simple_reply(fault: Fault, vendor: str, api: t.Any) -> Reply | None:
     kind = fault.kind
     if kind in ("500", "502", "503", "401"):
         return Reply(int(kind), api.error_body(int(kind), "Injected failure"))
+    if kind == "404":
+        return Reply(404, api.error_body(404, "Not found"))
     if kind == "429":
         seconds = fault.spec.get("retry_after", 1)
         return Reply(

@@ -346,9 +346,21 @@ class SalesBlink:
                 for seq in self.live_sequences()[position : position + count]:
                     self.state.deletions.hide_sequence(seq["id"])
 
+    def delete_parent(self, req: Request, path: str) -> None:
+        """Fault ``delete_parent``: the list (with its leads) or the sequence the path names
+        is deleted before the request is answered (which then answers 404)."""
+        if "delete_parent" not in req.flags:
+            return
+        if m := re.fullmatch(r"/lists/([^/]+)(?:/leads)?", path):
+            self.leads.pop(m[1], None)
+            self.lists[:] = [x for x in self.lists if x["id"] != m[1]]
+        elif m := re.fullmatch(r"/sequences/([^/]+)(?:/stats)?", path):
+            self.state.deletions.hide_sequence(m[1])
+
     def _public(self, req: Request, path: str) -> Reply:
         q = req.query
         self.shift(req, path)
+        self.delete_parent(req, path)
         dup = "duplicate_boundary" in req.flags
         empty = "empty_page" in req.flags
         if path == "/lists":
@@ -359,6 +371,12 @@ class SalesBlink:
             return _ok(
                 {"success": True, "data": body, "message": ""}, [("lists", x["id"]) for x in body]
             )
+        if m := re.fullmatch(r"/lists/([^/]+)", path):
+            lst = next((x for x in self.lists if x["id"] == m[1]), None)
+            if lst is None:
+                raise ApiError(404, "Not found")
+            body = {k: v for k, v in lst.items() if not k.startswith("_")}
+            return _ok({"success": True, "data": body, "message": ""}, [])
         if m := re.fullmatch(r"/lists/([^/]+)/leads", path):
             if m[1] not in self.leads:
                 raise ApiError(404, "Not found")
@@ -384,6 +402,11 @@ class SalesBlink:
                 {"success": True, "data": page, "message": ""},
                 [("sequences", x["id"]) for x in page],
             )
+        if m := re.fullmatch(r"/sequences/([^/]+)", path):
+            seq = next((s for s in self.live_sequences() if s["id"] == m[1]), None)
+            if seq is None:
+                raise ApiError(404, "Not found")
+            return _ok({"success": True, "data": seq, "message": ""}, [])
         if m := re.fullmatch(r"/sequences/([^/]+)/stats", path):
             seq = next((s for s in self.live_sequences() if s["id"] == m[1]), None)
             if seq is None:

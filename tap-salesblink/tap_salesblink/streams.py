@@ -6,6 +6,7 @@ import typing as t
 from dataclasses import dataclass
 
 from outreach_kit.concurrency import CHECKPOINT, partition_key
+from outreach_kit.gone import DeletedParents
 from outreach_kit.reading import OnePage, PageGuard
 from outreach_kit.timestamps import datetime_to_ms, to_utc_iso
 from outreach_kit.windows import WindowSizer
@@ -35,14 +36,16 @@ class ListsStream(PagedPublicStream):
         return {"list_id": record["id"]}
 
 
-class ListLeadsStream(PagedPublicStream):
-    """Every lead of every list; the list's own columns land in `custom_fields`."""
+class ListLeadsStream(DeletedParents, PagedPublicStream):
+    """Every lead of every list; the list's own columns land in `custom_fields`. A list
+    deleted before its leads are read is skipped (see :mod:`outreach_kit.gone`)."""
 
     name = "list_leads"
     path = "/lists/{list_id}/leads"
     primary_keys = ("id",)
     records_jsonpath = "$.data.contacts[*]"
     parent_stream_type = ListsStream
+    parent_path = "/lists/{list_id}"
     state_partitioning_keys: t.ClassVar[list[str]] = []  # full table: no state per list
     extra_property = "custom_fields"
 
@@ -70,8 +73,9 @@ class SequencesStream(PagedPublicStream):
         return {"sequence_id": record["id"]}
 
 
-class SequenceStatsStream(PublicStream):
-    """Lifetime totals of each sequence (`GET /sequences/{id}/stats`), replaced every sync."""
+class SequenceStatsStream(DeletedParents, PublicStream):
+    """Lifetime totals of each sequence (`GET /sequences/{id}/stats`), replaced every sync;
+    a sequence deleted before they are read is skipped (see :mod:`outreach_kit.gone`)."""
 
     name = "sequence_stats"
     path = "/sequences/{sequence_id}/stats"
@@ -79,6 +83,7 @@ class SequenceStatsStream(PublicStream):
     record_keys = ()  # the id comes from the parent sequence
     records_jsonpath = "$.data"
     parent_stream_type = SequencesStream
+    parent_path = "/sequences/{sequence_id}"
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:

@@ -132,7 +132,26 @@ def _lead_deleted_mid_list(server: SandboxServer) -> None:
     server.control.add_faults([{**fault, "count": 1, "position": 20, "after": 2}])
 
 
+def _list_deleted_mid_read(server: SandboxServer) -> None:
+    """A list deleted after page 1 of its leads was read: page 2 answers 404."""
+    gone = sorted(server.control.expected("salesblink", "lists")["keys"])[1]
+    fault = {"vendor": "salesblink", "path": f"/lists/{gone}/leads", "kind": "delete_parent"}
+    server.control.add_faults([{**fault, "after": 1}])
+
+
 CASES = [
+    Case(
+        SALESBLINK,
+        "a list deleted while its leads are read (404 on them, and on the list)",
+        {
+            "seed": 95,
+            "scale": 0.05,
+            "counts": {"salesblink.lists": 4, "salesblink.leads_per_list": 250},
+        },
+        _nothing,
+        prepare=_list_deleted_mid_read,
+        says="was deleted during the sync",
+    ),
     Case(
         SALESBLINK,
         "a lead deleted before the page being read (limit/skip paging shifts)",

@@ -109,16 +109,16 @@ def test_leads_inserted_before_the_read_repeat_nothing_and_cost_no_pass():
         assert leads_requests(server) == 4  # 355 leads, 5 of them read twice
 
 
-def test_a_list_deleted_behind_the_read_of_lists_loses_no_other_list():
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_list_deleted_behind_the_read_of_lists_loses_no_other_list(concurrency):
     """A list deleted from page 1 of `/lists` while page 2 is asked moves the next one back
-    onto page 1; a missed list would take its leads with it."""
+    onto page 1; a missed list would take its leads with it. (With leads read ahead, the
+    deleted list's leads may be asked after it went: skipped, see test_deleted_parents.)"""
     counts = {**QUIET, "salesblink.lists": 150, "salesblink.leads_per_list": 2}
     with SandboxServer(seed=94, scale=0.05, counts=counts) as server:
         fault = {"vendor": "salesblink", "path": "/lists$", "kind": "shift_delete"}
         server.control.add_faults([{**fault, "count": 1, "position": 10, "after": 1}])
-        # One list at a time: its leads are read before the next page of lists is asked for
-        # (a list deleted before its leads are read answers 404: the run fails clearly).
-        run = run_tap("tap-salesblink", config(server.url, concurrency=1))
+        run = run_tap("tap-salesblink", config(server.url, concurrency=concurrency))
         assert run.returncode == 0, run.stderr[-2000:]
         for stream in ("lists", "list_leads"):
             got = landed(run, stream)
