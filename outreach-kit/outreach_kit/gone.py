@@ -51,8 +51,15 @@ class DeletedParents:
         super().validate_response(response)  # type: ignore[misc]
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        yield from self.unless_parent_gone(context, super().read_records(context))  # type: ignore[misc]
+
+    def unless_parent_gone(
+        self, context: Context | None, records: t.Iterable[dict]
+    ) -> t.Iterator[dict]:
+        """``records`` of a partition, ended without error where its parent was deleted (a
+        stream with its own ``read_records`` wraps what it reads in this)."""
         try:
-            yield from super().read_records(context)  # type: ignore[misc]
+            yield from records
         except ChildNotFoundError as exc:
             if self.parent_exists(context):
                 raise VendorAPIError(str(exc)) from None
@@ -61,33 +68,43 @@ class DeletedParents:
                 "%s: the parent %s was deleted during the sync (HTTP 404 on it and on its "
                 "%s); nothing more to read there",
                 self.name,
-                self.parent_url_path(context),
+                self.parent_name(context),
                 self.name,
             )
 
-    def parent_url_path(self, context: Context | None) -> str:
+    def parent_name(self, context: Context | None) -> str:
+        """The parent, for messages: its path below ``url_base``."""
         path = self.parent_path
         for key, value in (context or {}).items():
             path = path.replace(f"{{{key}}}", self._url_encode(value))  # type: ignore[attr-defined]
         return path
 
     def parent_exists(self, context: Context | None) -> bool:
-        """Whether the parent's own resource answers (one request, paced, retried and
-        redacted as every request is); False only on a 404."""
-        prepared = self.build_prepared_request(  # type: ignore[attr-defined]
-            method="GET",
-            url=f"{self.url_base}{self.parent_url_path(context)}",
-            headers=self.http_headers,  # type: ignore[attr-defined]
-        )
+        """Whether the parent's own resource answers: one GET of ``parent_path``."""
+        return self.ask_parent(context, "GET", self.parent_name(context)) is not None
 
-        def ask(prepared: requests.PreparedRequest, context: Context | None) -> bool:
+    def ask_parent(
+        self, context: Context | None, method: str, path: str, body: dict | None = None
+    ) -> requests.Response | None:
+        """A request about the parent, paced, authenticated, retried and redacted as every
+        request is; None when it answers 404 (a 2xx body is not judged here)."""
+
+        def build() -> requests.PreparedRequest:  # per attempt: a refreshed token is sent
+            return self.build_prepared_request(  # type: ignore[attr-defined,no-any-return]
+                method=method,
+                url=f"{self.url_base}{path}",
+                headers=self.http_headers,  # type: ignore[attr-defined]
+                json=body,
+            )
+
+        def ask(_: requests.PreparedRequest, context: Context | None) -> requests.Response | None:
             response = self.requests_session.send(  # type: ignore[attr-defined]
-                prepared, timeout=self.timeout, allow_redirects=self.allow_redirects
+                build(), timeout=self.timeout, allow_redirects=self.allow_redirects
             )
             if response.status_code == HTTPStatus.NOT_FOUND:
-                return False
+                return None
             if response.status_code >= HTTPStatus.BAD_REQUEST:
                 super(DeletedParents, self).validate_response(response)  # type: ignore[misc]
-            return True
+            return response  # type: ignore[no-any-return]
 
-        return bool(self.request_decorator(ask)(prepared, context))  # type: ignore[attr-defined]
+        return self.request_decorator(ask)(build(), context)  # type: ignore[attr-defined,no-any-return]

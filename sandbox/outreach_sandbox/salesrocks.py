@@ -203,6 +203,9 @@ class SalesRocks:
             )
         if path == "/editable-lists/getListData":
             list_id = str(body.get("list_id") or "")
+            if "delete_parent" in req.flags:  # the list goes, with its rows, before answering
+                self.rows.pop(list_id, None)
+                self.lists[:] = [x for x in self.lists if x["uuid"] != list_id]
             if list_id not in self.rows:
                 raise ApiError(404, "List not found")
             for kind in ("shift_insert", "shift_delete"):

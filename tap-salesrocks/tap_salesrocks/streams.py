@@ -8,6 +8,7 @@ import typing as t
 import msgspec
 
 from outreach_kit.errors import VendorAPIError
+from outreach_kit.gone import DeletedParents
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.client import PagedStream, SalesRocksStream, plain_id
 
@@ -30,7 +31,7 @@ class ListsStream(PagedStream):
         return {"list_id": record["uuid"]}
 
 
-class ListDataStream(PagedStream):
+class ListDataStream(DeletedParents, PagedStream):
     """Rows of every editable list; each list's user-defined columns land in `columns`.
 
     Columns differ from list to list and users add new ones at any time, so every column
@@ -39,7 +40,9 @@ class ListDataStream(PagedStream):
     stands still (see :class:`~tap_salesrocks.client.PagedStream`); a row read twice in a
     pass (rows moved forward: something was inserted) also starts another pass. A row
     without an `_id`, or with the `_id` of a different row read in the same pass, is not a
-    shift: it goes to `rejected_records` (once per sync) and the read goes on.
+    shift: it goes to `rejected_records` (once per sync) and the read goes on. A list
+    deleted before or while its rows are read is skipped (see :mod:`outreach_kit.gone`):
+    the API has no call for one list, so its absence from getLists tells.
     """
 
     name = "list_data"
@@ -63,7 +66,36 @@ class ListDataStream(PagedStream):
     def read_subject(self, context: Context | None) -> str:
         return f"list {(context or {}).get('list_id')}"
 
+    def parent_name(self, context: Context | None) -> str:
+        return self.read_subject(context)
+
+    def parent_exists(self, context: Context | None) -> bool:
+        """Whether getLists still lists the list, page by page until an empty page (a short
+        page may be a server's cap)."""
+        list_id = (context or {}).get("list_id")
+        page = 0
+        while True:
+            page += 1
+            body = {"page": page, "size": self.page_size}
+            response = self.ask_parent(context, "POST", ListsStream.path, body)
+            if response is None:
+                return True  # getLists itself 404s: not a deleted list; fail as before
+            try:
+                answer = response.json()
+            except ValueError:
+                return True  # an answer that tells nothing: the 404 fails the run
+            lists = answer.get("data") if isinstance(answer, dict) else None
+            if not isinstance(lists, list):
+                return True
+            if any(isinstance(x, dict) and x.get("uuid") == list_id for x in lists):
+                return True
+            if not lists:
+                return False
+
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
+        return self.unless_parent_gone(context, self._read_list(context))
+
+    def _read_list(self, context: Context | None) -> t.Iterator[dict]:
         emitted: set[str] = set()
         rejected: set[int] = set()  # rows already sent to rejected_records, by content
 

@@ -139,7 +139,26 @@ def _list_deleted_mid_read(server: SandboxServer) -> None:
     server.control.add_faults([{**fault, "after": 1}])
 
 
+def _rows_list_deleted_mid_read(server: SandboxServer) -> None:
+    """The first list read is deleted after its page 1 was answered: getListData 404s."""
+    fault = {"vendor": "salesrocks", "path": "getListData", "kind": "delete_parent"}
+    server.control.add_faults([{**fault, "after": 2}])
+
+
 CASES = [
+    Case(
+        SALESROCKS,
+        "a list deleted while its rows are read (404, and gone from getLists)",
+        {
+            "seed": 43,
+            "scale": 0.2,
+            "counts": {"salesrocks.lists": 4, "salesrocks.rows_per_list": 60},
+        },
+        _nothing,
+        {"page_size": 15, "concurrency": 1},
+        prepare=_rows_list_deleted_mid_read,
+        says="was deleted during the sync",
+    ),
     Case(
         SALESBLINK,
         "a list deleted while its leads are read (404 on them, and on the list)",

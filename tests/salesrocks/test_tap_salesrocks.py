@@ -7,6 +7,7 @@ from project_streams import primary_keys
 from standard_tests import standard_tap_tests
 from support import assert_no_secrets, run_tap, salesrocks_settings
 
+from outreach_kit.gone import PARENT_GONE
 from outreach_sandbox import DEFAULT_SALESROCKS_USERS, SandboxServer
 from tap_salesrocks.tap import TapSalesRocks
 
@@ -233,3 +234,38 @@ def test_bad_settings_fail_fast(fresh, cfg, needle):
     assert run.returncode != 0
     assert needle in run.stderr
     assert not run.records()
+
+
+@pytest.mark.parametrize(
+    ("after", "read_first"),
+    [(0, 0), (2, 15)],  # page 1 given; page 2 in, but its rows wait for page 1's end check
+    ids=["before", "mid-list"],
+)
+def test_a_list_deleted_before_or_while_its_rows_are_read_is_skipped(after, read_first):
+    """getListData answers 404 for a list deleted since getLists listed it; getLists no
+    longer lists it either, so its rows are skipped (counted) and the sync goes on."""
+    counts = {"salesrocks.lists": 4, "salesrocks.rows_per_list": 60}
+    with SandboxServer(seed=43, scale=0.2, counts=counts) as server:
+        lists_before = expected(server, "lists")
+        fault = {"vendor": "salesrocks", "path": "getListData", "kind": "delete_parent"}
+        server.control.add_faults([{**fault, "after": after}])  # of the first list read
+        run = run_tap("tap-salesrocks", config(server.url, page_size=15, concurrency=1))
+        (gone,) = lists_before - expected(server, "lists")
+        live = expected(server, "list_data")
+    assert run.returncode == 0, run.stderr[-2000:]
+    landed = [r["id"] for r in run.records("list_data")]
+    assert len(landed) == len(set(landed))
+    assert live <= set(landed), "every row of every other list landed"
+    assert len(set(landed) - live) == read_first  # rows read before the list went
+    assert f"the parent list {gone} was deleted during the sync" in run.stderr
+    assert f"list_data: 1 {PARENT_GONE}" in run.stderr
+    assert any(m["type"] == "ACTIVATE_VERSION" and m["stream"] == "list_data" for m in run.messages)
+
+
+def test_a_404_on_the_rows_of_a_list_still_listed_fails_clearly(fresh):
+    fresh.control.add_faults([{"vendor": "salesrocks", "path": "getListData", "kind": "404"}])
+    run = run_tap("tap-salesrocks", config(fresh.url))
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert "getListData with HTTP 404" in last, last
+    assert "Traceback" not in run.stderr

@@ -307,6 +307,37 @@ def test_salesblink_shift_faults_move_lists_leads_and_sequences(server):
     assert listed == sequences[1:] == expected("salesblink", "sequences")["keys"]
 
 
+def test_delete_parent_and_404_faults(server):
+    expected = server.control.expected
+    list_id = expected("salesblink", "lists")["keys"][0]
+    assert sb(server.url, f"/lists/{list_id}")[2]["data"]["id"] == list_id
+    leads = f"/lists/{list_id}/leads"
+    server.control.add_faults(
+        [
+            {"vendor": "salesblink", "path": leads, "kind": "404"},
+            {"vendor": "salesblink", "path": leads, "kind": "delete_parent"},
+        ]
+    )
+    assert sb(server.url, leads)[0] == 404  # injected: the list is still there
+    assert sb(server.url, f"/lists/{list_id}")[0] == 200
+    assert sb(server.url, leads)[0] == 404  # deleted, with its leads
+    assert sb(server.url, f"/lists/{list_id}")[0] == 404
+    assert list_id not in expected("salesblink", "lists")["keys"]
+    sequence = expected("salesblink", "sequences")["keys"][0]
+    fault = {"vendor": "salesblink", "path": "/stats", "kind": "delete_parent"}
+    server.control.add_faults([fault])
+    assert sb(server.url, f"/sequences/{sequence}/stats")[0] == 404
+    assert sb(server.url, f"/sequences/{sequence}")[0] == 404
+    token = sr_token(server.url)
+    uuid = expected("salesrocks", "lists")["keys"][0]
+    server.control.add_faults(
+        [{"vendor": "salesrocks", "path": "getListData", "kind": "delete_parent"}]
+    )
+    body = {"list_id": uuid, "page": 1, "size": 5}
+    assert sr(server.url, "/editable-lists/getListData", body, token)[0] == 404
+    assert uuid not in expected("salesrocks", "lists")["keys"]
+
+
 def test_concurrent_requests_and_keep_alive(server):
     errors: list[BaseException] = []
 
