@@ -94,7 +94,8 @@ def pipeline_section(chosen, records: int) -> Section:
     about = (
         "Each tap's bulk stream selected alone (`TAP_X__SELECT`), pacing off, a fresh "
         "Meltano system database; the tap alone is `meltano invoke` into a file, each "
-        "pipeline `meltano run --full-refresh tap target` (wall times include Meltano's "
+        "pipeline `meltano run --full-refresh tap target`; the tap alone and the DuckDB "
+        "pipeline run three times each and their medians make the ratio (wall times include Meltano's "
         "and every plugin's start-up and Meltano's catalog discovery). Where time goes: each "
         "process of the tree is sampled in /proc every 0.05 s and counted by the plugin venv it "
         "runs from; Meltano's CPU is the tree's (`os.wait4`) less the plugins'; wait is wall "
