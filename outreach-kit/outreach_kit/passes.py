@@ -47,7 +47,7 @@ class PassReads:
         (at most ``max_passes``, then a clear error: a run never ends on a moving read)."""
         subject = self.read_subject(context)
         for attempt in range(1, self.max_passes + 1):
-            if not (yield from read_pass(self.get_new_paginator())):
+            if not (yield from read_pass(self.pass_paginator(context))):
                 return  # every page end held: the pass read the list as it stands
             self.logger.info(
                 "%s: %s changed while it was read (pass %d); reading it again",
@@ -60,6 +60,10 @@ class PassReads:
             "reads (rows moved between the pages of each read, so a read could have missed "
             "some); run the sync again when it is quieter."
         )
+
+    def pass_paginator(self, context: Context | None) -> t.Any:
+        """The paginator of one pass over the partition (default: the SDK hook's)."""
+        return self.get_new_paginator()
 
     def read_subject(self, context: Context | None) -> str:
         """What a pass reads, for messages."""

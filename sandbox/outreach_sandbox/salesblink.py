@@ -307,6 +307,12 @@ class SalesBlink:
             return self._public(req, path[len(PUBLIC) :])
         return self._legacy(req, path)
 
+    def _limit(self, q: dict) -> int:
+        """`limit` (default and maximum 100), lowered to the `salesblink_max_limit` mode."""
+        limit = int_param(q, "limit", 100, maximum=100, minimum=1) or 100
+        cap = self.state.modes["salesblink_max_limit"]
+        return limit if cap is None else min(limit, cap)
+
     def shift(self, req: Request, path: str) -> None:
         """Faults ``shift_insert`` / ``shift_delete``: `count` items inserted or deleted at
         `position` (default the front) of the list a request pages through, before it is
@@ -364,7 +370,7 @@ class SalesBlink:
         dup = "duplicate_boundary" in req.flags
         empty = "empty_page" in req.flags
         if path == "/lists":
-            limit = int_param(q, "limit", 100, maximum=100, minimum=1)
+            limit = self._limit(q)
             skip = int_param(q, "skip", 0)
             page = [] if empty else page_slice(self.lists, skip, limit, dup)
             body = [{k: v for k, v in x.items() if not k.startswith("_")} for x in page]
@@ -380,7 +386,7 @@ class SalesBlink:
         if m := re.fullmatch(r"/lists/([^/]+)/leads", path):
             if m[1] not in self.leads:
                 raise ApiError(404, "Not found")
-            limit = int_param(q, "limit", 100, maximum=100, minimum=1)
+            limit = self._limit(q)
             skip = int_param(q, "skip", 0)
             page = [] if empty else page_slice(self.leads[m[1]], skip, limit, dup)
             return _ok(
@@ -388,7 +394,7 @@ class SalesBlink:
                 [("list_leads", x["id"]) for x in page],
             )
         if path == "/sequences":
-            limit = int_param(q, "limit", 100, maximum=100, minimum=1)
+            limit = self._limit(q)
             skip = int_param(q, "skip", 0)
             # Spec: `sendAll` "Include both archived and active sequences"; without it the
             # archived ones are left out.

@@ -10,8 +10,10 @@ from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
+from outreach_kit.pagecap import PageCap
 from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import REREAD, PageGuard
+from tap_salesblink.paging import PAGE_IDS, ROWS_SAID, OverlapPaginator
 
 if t.TYPE_CHECKING:
     import requests
@@ -65,50 +67,6 @@ class LegacyStream(SalesBlinkStream):
     records_jsonpath = "$.data[*]"
 
 
-class OverlapPaginator(BaseAPIPaginator[int]):
-    """`skip` from 0; after a full page, the next starts at that page's last row (`skip` +
-    rows - 1), so the row read last comes back first (see :class:`PagedPublicStream`). A
-    page shorter than `limit` is the last."""
-
-    def __init__(self, page_size: int = MAX_PAGE_SIZE) -> None:
-        super().__init__(start_value=0)
-        self.page_size = page_size
-        #: Pages with records read so far.
-        self.pages = 0
-        #: The ids of the latest page's rows, as sent (None for a row without one).
-        self.page_ids: list[t.Any] = []
-        #: Whether the read saw the list move: the pass must be read again.
-        self.moved = False
-
-    def has_more(self, response: requests.Response) -> bool:
-        self.page_ids = getattr(response, PAGE_IDS, [])
-        self.pages += 1
-        return len(self.page_ids) >= self.page_size
-
-    def get_next(self, response: requests.Response) -> int:
-        return (self.current_value or 0) + len(self.page_ids) - 1
-
-    def judge(self, first: t.Any) -> str:
-        """What the first row (its id) of a page after the first says about the list:
-        ``"overlap"`` (the previous page's last row, where it was: drop it), ``"shifted"``
-        (a row of the previous page: rows were inserted before it, so what follows
-        repeats; nothing is missed) or ``"moved"`` (a row not read yet: rows before it
-        went, and any number of unread rows may have moved behind the read), or
-        ``"unchecked"`` (neither row has an id to compare)."""
-        last = self.page_ids[-1] if self.page_ids else None
-        if first is None and last is None:
-            return "unchecked"
-        if first == last:
-            return "overlap"
-        if first is not None and first in self.page_ids:
-            return "shifted"
-        return "moved"
-
-
-#: Response attribute: the ids of the page's rows as sent (see ``parse_response``).
-PAGE_IDS = "_salesblink_page_ids"
-
-
 class PagedPublicStream(PassReads, PublicStream):
     """Public list endpoints paged with `limit`/`skip` (full table, with table versions).
 
@@ -121,13 +79,28 @@ class PagedPublicStream(PassReads, PublicStream):
     nothing is missed. Anything else (a row not read yet, or an empty page where the
     overlap row belonged) means rows went behind the read: the list is read again (passes,
     see :class:`~outreach_kit.passes.PassReads`), each row given once. The overlap costs no
-    request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages.
+    request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages. Short pages are
+    checked for a server's silent cap until a full one came (:mod:`tap_salesblink.paging`).
     """
 
-    page_size = MAX_PAGE_SIZE
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_cap = PageCap()
+
+    @property
+    def page_size(self) -> int:  # type: ignore[override]
+        """Rows that make a full page: `limit`, or fewer once the server showed a cap."""
+        return min(MAX_PAGE_SIZE, self.page_cap.size or MAX_PAGE_SIZE)
 
     def get_new_paginator(self) -> OverlapPaginator:
-        return OverlapPaginator(MAX_PAGE_SIZE)
+        return OverlapPaginator(MAX_PAGE_SIZE, self.page_cap, self._capped)
+
+    def pass_paginator(self, context: Context | None) -> OverlapPaginator:
+        total = (context or {}).get(ROWS_SAID)
+        return OverlapPaginator(MAX_PAGE_SIZE, self.page_cap, self._capped, total)
+
+    def _capped(self, rows: int, asked: int) -> None:
+        self.page_cap.learn(rows, asked, self.logger, self.name)
 
     def get_url_params(self, context: dict | None, next_page_token: int | None) -> dict:
         return {"limit": MAX_PAGE_SIZE, "skip": next_page_token or 0}
@@ -171,7 +144,7 @@ class PagedPublicStream(PassReads, PublicStream):
                 if verdict == "unchecked":  # given on: the kit rejects it (again)
                     self._tap.tally.add(self.name, UNCHECKED_PAGE_END)
             yield record
-        if paginator.pages and not paginator.finished:  # empty where the overlap row was
+        if paginator.ended_early:  # an empty page where the overlap row was due
             paginator.moved = True
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:

@@ -16,6 +16,7 @@ from tap_salesblink.client import (
     PagedPublicStream,
     PublicStream,
 )
+from tap_salesblink.paging import ROWS_SAID, rows_said
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -33,7 +34,9 @@ class ListsStream(PagedPublicStream):
     timestamp_fields = ("last_modified",)
 
     def get_child_context(self, record: dict, context: Context | None) -> dict:
-        return {"list_id": record["id"]}
+        """The list, and how many leads it says it holds (their read checks a short page
+        against it: see :mod:`tap_salesblink.paging`)."""
+        return {"list_id": record["id"], ROWS_SAID: rows_said(record.get(ROWS_SAID))}
 
 
 class ListLeadsStream(DeletedParents, PagedPublicStream):

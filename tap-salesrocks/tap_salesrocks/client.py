@@ -10,13 +10,13 @@ from singer_sdk.exceptions import RetriableAPIError
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError
+from outreach_kit.pagecap import PageCap
 from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.paging import (
     DEFAULT_PAGE_SIZE,
     PAGE_END,
     BoundaryProbe,
-    PageCap,
     PassPaginator,
     ProbePaginator,
 )
@@ -122,7 +122,13 @@ class PagedStream(PassReads, SalesRocksStream):
         return PassPaginator(self.page_size, self._capped)
 
     def _capped(self, rows: int, asked: int) -> None:
-        self.page_cap.learn(rows, asked, self.logger, self.name)
+        self.page_cap.learn(
+            rows,
+            asked,
+            self.logger,
+            self.name,
+            f"asking for {rows} from now on (the 'page_size' setting can say so)",
+        )
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         if isinstance(next_page_token, BoundaryProbe):  # one row, at its position

@@ -6,56 +6,29 @@ page cannot be taken for the end: only an empty page ends a read. That costs one
 per read (the empty page) when the last page is short.
 
 Two pages in a row with the same number of rows, fewer than asked, show such a cap: the
-stream remembers it (:class:`PageCap`), logs it, and asks for that size from then on, so
-that the kit's paging guard (an empty page right after a full one is asked again) counts a
-capped page as full. A list that merely grew during the read would not repeat a short
-count, and a cap learned wrongly costs requests, never rows.
+stream remembers it (:class:`~outreach_kit.pagecap.PageCap`), logs it, and asks for that
+size from then on, so that the kit's paging guard (an empty page right after a full one is
+asked again) counts a capped page as full. A list that merely grew during the read would
+not repeat a short count, and a cap learned wrongly costs requests, never rows.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import typing as t
 from dataclasses import dataclass
 
 from singer_sdk.pagination import PageNumberPaginator, SinglePagePaginator
 
 if t.TYPE_CHECKING:
-    import logging
-
     import requests
 
 
 #: Rows asked per page unless `page_size` says otherwise: the tap's largest. Each page after
 #: the first costs a one-row check of the previous page's end (see ``PassPaginator``), so
 #: large pages keep both requests and checks few; a server that caps pages lower is
-#: detected (:class:`PageCap`).
+#: detected (:class:`~outreach_kit.pagecap.PageCap`).
 DEFAULT_PAGE_SIZE = 1000
-
-
-class PageCap:
-    """The largest page a server was seen to answer, shared by a stream and its worker
-    copies (they copy the reference, not the object)."""
-
-    def __init__(self) -> None:
-        self.size: int | None = None
-        self._lock = threading.Lock()
-
-    def learn(self, size: int, asked: int, logger: logging.Logger, stream: str) -> None:
-        """Record a cap of ``size`` rows (logged once; only a smaller one replaces it)."""
-        with self._lock:
-            if self.size is not None and self.size <= size:
-                return
-            self.size = size
-        logger.info(
-            "%s: the server answers at most %d rows per page (asked %d); asking for %d from "
-            "now on (the 'page_size' setting can say so)",
-            stream,
-            size,
-            asked,
-            size,
-        )
 
 
 class UntilEmptyPaginator(PageNumberPaginator):

@@ -145,7 +145,33 @@ def _rows_list_deleted_mid_read(server: SandboxServer) -> None:
     server.control.add_faults([{**fault, "after": 2}])
 
 
+def _lead_rows_differ(server: SandboxServer, runs: list[TapRun]) -> int:
+    leads = server.state.vendors["salesblink"].leads
+    truth = {lead["id"]: lead for rows in leads.values() for lead in rows}
+    return sum(
+        r["email"] != truth[r["id"]]["email"] or r["list_id"] != truth[r["id"]]["list_id"]
+        for run in runs
+        for r in run.records("list_leads")
+    )
+
+
 CASES = [
+    Case(
+        SALESBLINK,
+        "/lists, leads and /sequences answer at most 40 rows a page (limit 100)",
+        {
+            "seed": 97,
+            "scale": 0.05,
+            "counts": {
+                "salesblink.lists": 45,
+                "salesblink.leads_per_list": 130,
+                "salesblink.sequences": 50,
+            },
+            "modes": {"salesblink_max_limit": 40},
+        },
+        _lead_rows_differ,
+        says="answers at most 40 rows per page",
+    ),
     Case(
         SALESROCKS,
         "a list deleted while its rows are read (404, and gone from getLists)",

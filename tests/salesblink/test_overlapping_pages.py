@@ -50,12 +50,13 @@ def leads_requests(server: SandboxServer) -> int:
 
 @pytest.mark.parametrize(
     ("leads", "requests"),
-    [(0, 2), (99, 1), (100, 2), (199, 3), (297, 3), (298, 4)],
+    [(0, 2), (1, 1), (99, 1), (100, 2), (199, 3), (297, 3), (298, 4)],
 )
 def test_pages_overlap_by_one_row_at_no_extra_request(leads, requests):
     """Pages start at skip 0, 99, 198, ...: (R - 100) // 99 + 2 requests for R >= 100
     (no empty page after a full one, which the old paging asked twice). An empty list's
-    one empty page is asked twice: taken for "no leads", it would retire every lead."""
+    one empty page is asked twice: taken for "no leads", it would retire every lead. A
+    short page is not checked for a cap: the list said it holds that many leads."""
     with one_list(leads) as server:
         run = run_tap("tap-salesblink", config(server.url))
         assert run.returncode == 0, run.stderr[-1500:]
@@ -141,3 +142,48 @@ def test_a_list_that_keeps_moving_fails_clearly_and_retires_nothing():
     assert "Traceback" not in run.stderr
     versions = [m for m in run.messages if m.get("type") == "ACTIVATE_VERSION"]
     assert all(m["stream"] != "list_leads" for m in versions)
+
+
+@pytest.mark.parametrize(("leads", "per_list"), [(5, 1), (150, 2)])
+def test_short_pages_are_checked_only_where_a_cap_could_hide_rows(leads, per_list):
+    """A list's leads are as many as its `contacts_count`: none of their short pages is
+    checked. `/lists` has no count: its one short page is (2 requests)."""
+    counts = {**QUIET, "salesblink.lists": 12, "salesblink.leads_per_list": leads}
+    with SandboxServer(seed=96, scale=0.05, counts=counts) as server:
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-1500:]
+        stats = server.control.stats()["by_endpoint"]
+        assert leads_requests(server) == 12 * per_list
+        assert next(n for name, n in stats.items() if name.endswith("/lists")) == 2
+        assert "answers at most" not in run.stderr
+
+
+def test_leads_fewer_than_the_list_says_are_checked_once():
+    """Leads deleted after the list was read: its first page is short of the count, so
+    the next page is asked (it holds the last lead alone) and the read ends."""
+    with one_list(60) as server:
+        list_id = next(iter(truth(server, "lists")))
+        fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "position": 5}
+        server.control.add_faults([{**fault, "kind": "shift_delete", "count": 3}])
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-1500:]
+        assert set(landed(run, "list_leads")) == truth(server, "list_leads")
+        assert leads_requests(server) == 2
+        assert "answers at most" not in run.stderr
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_server_that_caps_pages_loses_nothing(concurrency):
+    """A server answering at most 40 rows whatever `limit` asks (100, the documented
+    maximum): the first short page is checked, the cap shows, and 40 counts as full."""
+    counts = {**QUIET, "salesblink.lists": 45, "salesblink.leads_per_list": 130}
+    modes = {"salesblink_max_limit": 40}
+    with SandboxServer(seed=97, scale=0.05, counts=counts, modes=modes) as server:
+        run = run_tap("tap-salesblink", config(server.url, concurrency=concurrency))
+        assert run.returncode == 0, run.stderr[-2000:]
+        for stream in ("lists", "list_leads"):
+            got = landed(run, stream)
+            assert len(got) == len(set(got)), f"{stream}: no record emitted twice"
+            assert set(got) == truth(server, stream), f"{stream}: every record landed"
+        assert "lists: the server answers at most 40 rows per page (asked 100)" in run.stderr
+        assert "changed while it was read" not in run.stderr
