@@ -79,8 +79,8 @@ class PagedPublicStream(PassReads, PublicStream):
     nothing is missed. Anything else (a row not read yet, or an empty page where the
     overlap row belonged) means rows went behind the read: the list is read again (passes,
     see :class:`~outreach_kit.passes.PassReads`), each row given once. The overlap costs no
-    request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages. Short pages are
-    checked for a server's silent cap until a full one came (:mod:`tap_salesblink.paging`).
+    request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages. A short page that
+    could be a server's silent cap is checked (:mod:`tap_salesblink.paging`).
     """
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -93,9 +93,10 @@ class PagedPublicStream(PassReads, PublicStream):
         return min(MAX_PAGE_SIZE, self.page_cap.size or MAX_PAGE_SIZE)
 
     def get_new_paginator(self) -> OverlapPaginator:
-        return OverlapPaginator(MAX_PAGE_SIZE, self.page_cap, self._capped)
+        return self.pass_paginator(None)
 
     def pass_paginator(self, context: Context | None) -> OverlapPaginator:
+        """A pass's pages, knowing how many rows the parent said the list holds."""
         total = (context or {}).get(ROWS_SAID)
         return OverlapPaginator(MAX_PAGE_SIZE, self.page_cap, self._capped, total)
 

@@ -187,3 +187,18 @@ def test_a_server_that_caps_pages_loses_nothing(concurrency):
             assert set(got) == truth(server, stream), f"{stream}: every record landed"
         assert "lists: the server answers at most 40 rows per page (asked 100)" in run.stderr
         assert "changed while it was read" not in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["reset_mid_body", "truncated", "500"])
+def test_a_later_page_asked_again_after_a_failure_still_drops_its_overlap_row(kind):
+    with one_list(250) as server:
+        list_id = next(iter(truth(server, "lists")))
+        fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "after": 1}
+        server.control.add_faults([{**fault, "kind": kind}])
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-1500:]
+        got = landed(run, "list_leads")
+        assert len(got) == len(set(got)) == 250
+        assert "changed while it was read" not in run.stderr
+        assert "repeated across a page boundary" not in run.stderr
+        assert [f["remaining"] for f in server.control.faults()] == [0]
