@@ -15,10 +15,10 @@ MODES: dict[str, tuple[t.Any, tuple[t.Any, ...] | None]] = {
     # Sales.Rocks documents no maximum `size`: the server answers at most this many rows per
     # page without saying so (pages then hold this many, offsets follow the capped size).
     "salesrocks_max_size": (None, None),
-    # SalesBlink `/lists`, `/lists/{id}/leads`, `/sequences`: the server answers at most this
-    # many rows per page whatever `limit` asks (documented maximum 100), without saying so;
-    # `skip` stays a record offset.
-    "salesblink_max_limit": (None, None),
+    # SalesBlink answers at most this many rows per page whatever `limit` (`/lists`, leads,
+    # `/sequences`) or `per_page` (activity feeds) asks (documented maximum 100), without
+    # saying so; `skip` stays a record offset, feed pages step by the size served.
+    "salesblink_max_page": (None, None),
     # SalesBlink `/users` answers an empty list to keys whose role is not admin (spec).
     "salesblink_key_role": ("admin", ("admin", "user")),
     # Salesflow paths the doc does not give: "404" answers them as an unknown route.

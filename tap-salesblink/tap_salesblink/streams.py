@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from outreach_kit.concurrency import CHECKPOINT, partition_key
 from outreach_kit.gone import DeletedParents
+from outreach_kit.pagecap import PageCap
 from outreach_kit.reading import OnePage, PageGuard
 from outreach_kit.timestamps import datetime_to_ms, to_utc_iso
 from outreach_kit.windows import WindowSizer
@@ -149,7 +150,6 @@ class ActivityStream(PublicStream):
     primary_keys = ("id",)
     replication_key = "time"
     is_sorted = True
-    page_size = MAX_PAGE_SIZE
     timestamp_fields = ("time",)  # the kit nulls impossible times, keeping them in `extra`
     #: Pages a window should hold. Each window is buffered and usually ends with a partial
     #: page: wider windows cost memory and save requests.
@@ -167,6 +167,12 @@ class ActivityStream(PublicStream):
         #: Where each partition's read starts (ms), from its state: `prepare_partition`
         #: reads it on the main thread, `read_records` may run on a thread of its own.
         self._starts: dict[str, int] = {}
+        self.page_cap = PageCap()
+
+    @property
+    def page_size(self) -> int:  # type: ignore[override]
+        """Events asked per page: `per_page` 100, or fewer once the server showed a cap."""
+        return self.page_cap.size or MAX_PAGE_SIZE
 
     def prepare_partition(self, context: Context | None) -> None:
         start = self.get_starting_timestamp(context)
@@ -179,10 +185,11 @@ class ActivityStream(PublicStream):
         if key not in self._starts:
             self.prepare_partition(context)  # called directly, not through get_records
         low = self._starts.pop(key)
+        size = self.page_size
         sizer = WindowSizer(
-            aim=self.target_pages_per_window * MAX_PAGE_SIZE - MAX_PAGE_SIZE // 10,
-            limit=self.max_pages_per_window * MAX_PAGE_SIZE,
-            page_size=MAX_PAGE_SIZE,
+            aim=self.target_pages_per_window * size - size // 10,
+            limit=self.max_pages_per_window * size,
+            page_size=size,
             # Until the first full page shows the feed's density.
             width=int(self.config.get("activity_window_days") or 7) * DAY_MS,
         )
@@ -214,7 +221,7 @@ class ActivityStream(PublicStream):
             yield from self._emit(read, events)
             return
         if read.held + len(events) > 2 * read.sizer.limit:  # memory: keep one page only
-            events = events[:MAX_PAGE_SIZE]  # the first page is complete above its floor too
+            events = events[: self.page_size]  # the first page is complete above its floor too
         times = _times(events)
         read.sizer.learn_page(times)
         span = max(span, read.sizer.width)
@@ -272,14 +279,18 @@ class ActivityStream(PublicStream):
         previous: int | None = None  # the last time of the previous page
         while True:
             page += 1
-            batch = self._fetch(read.context, FeedPage(low, _to(high), page), guard)
+            asked = FeedPage(low, _to(high), page, self.page_size)
+            batch = self._fetch(read.context, asked, guard)
+            self.page_cap.seen(len(batch))
             previous = _check_page_order(batch, low, high, previous, page)
             inside = _within(batch, high)
             for event in inside:
                 if event.get("id") not in seen:  # a record repeated across a page boundary
                     seen.add(event.get("id"))
                     events.append(event)
-            if len(batch) < MAX_PAGE_SIZE:
+            if len(batch) < asked.size:
+                if self._capped(read, asked, batch):  # read again at the server's size
+                    return self._read_pages(read, low, high, sized=sized)
                 return events, True
             if page == 1:
                 times = _times(inside)
@@ -317,12 +328,17 @@ class ActivityStream(PublicStream):
         page = 0
         while True:
             page += 1
-            batch = self._fetch(read.context, FeedPage(low, _to(high), page), guard)
+            asked = FeedPage(low, _to(high), page, self.page_size)
+            batch = self._fetch(read.context, asked, guard)
+            self.page_cap.seen(len(batch))
             for event in _within(batch, high):
                 if event.get("id") not in seen:
                     seen.add(event.get("id"))
                     events.append(event)
-            if len(batch) < MAX_PAGE_SIZE:
+            if len(batch) < asked.size:
+                if self._capped(read, asked, batch):  # read again at the server's size
+                    yield from self._read_whole(read, low, high)
+                    return
                 break
             if len(events) > read.sizer.limit and top > low:  # too many to buffer: split
                 middle = _split_point(events, low, top)
@@ -333,6 +349,37 @@ class ActivityStream(PublicStream):
         events.reverse()
         events.sort(key=lambda event: _time(event) or 0)
         yield from self._emit(read, events, ascending=True)
+
+    def _capped(self, read: _FeedRead, asked: FeedPage, batch: list[dict]) -> bool:
+        """Whether a short page was a server's silent cap rather than the end of the range.
+
+        Only a first page can tell (a short page after full ones is shorter than those), and
+        only one of at least 2 events, some newer than the range's floor (a run with nothing
+        new re-reads the bookmark's millisecond only), no shorter than any page the feed
+        answered in this run (a longer one rules its length out). It is checked with one
+        request: `per_page` one less than the page held, page 2, up to the page's newest
+        event (later events would shift it). The end of the range holds one event there, the
+        page's last; a cap holds more (whether it steps its pages by the size asked or
+        served). A routine incremental run with new events costs one request more a feed.
+        """
+        rows = len(batch)
+        if asked.number != 1 or rows < 2 or rows < self.page_cap.largest:
+            return False
+        times = _times(batch)
+        if times and max(times) <= asked.low:  # only the floor's millisecond, read again
+            return False  # (a run with nothing new): nothing newer to hide
+        high = asked.high if asked.high is not None or not times else _to(max(times))
+        check = FeedPage(asked.low, high, 2, rows - 1)
+        if len(self._fetch(read.context, check, PageGuard())) <= 1:
+            return False
+        self.page_cap.learn(
+            rows,
+            asked.size,
+            self.logger,
+            self.name,
+            f"asking for {rows} a page from now on, and reading that range again",
+        )
+        return True
 
     def _now_ms(self) -> int:
         return datetime_to_ms(self.sync_started_at())
@@ -357,7 +404,7 @@ class ActivityStream(PublicStream):
     def get_url_params(self, context: Context | None, next_page_token: FeedPage) -> dict:
         page = next_page_token
         params: dict[str, t.Any] = {
-            "per_page": MAX_PAGE_SIZE,
+            "per_page": page.size,
             "page": page.number,
             "from": page.low,
         }
@@ -380,6 +427,8 @@ class FeedPage:
     #: The `to` sent (None: up to the newest).
     high: int | None
     number: int
+    #: The `per_page` sent.
+    size: int = MAX_PAGE_SIZE
 
 
 @dataclass

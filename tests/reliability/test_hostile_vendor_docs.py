@@ -158,7 +158,7 @@ def _lead_rows_differ(server: SandboxServer, runs: list[TapRun]) -> int:
 CASES = [
     Case(
         SALESBLINK,
-        "/lists, leads and /sequences answer at most 40 rows a page (limit 100)",
+        "every page at most 40 rows, whatever limit / per_page (100) asks",
         {
             "seed": 97,
             "scale": 0.05,
@@ -167,7 +167,7 @@ CASES = [
                 "salesblink.leads_per_list": 130,
                 "salesblink.sequences": 50,
             },
-            "modes": {"salesblink_max_limit": 40},
+            "modes": {"salesblink_max_page": 40},
         },
         _lead_rows_differ,
         says="answers at most 40 rows per page",

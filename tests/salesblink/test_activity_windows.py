@@ -3,7 +3,8 @@
 Fast and deterministic: every shape of history (uniform, bursts, empty years, clumps of one
 millisecond, events arriving mid-sync) is checked for the guarantees, not only the sandbox's
 even spread: every event once, oldest first, resumable from every checkpoint, a bounded
-buffer, and requests close to the API's minimum (ceil(n / 100), +1 when n is a multiple).
+buffer, and requests close to the API's minimum (ceil(n / 100), +1 when n is a multiple,
++1 to check a short first page for a server's silent cap).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ HOUR = 3_600_000
 
 class FakeFeed:
     """Answers `_fetch` like the API: `time` within [from, to], newest first (ties by index
-    descending), `per_page` 100; `arrivals` new events appear with every request."""
+    descending), `per_page` as asked; `arrivals` new events appear with every request."""
 
     def __init__(self, times: list[int], arrivals: int = 0) -> None:
         self.times = sorted(times)
@@ -33,11 +34,11 @@ class FakeFeed:
         self.arrivals = arrivals
         self.requests: list[tuple[int, int | None, int]] = []
 
-    def fetch(self, context, low: int, high: int | None, page: int) -> list[dict]:
+    def fetch(self, context, low: int, high: int | None, page: int, size: int) -> list[dict]:
         self.requests.append((low, high, page))
         top = bisect.bisect_right(self.times, self.now if high is None else min(high, self.now))
         bottom = bisect.bisect_left(self.times, low)
-        indexes = range(top - 1, bottom - 1, -1)[(page - 1) * 100 : page * 100]
+        indexes = range(top - 1, bottom - 1, -1)[(page - 1) * size : page * size]
         page_events = [{"id": str(i), "time": self.times[i]} for i in indexes]
         for _ in range(self.arrivals):  # after answering: the next request sees them
             self.now += 1_000
@@ -52,7 +53,7 @@ def read(feed: FakeFeed, bookmark: int | None = None, stop_after: int | None = N
     out: dict = {"events": [], "checkpoints": [], "buffer": 0, "held": 0}
 
     def fetch(context, page, guard):
-        return feed.fetch(context, page.low, page.high, page.number)
+        return feed.fetch(context, page.low, page.high, page.number, page.size)
 
     read_pages = stream._read_pages
 
@@ -195,10 +196,14 @@ def test_events_arriving_during_the_sync_are_not_lost():
     assert {i for i, ms in enumerate(feed.times) if ms <= newest} == set(ids)
 
 
-@pytest.mark.parametrize(("new", "requests"), [(0, 1), (98, 1), (99, 2), (250, 3), (3_000, 31)])
+@pytest.mark.parametrize(
+    ("new", "requests"), [(0, 1), (1, 2), (98, 2), (99, 2), (250, 3), (3_000, 31)]
+)
 def test_incremental_reads_take_the_minimum(new, requests):
     """From a bookmark: the events since, plus the bookmark's own millisecond (re-read); n
-    events need ceil(n / 100) requests, one more when the last page is full."""
+    events need ceil(n / 100) requests, one more when the last page is full, and one more
+    when a first page of 2 to 99 events is all (it is checked for a server's silent cap:
+    see test_overlapping_pages)."""
     old = [NOW - 30 * DAY + i * 1_000 for i in range(2_000)]
     bookmark = old[-1]
     feed = FakeFeed(old + [bookmark + 1 + i * 60_000 for i in range(new)])

@@ -23,10 +23,10 @@ AIM = ActivityStream.target_pages_per_window * 100 - 10
 class ExclusiveToFeed(FakeFeed):
     """`to` is exclusive: events at exactly `to` are not returned."""
 
-    def fetch(self, context, low, high, page):
+    def fetch(self, context, low, high, page, size):
         if high is None:
-            return super().fetch(context, low, None, page)
-        return super().fetch(context, low, high - 1, page) if high > low else []
+            return super().fetch(context, low, None, page, size)
+        return super().fetch(context, low, high - 1, page, size) if high > low else []
 
 
 class BentFeed(FakeFeed):
@@ -37,8 +37,8 @@ class BentFeed(FakeFeed):
         super().__init__(times)
         self.victim, self.bent, self.persistent, self.bends = str(victim), bent, persistent, 0
 
-    def fetch(self, context, low, high, page):
-        events = super().fetch(context, low, high, page)
+    def fetch(self, context, low, high, page, size):
+        events = super().fetch(context, low, high, page, size)
         for event in events:
             if event["id"] == self.victim and (self.persistent or not self.bends):
                 event["time"] = self.bent

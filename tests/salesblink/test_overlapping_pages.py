@@ -177,7 +177,7 @@ def test_a_server_that_caps_pages_loses_nothing(concurrency):
     """A server answering at most 40 rows whatever `limit` asks (100, the documented
     maximum): the first short page is checked, the cap shows, and 40 counts as full."""
     counts = {**QUIET, "salesblink.lists": 45, "salesblink.leads_per_list": 130}
-    modes = {"salesblink_max_limit": 40}
+    modes = {"salesblink_max_page": 40}
     with SandboxServer(seed=97, scale=0.05, counts=counts, modes=modes) as server:
         run = run_tap("tap-salesblink", config(server.url, concurrency=concurrency))
         assert run.returncode == 0, run.stderr[-2000:]
@@ -202,3 +202,55 @@ def test_a_later_page_asked_again_after_a_failure_still_drops_its_overlap_row(ki
         assert "changed while it was read" not in run.stderr
         assert "repeated across a page boundary" not in run.stderr
         assert [f["remaining"] for f in server.control.faults()] == [0]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_activity_feeds_capped_below_per_page_lose_nothing(concurrency):
+    """Feeds answering at most 40 events whatever `per_page` asks: the first short page is
+    checked, the cap shows, and the range is read again 40 a page."""
+    counts = {
+        "salesblink.lists": 1,
+        "salesblink.leads_per_list": 5,
+        "salesblink.sequences": 2,
+        "salesblink.users": 1,
+        "salesblink.sent": 900,
+        "salesblink.opens": 300,
+        "salesblink.clicks": 0,
+        "salesblink.replies": 1,
+    }
+    modes = {"salesblink_max_page": 40}
+    with SandboxServer(seed=98, scale=1, counts=counts, modes=modes) as server:
+        run = run_tap("tap-salesblink", config(server.url, concurrency=concurrency))
+        assert run.returncode == 0, run.stderr[-2000:]
+        for stream in ("sent", "opens", "clicks", "replies"):
+            got = landed(run, stream)
+            assert len(got) == len(set(got)), f"{stream}: no event emitted twice"
+            assert set(got) == truth(server, stream), f"{stream}: every event landed"
+        assert "sent: the server answers at most 40 rows per page (asked 100)" in run.stderr
+
+
+def test_uncapped_feeds_check_at_most_one_short_first_page_each():
+    """Without a cap, a feed's short first page is checked once per run at most (none once
+    a page of 100 came): the request counts stay at the minimum plus one a feed."""
+    counts = {
+        "salesblink.lists": 1,
+        "salesblink.leads_per_list": 5,
+        "salesblink.sequences": 2,
+        "salesblink.users": 1,
+        "salesblink.sent": 40,
+        "salesblink.opens": 250,
+        "salesblink.clicks": 1,
+        "salesblink.replies": 0,
+    }
+    with SandboxServer(seed=98, scale=1, counts=counts) as server:
+        run = run_tap("tap-salesblink", config(server.url))
+        assert run.returncode == 0, run.stderr[-2000:]
+        stats = server.control.stats()["by_endpoint"]
+        feeds = ("sent", "opens", "clicks", "replies")
+        for stream in feeds:
+            assert set(landed(run, stream)) == truth(server, stream)
+        assert "answers at most" not in run.stderr
+    made = {f: next(n for k, n in stats.items() if k.endswith(f"/{f}")) for f in feeds}
+    # sent: its 40 events and the check; opens: a full first page, no check (as before);
+    # clicks: one event cannot show a cap; replies: none.
+    assert made == {"sent": 2, "opens": 4, "clicks": 1, "replies": 1}
