@@ -16,20 +16,45 @@ from urllib.parse import quote, quote_plus
 import tap_forkserver
 from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 
-from outreach_sandbox import DEFAULT_SALESROCKS_USERS
+from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, DEFAULT_SALESROCKS_USERS
 
 __all__ = [
     "BIN",
     "ROOT",
+    "SALESBLINK_NO_EVENTS",
     "Chunked",
     "TapRun",
     "assert_no_secrets",
     "parse_messages",
     "run_tap",
     "run_until_killed",
+    "salesblink_settings",
     "salesrocks_settings",
     "secret_forms",
 ]
+
+
+#: Sandbox counts for SalesBlink tests of lists and leads: no activity events, one user.
+SALESBLINK_NO_EVENTS = {
+    "salesblink.users": 1,
+    "salesblink.sent": 0,
+    "salesblink.opens": 0,
+    "salesblink.clicks": 0,
+    "salesblink.replies": 0,
+}
+
+
+def salesblink_settings(url: str, **extra: t.Any) -> dict:
+    """tap-salesblink settings for the sandbox at `url`: its first key, no pacing (the
+    sandbox's rate limits are off unless a test sets them), retries after 0.01 s; `extra`
+    adds settings or replaces these."""
+    return {
+        "api_key": DEFAULT_SALESBLINK_KEYS[0],
+        "api_url": f"{url}/salesblink/api",
+        "rate_limit_requests": None,
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
 
 
 def salesrocks_settings(url: str, **extra: t.Any) -> dict:

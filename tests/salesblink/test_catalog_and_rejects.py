@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import assert_no_secrets, run_tap
+from support import assert_no_secrets, run_tap, salesblink_settings
 
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 
@@ -32,14 +32,7 @@ def sandbox():
 
 
 def config(url: str, **extra) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "rate_limit_requests": None,
-        "start_date": "2026-10-01",
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+    return salesblink_settings(url, start_date="2026-10-01", **extra)
 
 
 def users_only_catalog(url: str, *, drop_email_from_schema: bool) -> dict:

@@ -5,29 +5,13 @@ A 404 on a parent that still exists fails the run as before."""
 from __future__ import annotations
 
 import pytest
-from support import run_tap
+from support import SALESBLINK_NO_EVENTS, run_tap, salesblink_settings
 
 from outreach_kit.gone import PARENT_GONE
-from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-KEY = DEFAULT_SALESBLINK_KEYS[0]
-QUIET = {
-    "salesblink.users": 1,
-    "salesblink.sent": 0,
-    "salesblink.opens": 0,
-    "salesblink.clicks": 0,
-    "salesblink.replies": 0,
-}
-
-
-def config(url: str, **extra) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "rate_limit_requests": None,
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+QUIET = SALESBLINK_NO_EVENTS
+config = salesblink_settings
 
 
 def truth(server: SandboxServer, stream: str) -> set[str]:

@@ -6,29 +6,12 @@ lists"."""
 from __future__ import annotations
 
 import pytest
-from support import run_tap
+from support import SALESBLINK_NO_EVENTS, run_tap, salesblink_settings
 
-from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-KEY = DEFAULT_SALESBLINK_KEYS[0]
-QUIET = {
-    "salesblink.leads_per_list": 0,
-    "salesblink.sequences": 0,
-    "salesblink.users": 1,
-    "salesblink.sent": 0,
-    "salesblink.opens": 0,
-    "salesblink.clicks": 0,
-    "salesblink.replies": 0,
-}
-
-
-def config(url: str) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "rate_limit_requests": None,
-        "retry_base_seconds": 0.01,
-    }
+QUIET = {**SALESBLINK_NO_EVENTS, "salesblink.leads_per_list": 0, "salesblink.sequences": 0}
+config = salesblink_settings
 
 
 @pytest.mark.parametrize(

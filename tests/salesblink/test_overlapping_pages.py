@@ -5,29 +5,12 @@ a full-table read would retire a live row the read missed)."""
 from __future__ import annotations
 
 import pytest
-from support import run_tap
+from support import SALESBLINK_NO_EVENTS, run_tap, salesblink_settings
 
-from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-KEY = DEFAULT_SALESBLINK_KEYS[0]
-QUIET = {
-    "salesblink.sequences": 0,
-    "salesblink.users": 1,
-    "salesblink.sent": 0,
-    "salesblink.opens": 0,
-    "salesblink.clicks": 0,
-    "salesblink.replies": 0,
-}
-
-
-def config(url: str, **extra) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "rate_limit_requests": None,
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+QUIET = {**SALESBLINK_NO_EVENTS, "salesblink.sequences": 0}
+config = salesblink_settings
 
 
 def one_list(leads: int) -> SandboxServer:

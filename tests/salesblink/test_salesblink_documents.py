@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from support import run_tap
+from support import run_tap, salesblink_settings
 
-from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
+from outreach_sandbox import SandboxServer
 
-KEY = DEFAULT_SALESBLINK_KEYS[0]
 SELECT = ("lists", "sequences", "sequence_stats", "users")
 
 
 def config(url: str, **extra) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "retry_base_seconds": 0.01,
-        "rate_limit_requests": None,
-        "start_date": "2026-10-31",
-        **extra,
-    }
+    return salesblink_settings(url, start_date="2026-10-31", **extra)
 
 
 def expected(server: SandboxServer, stream: str) -> set[str]:

@@ -9,7 +9,13 @@ import tempfile
 import pytest
 from project_streams import DEFAULT_STREAMS, primary_keys
 from standard_tests import standard_tap_tests
-from support import assert_no_secrets, parse_messages, run_tap, run_until_killed
+from support import (
+    assert_no_secrets,
+    parse_messages,
+    run_tap,
+    run_until_killed,
+    salesblink_settings,
+)
 
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 from tap_salesblink.tap import TapSalesBlink
@@ -21,14 +27,7 @@ DEFAULT = DEFAULT_STREAMS["salesblink"]
 KEYS = {stream: key for stream, (key,) in primary_keys("salesblink").items()}
 
 
-def config(url: str, **extra) -> dict:
-    return {
-        "api_key": KEY,
-        "api_url": f"{url}/salesblink/api",
-        "retry_base_seconds": 0.01,
-        "rate_limit_requests": None,
-        **extra,
-    }
+config = salesblink_settings
 
 
 def ids(records: list[dict], stream: str) -> set:
