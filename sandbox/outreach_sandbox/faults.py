@@ -36,6 +36,7 @@ FAULT_KINDS = (
             "shift_insert",
             "shift_delete",
             "delete_parent",
+            "reorder",
             "404",
             "redirect",
             *HOSTILE_FAULTS,
@@ -51,6 +52,7 @@ HANDLER_FAULTS = frozenset(
         "shift_insert",
         "shift_delete",
         "delete_parent",
+        "reorder",
         *HOSTILE_FAULTS,
     }
 )

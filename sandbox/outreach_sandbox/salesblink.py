@@ -313,11 +313,29 @@ class SalesBlink:
         cap = self.state.modes["salesblink_max_page"]
         return limit if cap is None else min(limit, cap)
 
+    def reorder(self, fault: dict, path: str) -> None:
+        """Fault ``reorder``: `count` items (default 1) at `position` move to the front of
+        `/lists` or a list's leads (as a list modified mid-sync would in a list sorted by
+        last change), before the request is answered."""
+        items: list | None = None
+        if path == "/lists":
+            items = self.lists
+        elif m := re.fullmatch(r"/lists/([^/]+)/leads", path):
+            items = self.leads.get(m[1])
+        if items is None:
+            return
+        count, position = int(fault.get("count", 1)), int(fault.get("position", 0))
+        moved = items[position : position + count]
+        del items[position : position + count]
+        items[:0] = moved
+
     def shift(self, req: Request, path: str) -> None:
         """Faults ``shift_insert`` / ``shift_delete``: `count` items inserted or deleted at
         `position` (default the front) of the list a request pages through, before it is
         answered: lists (deleted with their leads), a list's leads, or sequences (deleted
         only: events refer to sequences by position, so none are inserted)."""
+        if "reorder" in req.flags:
+            self.reorder(req.flags["reorder"], path)
         for kind in ("shift_insert", "shift_delete"):
             fault = req.flags.get(kind)
             if fault is None:

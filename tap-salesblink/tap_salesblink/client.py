@@ -13,7 +13,7 @@ from outreach_kit.client import OutreachStream
 from outreach_kit.pagecap import PageCap
 from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import REREAD, PageGuard
-from tap_salesblink.paging import PAGE_IDS, ROWS_SAID, OverlapPaginator
+from tap_salesblink.paging import PAGE_END, ROWS_SAID, OverlapPaginator
 
 if t.TYPE_CHECKING:
     import requests
@@ -74,13 +74,12 @@ class PagedPublicStream(PassReads, PublicStream):
     deleted before the page being read moves an unread row back onto a page already read,
     and the table version would then retire that live row (a missed list takes its leads).
     So pages overlap by one row: each page after a full one starts at the previous page's
-    last row, which must come back first. If it does, it is dropped. If a row of the
-    previous page comes first instead, rows were inserted: the repeats are dropped and
-    nothing is missed. Anything else (a row not read yet, or an empty page where the
-    overlap row belonged) means rows went behind the read: the list is read again (passes,
-    see :class:`~outreach_kit.passes.PassReads`), each row given once. The overlap costs no
-    request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages. A short page that
-    could be a server's silent cap is checked (:mod:`tap_salesblink.paging`).
+    last row, which must come back first. If it does, it is dropped. Anything else (another
+    row, or an empty page where the overlap row belonged) means the list moved before the
+    read position: rows went, or came (new, or moved up from beyond the read): the list is
+    read again (passes, see :class:`~outreach_kit.passes.PassReads`), each row given once.
+    The overlap costs no request: a list of R >= 100 rows takes (R - 100) // 99 + 2 pages.
+    A short page that could be a server's silent cap is checked (:mod:`.paging`).
     """
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -149,10 +148,10 @@ class PagedPublicStream(PassReads, PublicStream):
             paginator.moved = True
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The page's rows; their ids go with the response (for :class:`OverlapPaginator`),
-        taken now: the rows change once they are yielded."""
+        """The page's rows; their count and the last one's id go with the response (for
+        :class:`OverlapPaginator`), taken now: the rows change once they are yielded."""
         rows = list(super().parse_response(response))
-        setattr(response, PAGE_IDS, [self._row_id(row) for row in rows])
+        setattr(response, PAGE_END, (len(rows), self._row_id(rows[-1]) if rows else None))
         return rows
 
     def _row_id(self, row: t.Any) -> t.Any:

@@ -27,8 +27,9 @@ if t.TYPE_CHECKING:
 
     from outreach_kit.pagecap import PageCap
 
-#: Response attribute: the ids of the page's rows as sent (see ``parse_response``).
-PAGE_IDS = "_salesblink_page_ids"
+#: Response attribute: (rows on the page, the last row's id as sent or None; see
+#: ``PagedPublicStream.parse_response``).
+PAGE_END = "_salesblink_page_end"
 #: Child context field: how many rows the parent says the partition holds.
 ROWS_SAID = "contacts_count"
 
@@ -63,17 +64,18 @@ class OverlapPaginator(BaseAPIPaginator[int]):
         self.total = total
         #: Pages with records read so far.
         self.pages = 0
-        #: The ids of the latest page's rows, as sent (None for a row without one).
-        self.page_ids: list[t.Any] = []
+        #: Rows on the latest page, and its last row's id as sent (None: it had none).
+        self.rows = 0
+        self.last_id: t.Any = None
         #: Whether the read saw the list move: the pass must be read again.
         self.moved = False
         #: Rows of the short page whose end the latest page checks (0: none).
         self.checking = 0
 
     def has_more(self, response: requests.Response) -> bool:
-        self.page_ids = getattr(response, PAGE_IDS, [])
+        self.rows, self.last_id = getattr(response, PAGE_END, (0, None))
         self.pages += 1
-        rows = len(self.page_ids)
+        rows = self.rows
         checked, self.checking = self.checking, 0
         if checked and rows > 1:  # more than the short page's last row: it was capped
             self._on_cap(checked, self.page_size)
@@ -92,23 +94,18 @@ class OverlapPaginator(BaseAPIPaginator[int]):
         return rows >= largest  # no longer page came from the endpoint yet
 
     def get_next(self, response: requests.Response) -> int:
-        return (self.current_value or 0) + len(self.page_ids) - 1
+        return (self.current_value or 0) + self.rows - 1
 
     def judge(self, first: t.Any) -> str:
         """What the first row (its id) of a page after the first says about the list:
-        ``"overlap"`` (the previous page's last row, where it was: drop it), ``"shifted"``
-        (a row of the previous page: rows were inserted before it, so what follows
-        repeats; nothing is missed) or ``"moved"`` (a row not read yet: rows before it
-        went, and any number of unread rows may have moved behind the read), or
-        ``"unchecked"`` (neither row has an id to compare)."""
-        last = self.page_ids[-1] if self.page_ids else None
-        if first is None and last is None:
+        ``"overlap"`` (the previous page's last row, where it was: drop it), ``"unchecked"``
+        (neither row has an id to compare) or ``"moved"``. Any other row there means the
+        list moved before the read position: rows went (unread rows moved behind the read)
+        or came (new ones, or, the API's order being undocumented (`sortBy` exists, its
+        default does not say), rows moved up from beyond the read, which it would miss)."""
+        if first is None and self.last_id is None:
             return "unchecked"
-        if first == last:
-            return "overlap"
-        if first is not None and first in self.page_ids:
-            return "shifted"
-        return "moved"
+        return "overlap" if first == self.last_id else "moved"
 
     @property
     def ended_early(self) -> bool:

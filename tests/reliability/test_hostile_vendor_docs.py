@@ -125,6 +125,13 @@ def _row_deleted_mid_list(server: SandboxServer) -> None:
     server.control.add_faults([{**fault, "count": 1, "position": 20, "after": 3}])
 
 
+def _lead_moved_to_the_front(server: SandboxServer) -> None:
+    """A lead not read yet moves to the front of its list while page 2 is asked (a list
+    sorted by last change): rows already read are pushed onto page 2, the lead is missed."""
+    fault = {"vendor": "salesblink", "path": "/leads", "kind": "reorder"}
+    server.control.add_faults([{**fault, "position": 300, "after": 1}])
+
+
 def _lead_deleted_mid_list(server: SandboxServer) -> None:
     """One lead of page 1 deleted just before page 3 of 4 is answered (`skip` is a record
     offset: a lead after it moves back onto page 2, already read)."""
@@ -196,6 +203,18 @@ CASES = [
         _nothing,
         prepare=_list_deleted_mid_read,
         says="was deleted during the sync",
+    ),
+    Case(
+        SALESBLINK,
+        "a lead not read yet moves to the front mid-read (a list sorted by last change)",
+        {
+            "seed": 93,
+            "scale": 0.05,
+            "counts": {"salesblink.lists": 1, "salesblink.leads_per_list": 350},
+        },
+        _nothing,
+        prepare=_lead_moved_to_the_front,
+        says="changed while it was read (pass 1)",
     ),
     Case(
         SALESBLINK,

@@ -76,21 +76,26 @@ def test_leads_deleted_behind_the_read_lose_no_live_lead(position, count, after)
         assert f"list {list_id} changed while it was read (pass 1)" in run.stderr
 
 
-def test_leads_inserted_before_the_read_repeat_nothing_and_cost_no_pass():
-    """Insertions push rows already read onto the next page: the repeats are dropped, and
-    nothing is missed, so the list is not read again."""
+@pytest.mark.parametrize(
+    ("kind", "position"),
+    [("shift_insert", 0), ("reorder", 300), ("reorder", 150)],
+    ids=["new-leads-at-the-front", "an-unread-lead-moved-to-the-front", "a-read-lead-moved"],
+)
+def test_leads_that_come_before_the_read_are_read_again_and_repeat_nothing(kind, position):
+    """Rows that come in before the read position push rows already read onto the next
+    page. New ones would wait for the next sync, but the API's order is not documented: a
+    lead moved up from beyond the read (a list sorted by last change) would be missed and
+    retired. So the list is read again; every lead lands once, those moved included."""
     with one_list(350) as server:
-        before = truth(server, "list_leads")
         list_id = next(iter(truth(server, "lists")))
         fault = {"vendor": "salesblink", "path": f"/lists/{list_id}/leads", "after": 1}
-        server.control.add_faults([{**fault, "kind": "shift_insert", "count": 5}])
+        server.control.add_faults([{**fault, "kind": kind, "count": 5, "position": position}])
         run = run_tap("tap-salesblink", config(server.url))
         assert run.returncode == 0, run.stderr[-2000:]
         got = landed(run, "list_leads")
         assert len(got) == len(set(got)), "no lead emitted twice in one sync"
-        assert before <= set(got), "every lead there when the read began landed"
-        assert "changed while it was read" not in run.stderr
-        assert leads_requests(server) == 4  # 355 leads, 5 of them read twice
+        assert set(got) == truth(server, "list_leads"), "every lead, moved or new, landed"
+        assert f"list {list_id} changed while it was read (pass 1)" in run.stderr
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
