@@ -376,6 +376,8 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """One batch in one transaction (on the load thread: no state, no messages)."""
         table = self.connector.table_ref(self.full_table_name)
         names = ", ".join(quote(c) for c in self.columns)
+        if self.upsert:  # it may be a MERGE (decided in the transaction): room for one
+            self.connector.fit_memory(len(self.columns), path.stat().st_size, con)
         con.execute("BEGIN TRANSACTION")  # the check sees the table the load changes
         try:
             empty = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0

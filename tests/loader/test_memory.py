@@ -68,3 +68,35 @@ def test_one_thread_loads_a_batch_larger_than_the_cap_needs(warehouse):
         f"SELECT count(*), count(*) FILTER (WHERE t = repeat(lpad(({last})::VARCHAR, 8, '0'), 40))"
         f" FROM {SCHEMA}.notes"
     ) == [(15_000, 15_000)]
+
+
+def _list_rows(n: int) -> list[dict]:
+    """Rows shaped like Sales.Rocks `list_data`: ids, two typed copies, and every user column
+    kept whole in one JSON object."""
+    properties = {
+        "id": {"type": "string"},
+        "list_id": {"type": "string"},
+        "name": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"]},
+        "columns": {"type": "object"},
+    }
+    messages = [schema("list_data", properties, ["id"])]
+    for i in range(n):
+        columns = {f"field_{k}": f"value {i} of field {k} in list {i % 16}" for k in range(8)}
+        columns |= {"name": f"Name {i}", "email": f"person{i}@example.com"}
+        row = {"id": f"{i:024x}", "list_id": f"list{i % 16}", "name": f"Name {i}"}
+        messages.append(
+            record("list_data", {**row, "email": f"person{i}@example.com", "columns": columns})
+        )
+    return messages
+
+
+def test_a_second_run_merges_full_batches_of_wide_rows_under_the_default_cap(warehouse):
+    """Every run of a full-table stream merges into the rows the first one stored: a MERGE
+    holds the batch and the rows' old and new versions, which do not spill. With the cap of
+    an insert (32 + 16 + 1MB a column) the second run of 60,000 such rows failed with
+    DuckDB's Out of Memory; the cap now grows with the staged batch when it may merge."""
+    messages = _list_rows(60_000)
+    warehouse.load(messages)
+    warehouse.load(messages)  # 20,000-row batches merged into the 60,000 stored
+    assert warehouse.query(f"SELECT count(*) FROM {SCHEMA}.list_data") == [(60_000,)]
