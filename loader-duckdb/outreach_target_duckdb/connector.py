@@ -110,8 +110,8 @@ class DuckDBConnector(SQLConnector):
         con: duckdb.DuckDBPyConnection | None = None,
     ) -> None:
         """Without a `memory_limit` setting: 32MB per thread (JSON read buffers) plus 16MB
-        plus 1MB per column of the widest table, plus, for a batch that may be merged into
-        stored rows, 3MB per MB of it staged. DuckDB's buffers grow with the columns,
+        plus 1MB per column of the widest table, plus, for a batch merged into stored rows,
+        3MB per MB of it staged. DuckDB's buffers grow with the columns,
         threads and batch size of a load, not with the table's rows; a cap near what a run
         needs anyway keeps peak memory flat as the table grows (scanned table blocks are
         evicted, not kept). `con`: the load thread's connection (``raw()`` would wait for

@@ -376,8 +376,6 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
         """One batch in one transaction (on the load thread: no state, no messages)."""
         table = self.connector.table_ref(self.full_table_name)
         names = ", ".join(quote(c) for c in self.columns)
-        if self.upsert:  # it may be a MERGE (decided in the transaction): room for one
-            self.connector.fit_memory(len(self.columns), path.stat().st_size, con)
         con.execute("BEGIN TRANSACTION")  # the check sees the table the load changes
         try:
             empty = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
@@ -387,7 +385,8 @@ class DuckDBSink(SQLSink[DuckDBConnector]):
             source = self._source(path, self._fields("BIGINT")) if plan.reread else BATCH
             now = dt.datetime.now(dt.timezone.utc)
             query = self.load_query(source, staging, now, dedupe=self.upsert and plan.dedupe)
-            if plan.merge:
+            if plan.merge:  # holds more than an insert: room for it (see `fit_memory`)
+                self.connector.fit_memory(len(self.columns), path.stat().st_size, con)
                 match = " AND ".join(
                     f"t.{quote(k)} IS NOT DISTINCT FROM b.{quote(k)}" for k in self.key_properties
                 )

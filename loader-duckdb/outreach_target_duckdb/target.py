@@ -91,8 +91,8 @@ class TargetDuckDB(SQLTarget):
             th.StringType,
             description="DuckDB's memory limit (e.g. 512MB, 2GB); beyond it DuckDB spills to "
             "disk. Default: 32MB per thread plus 16MB plus 1MB per column of the widest table "
-            "loaded plus 3MB per MB of a staged batch that may be merged, so memory stays flat "
-            "however many rows a table holds.",
+            "loaded plus 3MB per MB of a staged batch merged into stored rows, so memory "
+            "stays flat however many rows a table holds.",
         ),
         th.Property(
             "threads",

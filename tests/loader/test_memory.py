@@ -95,7 +95,7 @@ def test_a_second_run_merges_full_batches_of_wide_rows_under_the_default_cap(war
     """Every run of a full-table stream merges into the rows the first one stored: a MERGE
     holds the batch and the rows' old and new versions, which do not spill. With the cap of
     an insert (32 + 16 + 1MB a column) the second run of 60,000 such rows failed with
-    DuckDB's Out of Memory; the cap now grows with the staged batch when it may merge."""
+    DuckDB's Out of Memory; the cap now grows with the staged batch when it merges."""
     messages = _list_rows(60_000)
     warehouse.load(messages)
     warehouse.load(messages)  # 20,000-row batches merged into the 60,000 stored
