@@ -17,6 +17,7 @@ from outreach_kit.errors import VendorAPIError
 if t.TYPE_CHECKING:
     import logging
 
+    import requests
     from singer_sdk.helpers.types import Context
 
 _P = t.TypeVar("_P")
@@ -25,6 +26,16 @@ _P = t.TypeVar("_P")
 UNCHECKED_PAGE_END = (
     "page end(s) not checked for rows deleted during the read: the row there came without an id"
 )
+
+#: Response attribute set by ``PassReads.parse_response``: (rows on the page, the last
+#: row's id or None), taken before the rows are yielded (they change afterwards).
+PAGE_END = "_outreach_page_end"
+
+
+def page_end(response: requests.Response) -> tuple[int, t.Any]:
+    """(rows on the page, its last row's id or None) of a response read by a pass."""
+    return getattr(response, PAGE_END, (0, None))  # type: ignore[no-any-return]
+
 
 #: One pass over a list with a new paginator: yields rows, returns whether the list moved.
 ReadPass = t.Callable[[_P], t.Generator[dict, None, bool]]
@@ -38,6 +49,21 @@ class PassReads:
     logger: logging.Logger
     #: Passes over a list that keeps changing before giving up with an error.
     max_passes = 5
+    #: The field that identifies a row, compared at page ends.
+    row_key = "id"
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """The page's rows; their count and the last one's id go with the response (see
+        :func:`page_end`) for the paginator, which checks the page end with them."""
+        rows = list(super().parse_response(response))  # type: ignore[misc]
+        setattr(response, PAGE_END, (len(rows), self.row_id(rows[-1]) if rows else None))
+        return rows
+
+    def row_id(self, row: t.Any) -> t.Any:
+        """A row's id as page ends compare it (None: the row has none)."""
+        if type(row) is not dict:
+            return None
+        return self.key_value(row.get(self.row_key))  # type: ignore[attr-defined]
 
     def read_in_passes(self, context: Context | None, read_pass: ReadPass) -> t.Iterator[dict]:
         """The rows of ``read_pass`` over as many passes as it takes the list to stand still

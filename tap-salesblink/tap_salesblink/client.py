@@ -13,7 +13,7 @@ from outreach_kit.client import OutreachStream
 from outreach_kit.pagecap import PageCap
 from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import REREAD, PageGuard
-from tap_salesblink.paging import PAGE_END, ROWS_SAID, OverlapPaginator
+from tap_salesblink.paging import ROWS_SAID, OverlapPaginator
 
 if t.TYPE_CHECKING:
     import requests
@@ -135,7 +135,7 @@ class PagedPublicStream(PassReads, PublicStream):
                 judged = paginator.pages - 1
             elif judged < paginator.pages:
                 judged = paginator.pages
-                verdict = paginator.judge(self._row_id(record))
+                verdict = paginator.judge(self.row_id(record))
                 if verdict == "overlap":
                     continue
                 if verdict == "moved":
@@ -146,13 +146,3 @@ class PagedPublicStream(PassReads, PublicStream):
             yield record
         if paginator.ended_early:  # an empty page where the overlap row was due
             paginator.moved = True
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The page's rows; their count and the last one's id go with the response (for
-        :class:`OverlapPaginator`), taken now: the rows change once they are yielded."""
-        rows = list(super().parse_response(response))
-        setattr(response, PAGE_END, (len(rows), self._row_id(rows[-1]) if rows else None))
-        return rows
-
-    def _row_id(self, row: t.Any) -> t.Any:
-        return self.key_value(row.get("id")) if type(row) is dict else None

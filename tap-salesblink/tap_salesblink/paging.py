@@ -22,14 +22,13 @@ import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
 
+from outreach_kit.passes import page_end
+
 if t.TYPE_CHECKING:
     import requests
 
     from outreach_kit.pagecap import PageCap
 
-#: Response attribute: (rows on the page, the last row's id as sent or None; see
-#: ``PagedPublicStream.parse_response``).
-PAGE_END = "_salesblink_page_end"
 #: Child context field: how many rows the parent says the partition holds.
 ROWS_SAID = "contacts_count"
 
@@ -73,7 +72,7 @@ class OverlapPaginator(BaseAPIPaginator[int]):
         self.checking = 0
 
     def has_more(self, response: requests.Response) -> bool:
-        self.rows, self.last_id = getattr(response, PAGE_END, (0, None))
+        self.rows, self.last_id = page_end(response)
         self.pages += 1
         rows = self.rows
         checked, self.checking = self.checking, 0

@@ -15,7 +15,6 @@ from outreach_kit.passes import UNCHECKED_PAGE_END, PassReads
 from outreach_kit.reading import PageGuard
 from tap_salesrocks.paging import (
     DEFAULT_PAGE_SIZE,
-    PAGE_END,
     BoundaryProbe,
     PassPaginator,
     ProbePaginator,
@@ -162,17 +161,9 @@ class PagedStream(PassReads, SalesRocksStream):
         """Once the closing empty page is in: whether a full last page's last row moved."""
         return paginator.last_full and not self._page_end_holds(context, paginator)
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """The page's rows; their count and the last one's id go with the response (for
-        :class:`PassPaginator`), taken now: the rows change once they are yielded."""
-        rows = list(super().parse_response(response))
-        last = rows[-1] if rows else None
-        setattr(
-            response,
-            PAGE_END,
-            (len(rows), plain_id(last.get(self.row_key)) if type(last) is dict else None),
-        )
-        return rows
+    def row_id(self, row: t.Any) -> str | None:
+        """A row's id as plain text (Mongo's `{"$oid": ...}` unwrapped); None without one."""
+        return plain_id(row.get(self.row_key)) if type(row) is dict else None
 
     def _page_end_holds(self, context: Context | None, paginator: PassPaginator) -> bool:
         """Whether the last row of the pass's latest page still sits at its position (one
@@ -184,7 +175,7 @@ class PagedStream(PassReads, SalesRocksStream):
             found = list(self.request_records(context, probe, PageGuard()))
             if len(found) != 1:
                 return False  # the list is shorter now: rows before the page end went
-            now = plain_id(found[0].get(self.row_key))
+            now = self.row_id(found[0])
             if now is not None:
                 return now == paginator.last_id
         self._tap.tally.add(self.name, UNCHECKED_PAGE_END)

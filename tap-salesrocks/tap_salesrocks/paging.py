@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from singer_sdk.pagination import PageNumberPaginator, SinglePagePaginator
 
+from outreach_kit.passes import page_end
+
 if t.TYPE_CHECKING:
     import requests
 
@@ -42,7 +44,7 @@ class UntilEmptyPaginator(PageNumberPaginator):
         self._previous = 0  # rows of the previous page
 
     def has_more(self, response: requests.Response) -> bool:
-        count = _rows(response)
+        count, _ = page_end(response)
         if 0 < count < self.size and count == self._previous:
             self._on_cap(count, self.size)
         self._previous = count
@@ -68,7 +70,7 @@ class PassPaginator(UntilEmptyPaginator):
         self.checked = 0
 
     def has_more(self, response: requests.Response) -> bool:
-        rows, self.last_id = getattr(response, PAGE_END, (0, None))
+        rows, self.last_id = page_end(response)
         page, size = asked(response)  # as sent: a cap learned mid-pass changes the size
         self.last_position = (page - 1) * size + rows - 1
         self.last_full = rows >= size
@@ -95,14 +97,3 @@ def asked(response: requests.Response) -> tuple[int, int]:
     """The `page` and `size` a request asked for."""
     body = json.loads(response.request.body or b"{}")
     return int(body.get("page") or 1), int(body.get("size") or 1)
-
-
-#: Response attribute: (rows on the page, the last row's id as sent or None; see
-#: ``PagedStream.parse_response``).
-PAGE_END = "_salesrocks_page_end"
-
-
-def _rows(response: requests.Response) -> int:
-    body = getattr(response, "_outreach_body", None)
-    data = body.get("data") if isinstance(body, dict) else None
-    return len(data) if isinstance(data, list) else 0
