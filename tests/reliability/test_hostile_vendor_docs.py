@@ -162,6 +162,13 @@ def _lead_rows_differ(server: SandboxServer, runs: list[TapRun]) -> int:
     )
 
 
+#: One SalesBlink list read in four pages (limit/skip), for faults between its pages.
+ONE_LIST_OF_350_LEADS = {
+    "seed": 93,
+    "scale": 0.05,
+    "counts": {"salesblink.lists": 1, "salesblink.leads_per_list": 350},
+}
+
 CASES = [
     Case(
         SALESBLINK,
@@ -207,11 +214,7 @@ CASES = [
     Case(
         SALESBLINK,
         "a lead not read yet moves to the front mid-read (a list sorted by last change)",
-        {
-            "seed": 93,
-            "scale": 0.05,
-            "counts": {"salesblink.lists": 1, "salesblink.leads_per_list": 350},
-        },
+        ONE_LIST_OF_350_LEADS,
         _nothing,
         prepare=_lead_moved_to_the_front,
         says="changed while it was read (pass 1)",
@@ -219,11 +222,7 @@ CASES = [
     Case(
         SALESBLINK,
         "a lead deleted before the page being read (limit/skip paging shifts)",
-        {
-            "seed": 93,
-            "scale": 0.05,
-            "counts": {"salesblink.lists": 1, "salesblink.leads_per_list": 350},
-        },
+        ONE_LIST_OF_350_LEADS,
         _nothing,
         prepare=_lead_deleted_mid_list,
         says="changed while it was read (pass 1)",
