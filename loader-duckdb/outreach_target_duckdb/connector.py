@@ -111,11 +111,10 @@ class DuckDBConnector(SQLConnector):
     ) -> None:
         """Without a `memory_limit` setting: 32MB per thread (JSON read buffers) plus 16MB
         plus 1MB per column of the widest table, plus, for a batch merged into stored rows,
-        3MB per MB of it staged. DuckDB's buffers grow with the columns,
-        threads and batch size of a load, not with the table's rows; a cap near what a run
-        needs anyway keeps peak memory flat as the table grows (scanned table blocks are
-        evicted, not kept). `con`: the load thread's connection (``raw()`` would wait for
-        that very load)."""
+        3MB per MB of it staged. DuckDB's buffers grow with the columns, threads and batch
+        size of a load, not with the table's rows; a cap near what a run needs anyway keeps
+        peak memory flat as the table grows (scanned table blocks are evicted, not kept).
+        `con`: the load thread's connection (``raw()`` would wait for that very load)."""
         if self.config.get("memory_limit"):
             return
         merge_mb = -(-merge_bytes * _MERGE_MB_PER_BATCH_MB // 2**20)

@@ -313,10 +313,13 @@ class SalesBlink:
         cap = self.state.modes["salesblink_max_page"]
         return limit if cap is None else min(limit, cap)
 
-    def reorder(self, fault: dict, path: str) -> None:
+    def reorder(self, req: Request, path: str) -> None:
         """Fault ``reorder``: `count` items (default 1) at `position` move to the front of
         `/lists` or a list's leads (as a list modified mid-sync would in a list sorted by
         last change), before the request is answered."""
+        fault = req.flags.get("reorder")
+        if fault is None:
+            return
         items: list | None = None
         if path == "/lists":
             items = self.lists
@@ -334,8 +337,6 @@ class SalesBlink:
         `position` (default the front) of the list a request pages through, before it is
         answered: lists (deleted with their leads), a list's leads, or sequences (deleted
         only: events refer to sequences by position, so none are inserted)."""
-        if "reorder" in req.flags:
-            self.reorder(req.flags["reorder"], path)
         for kind in ("shift_insert", "shift_delete"):
             fault = req.flags.get(kind)
             if fault is None:
@@ -351,8 +352,7 @@ class SalesBlink:
                         self.lists.insert(position, lst)
                 else:
                     for lst in self.lists[position : position + count]:
-                        self.leads.pop(lst["id"], None)
-                    del self.lists[position : position + count]
+                        self._drop_list(lst["id"])
             elif m := re.fullmatch(r"/lists/([^/]+)/leads", path):
                 lst = next((x for x in self.lists if x["id"] == m[1]), None)
                 if lst is None:
@@ -376,13 +376,18 @@ class SalesBlink:
         if "delete_parent" not in req.flags:
             return
         if m := re.fullmatch(r"/lists/([^/]+)(?:/leads)?", path):
-            self.leads.pop(m[1], None)
-            self.lists[:] = [x for x in self.lists if x["id"] != m[1]]
+            self._drop_list(m[1])
         elif m := re.fullmatch(r"/sequences/([^/]+)(?:/stats)?", path):
             self.state.deletions.hide_sequence(m[1])
 
+    def _drop_list(self, list_id: str) -> None:
+        """A list deleted, with its leads."""
+        self.leads.pop(list_id, None)
+        self.lists[:] = [x for x in self.lists if x["id"] != list_id]
+
     def _public(self, req: Request, path: str) -> Reply:
         q = req.query
+        self.reorder(req, path)
         self.shift(req, path)
         self.delete_parent(req, path)
         dup = "duplicate_boundary" in req.flags

@@ -163,8 +163,12 @@ class SalesRocks:
     def delete_lists(self, count: int, position: int = 0) -> None:
         """Fault: lists deleted (with their rows) between page reads, from `position` on."""
         for lst in self.lists[position : position + count]:
-            self.rows.pop(lst["uuid"], None)
-        del self.lists[position : position + count]
+            self.delete_list(lst["uuid"])
+
+    def delete_list(self, list_id: str) -> None:
+        """A list deleted, with its rows."""
+        self.rows.pop(list_id, None)
+        self.lists[:] = [x for x in self.lists if x["uuid"] != list_id]
 
     def expected(self, stream: str) -> list:
         if stream == "lists":
@@ -204,8 +208,7 @@ class SalesRocks:
         if path == "/editable-lists/getListData":
             list_id = str(body.get("list_id") or "")
             if "delete_parent" in req.flags:  # the list goes, with its rows, before answering
-                self.rows.pop(list_id, None)
-                self.lists[:] = [x for x in self.lists if x["uuid"] != list_id]
+                self.delete_list(list_id)
             if list_id not in self.rows:
                 raise ApiError(404, "List not found")
             for kind in ("shift_insert", "shift_delete"):
