@@ -25,6 +25,7 @@ __all__ = [
     "Chunked",
     "TapRun",
     "assert_no_secrets",
+    "catalog_selecting",
     "parse_messages",
     "run_tap",
     "run_until_killed",
@@ -68,6 +69,19 @@ def salesrocks_settings(url: str, **extra: t.Any) -> dict:
         "retry_base_seconds": 0.01,
         **extra,
     }
+
+
+def catalog_selecting(tap: str, config: dict, streams: t.Container[str] | None = None) -> dict:
+    """The tap's discovered catalog with the `streams` selected and no other (None: every
+    stream, the legacy ones off by default too); pass it to `run_tap(catalog=...)`."""
+    found = run_tap(tap, config, args=("--discover",))
+    assert found.returncode == 0, found.stderr[-2000:]
+    catalog = json.loads(found.stdout)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = streams is None or entry["tap_stream_id"] in streams
+    return catalog
 
 
 def secret_forms(secret: str) -> set[str]:

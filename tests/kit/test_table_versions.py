@@ -9,12 +9,8 @@ it did not read completely.
 
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 import pytest
-from support import TapRun, run_tap, salesrocks_settings
+from support import TapRun, catalog_selecting, run_tap, salesrocks_settings
 
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
@@ -73,25 +69,6 @@ CHOSEN_PARTITIONS = {"tap-salesrocks": {"campaign_statistics"}}
 SWEPT = {"tap-salesflow": {"members"}}
 
 
-def select_all(tap: str, config: dict) -> dict:
-    """The tap's own catalog with every stream selected (legacy streams are off by default)."""
-    run = run_tap(tap, config, args=("--discover",))
-    assert run.returncode == 0, run.stderr[-2000:]
-    catalog = json.loads(run.stdout)
-    for entry in catalog["streams"]:
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = True
-    return catalog
-
-
-def run_with_catalog(tap: str, config: dict, catalog: dict) -> TapRun:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "catalog.json"
-        path.write_text(json.dumps(catalog))
-        return run_tap(tap, config, args=("--catalog", str(path)))
-
-
 def activations(run: TapRun) -> dict[str, list[tuple[int, int]]]:
     """stream -> [(message index, version)] of its ACTIVATE_VERSION messages."""
     found: dict[str, list[tuple[int, int]]] = {}
@@ -110,7 +87,7 @@ def sandbox():
 @pytest.mark.parametrize("tap", sorted(FULL_TABLE))
 def test_full_table_streams_activate_their_version_after_their_last_record(sandbox, tap):
     config = configs(sandbox.url)[tap]
-    run = run_with_catalog(tap, config, select_all(tap, config))
+    run = run_tap(tap, config, catalog=catalog_selecting(tap, config))  # legacy streams too
     assert run.returncode == 0, run.stderr[-3000:]
     activated = activations(run)
     swept = SWEPT.get(tap, set())

@@ -8,12 +8,8 @@ without the setting cannot take `tenant` out of the keys, and a bad name fails c
 
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 import pytest
-from support import run_tap, salesrocks_settings
+from support import catalog_selecting, run_tap, salesrocks_settings
 
 from outreach_sandbox import (
     DEFAULT_SALESBLINK_KEYS,
@@ -101,18 +97,10 @@ def test_tenant_tags_every_record_and_leads_the_keys(sandbox, tap):
 
 def test_catalog_without_tenant_keeps_it_in_the_keys(sandbox):
     config = configs(sandbox.url)["tap-salesrocks"]
-    discovered = run_tap("tap-salesrocks", config, args=("--discover",))
-    assert discovered.returncode == 0, discovered.stderr[-3000:]
-    catalog = json.loads(discovered.stdout)
+    catalog = catalog_selecting("tap-salesrocks", config)
     for entry in catalog["streams"]:
         assert "tenant" not in entry["schema"]["properties"]
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = True
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "catalog.json"
-        path.write_text(json.dumps(catalog))
-        run = run_tap("tap-salesrocks", {**config, "tenant": "beta"}, args=("--catalog", str(path)))
+    run = run_tap("tap-salesrocks", {**config, "tenant": "beta"}, catalog=catalog)
     assert run.returncode == 0, run.stderr[-3000:]
     schemas = [m for m in run.messages if m["type"] == "SCHEMA"]
     keyed = [m for m in schemas if m["stream"] != "rejected_records"]  # append-only: no key

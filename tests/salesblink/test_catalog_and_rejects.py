@@ -152,10 +152,7 @@ def test_a_child_selected_without_its_parent_or_the_parents_properties_still_lan
     for entry in catalog["streams"]:
         for meta in entry["metadata"]:
             meta["metadata"]["selected"] = entry["tap_stream_id"] == "list_leads"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "catalog.json"
-        path.write_text(json.dumps(catalog))
-        run = run_tap("tap-salesblink", config(sandbox.url), args=("--catalog", str(path)))
+    run = run_tap("tap-salesblink", config(sandbox.url), catalog=catalog)
     assert run.returncode == 0, run.stderr[-1500:]
     assert set(run.by_stream()) == {"list_leads"}
     leads = {r["id"] for r in run.records("list_leads")}

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 
 import pytest
 from project_streams import DEFAULT_STREAMS, primary_keys
 from standard_tests import standard_tap_tests
 from support import (
     assert_no_secrets,
+    catalog_selecting,
     parse_messages,
     run_tap,
     run_until_killed,
@@ -22,6 +21,7 @@ from tap_salesblink.tap import TapSalesBlink
 
 KEY = DEFAULT_SALESBLINK_KEYS[0]
 EVENTS = ("sent", "opens", "clicks", "replies")
+LEGACY = ("campaigns", "prospects", "team_members")
 DEFAULT = DEFAULT_STREAMS["salesblink"]
 #: Every SalesBlink stream has a one-field key.
 KEYS = {stream: key for stream, (key,) in primary_keys("salesblink").items()}
@@ -77,17 +77,8 @@ def test_full_sync_lands_every_record_and_is_repeatable(sandbox):
 
 
 def test_legacy_streams_when_selected(sandbox):
-    run = run_tap("tap-salesblink", config(sandbox.url), args=("--discover",))
-    catalog = json.loads(run.stdout)
-    for entry in catalog["streams"]:
-        selected = entry["tap_stream_id"] in ("campaigns", "prospects", "team_members")
-        for meta in entry["metadata"]:
-            if meta["breadcrumb"] == []:
-                meta["metadata"]["selected"] = selected
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(catalog, handle)
-    result = run_tap("tap-salesblink", config(sandbox.url), args=("--catalog", handle.name))
-    os.unlink(handle.name)
+    catalog = catalog_selecting("tap-salesblink", config(sandbox.url), LEGACY)
+    result = run_tap("tap-salesblink", config(sandbox.url), catalog=catalog)
     assert result.returncode == 0, result.stderr[-2000:]
     streams = result.by_stream()
     assert set(streams) == {"campaigns", "prospects", "team_members"}

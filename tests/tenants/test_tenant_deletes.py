@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import TapRun, run_tap
+from support import TapRun, catalog_selecting, run_tap
 
 from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, SandboxServer
 from outreach_target_duckdb import TargetDuckDB
@@ -43,16 +43,8 @@ class Tenants:
         self.url, self.control = server.url, server.control
         self.duckdb = workdir / "tenants.duckdb"
         self.catalog = workdir / "catalog.json"
-        found = run_tap(
-            "tap-salesblink", _config(self.url, "blink-a", deletes=True), args=("--discover",)
-        )
-        assert found.returncode == 0, found.stderr[-2000:]
-        catalog = json.loads(found.stdout)
-        for entry in catalog["streams"]:
-            for item in entry["metadata"]:
-                if item["breadcrumb"] == []:
-                    item["metadata"]["selected"] = entry["tap_stream_id"] == "lists"
-        self.catalog.write_text(json.dumps(catalog))
+        config = _config(self.url, "blink-a", deletes=True)
+        self.catalog.write_text(json.dumps(catalog_selecting("tap-salesblink", config, {"lists"})))
 
     def sync(self, tenant: str, *, deletes: bool = True) -> TapRun:
         """The tenant's tap run piped into the loader."""
