@@ -379,11 +379,18 @@ class SalesBlink:
             self._drop_list(m[1])
         elif m := re.fullmatch(r"/sequences/([^/]+)(?:/stats)?", path):
             self.state.deletions.hide_sequence(m[1])
+        elif m := re.fullmatch(r"/(?:prospects|campaign)/([^/]+)", path):
+            self._drop_campaign(m[1])
 
     def _drop_list(self, list_id: str) -> None:
         """A list deleted, with its leads."""
         self.leads.pop(list_id, None)
         self.lists[:] = [x for x in self.lists if x["id"] != list_id]
+
+    def _drop_campaign(self, campaign_id: str) -> None:
+        """A legacy campaign deleted, with its prospects."""
+        self.prospects.pop(campaign_id, None)
+        self.campaigns[:] = [c for c in self.campaigns if c["campaignID"] != campaign_id]
 
     def _public(self, req: Request, path: str) -> Reply:
         q = req.query
@@ -535,19 +542,22 @@ class SalesBlink:
         }
 
     def _legacy(self, req: Request, path: str) -> Reply:
+        self.delete_parent(req, path)
         empty = "empty_page" in req.flags
         if path == "/campaigns":
-            data = (
-                []
-                if empty
-                else [
-                    {**c, "prospects_count": len(self.prospects[c["campaignID"]])}
-                    for c in self.campaigns
-                ]
-            )
+            data = [] if empty else [self._listed_campaign(c) for c in self.campaigns]
             return _ok(
                 {"success": True, "error": False, "data": data},
                 [("campaigns", c["campaignID"]) for c in data],
+            )
+        if m := re.fullmatch(r"/campaign/([^/]+)", path):
+            # "Get a Specific Campaign": the doc shows no response; the listing's envelope
+            # with the one campaign is assumed, 404 once it is gone.
+            found = [c for c in self.campaigns if c["campaignID"] == m[1]]
+            if not found:
+                raise ApiError(404, "Not found")
+            return _ok(
+                {"success": True, "error": False, "data": self._listed_campaign(found[0])}, []
             )
         if m := re.fullmatch(r"/prospects/([^/]+)", path):
             if m[1] not in self.prospects:
@@ -564,6 +574,9 @@ class SalesBlink:
                 [("team_members", m["email"]) for m in data],
             )
         raise ApiError(404, "Not found")
+
+    def _listed_campaign(self, campaign: dict) -> dict:
+        return {**campaign, "prospects_count": len(self.prospects[campaign["campaignID"]])}
 
 
 def stable_n(*parts: object) -> int:

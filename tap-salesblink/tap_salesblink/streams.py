@@ -556,11 +556,14 @@ class CampaignsStream(LegacyStream):
         return {"campaign_id": record["campaignID"]}
 
 
-class ProspectsStream(LegacyStream):
-    """Legacy prospects of each campaign; free-form keys (with spaces) in `custom_fields`."""
+class ProspectsStream(DeletedParents, LegacyStream):
+    """Legacy prospects of each campaign; free-form keys (with spaces) in `custom_fields`.
+    A campaign deleted before its prospects are read is skipped (see
+    :mod:`outreach_kit.gone`; "Get a Specific Campaign" tells whether it still exists)."""
 
     name = "prospects"
     path = "/prospects/{campaign_id}"
+    parent_path = "/campaign/{campaign_id}"
     primary_keys = ("prospectID",)
     parent_stream_type = CampaignsStream
     state_partitioning_keys: t.ClassVar[list[str]] = []

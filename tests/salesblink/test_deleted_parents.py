@@ -5,7 +5,7 @@ A 404 on a parent that still exists fails the run as before."""
 from __future__ import annotations
 
 import pytest
-from support import SALESBLINK_NO_EVENTS, run_tap, salesblink_settings
+from support import SALESBLINK_NO_EVENTS, catalog_selecting, run_tap, salesblink_settings
 
 from outreach_kit.gone import PARENT_GONE
 from outreach_sandbox import SandboxServer
@@ -19,7 +19,7 @@ def truth(server: SandboxServer, stream: str) -> set[str]:
 
 
 def landed(run, stream: str) -> list[str]:
-    key = "sequence_id" if stream == "sequence_stats" else "id"
+    key = {"sequence_stats": "sequence_id", "prospects": "prospectID"}.get(stream, "id")
     return [r[key] for r in run.records(stream)]
 
 
@@ -30,6 +30,7 @@ def activated(run, stream: str) -> bool:
 @pytest.fixture
 def server():
     counts = {**QUIET, "salesblink.lists": 5, "salesblink.leads_per_list": 250}
+    counts |= {"salesblink.campaigns": 4, "salesblink.prospects_per_campaign": 30}
     with SandboxServer(seed=95, scale=0.05, counts=counts | {"salesblink.sequences": 4}) as s:
         yield s
 
@@ -78,3 +79,33 @@ def test_a_404_on_the_leads_of_a_list_that_still_exists_fails_clearly(server):
     assert f"SalesBlink answered /salesblink/api/public/v1.0.0{path} with HTTP 404" in last
     assert "Traceback" not in run.stderr
     assert not activated(run, "list_leads"), "a failed read retires nothing"
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_legacy_campaign_deleted_before_its_prospects_are_read_is_skipped(server, concurrency):
+    """The legacy API's "Get a Specific Campaign" tells a deleted campaign from a 404 on
+    its prospects alone."""
+    settings = config(server.url, concurrency=concurrency)
+    catalog = catalog_selecting("tap-salesblink", settings, {"campaigns", "prospects"})
+    gone = sorted(truth(server, "campaigns"))[1]
+    fault = {"vendor": "salesblink", "path": f"/prospects/{gone}", "kind": "delete_parent"}
+    server.control.add_faults([fault])
+    run = run_tap("tap-salesblink", settings, catalog=catalog)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sorted(landed(run, "prospects")) == sorted(truth(server, "prospects"))
+    assert f"the parent /campaign/{gone} was deleted during the sync" in run.stderr
+    assert f"prospects: 1 {PARENT_GONE}" in run.stderr
+    assert activated(run, "prospects")
+
+
+def test_a_404_on_the_prospects_of_a_campaign_that_still_exists_fails_clearly(server):
+    settings = config(server.url)
+    catalog = catalog_selecting("tap-salesblink", settings, {"campaigns", "prospects"})
+    path = f"/prospects/{sorted(truth(server, 'campaigns'))[0]}"
+    server.control.add_faults([{"vendor": "salesblink", "path": path, "kind": "404"}])
+    run = run_tap("tap-salesblink", settings, catalog=catalog)
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert f"SalesBlink answered /salesblink/api{path} with HTTP 404" in last
+    assert "Traceback" not in run.stderr
+    assert not activated(run, "prospects"), "a failed read retires nothing"

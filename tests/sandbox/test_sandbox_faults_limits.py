@@ -14,7 +14,7 @@ import urllib.error
 import urllib.parse
 
 import pytest
-from sandbox_calls import PUBLIC, SB_KEY, SR_PASS, call, sb, sf, sr, sr_token
+from sandbox_calls import PUBLIC, SB_KEY, SR_PASS, call, sb, sb_legacy, sf, sr, sr_token
 
 from outreach_sandbox import (
     DEFAULT_SALESFLOW_ACCOUNTS,
@@ -328,6 +328,13 @@ def test_delete_parent_and_404_faults(server):
     server.control.add_faults([fault])
     assert sb(server.url, f"/sequences/{sequence}/stats")[0] == 404
     assert sb(server.url, f"/sequences/{sequence}")[0] == 404
+    campaign = expected("salesblink", "campaigns")["keys"][0]
+    assert sb_legacy(server.url, f"/campaign/{campaign}")[2]["data"]["campaignID"] == campaign
+    fault = {"vendor": "salesblink", "path": f"/prospects/{campaign}", "kind": "delete_parent"}
+    server.control.add_faults([fault])
+    assert sb_legacy(server.url, f"/prospects/{campaign}")[0] == 404
+    assert sb_legacy(server.url, f"/campaign/{campaign}")[0] == 404
+    assert campaign not in expected("salesblink", "campaigns")["keys"]
     token = sr_token(server.url)
     uuid = expected("salesrocks", "lists")["keys"][0]
     server.control.add_faults(
