@@ -16,7 +16,11 @@ from urllib.parse import quote, quote_plus
 import tap_forkserver
 from taprun import BIN, ROOT, TapRun, parse_messages, run_tap
 
-from outreach_sandbox import DEFAULT_SALESBLINK_KEYS, DEFAULT_SALESROCKS_USERS
+from outreach_sandbox import (
+    DEFAULT_SALESBLINK_KEYS,
+    DEFAULT_SALESFLOW_ACCOUNTS,
+    DEFAULT_SALESROCKS_USERS,
+)
 
 __all__ = [
     "BIN",
@@ -30,6 +34,7 @@ __all__ = [
     "run_tap",
     "run_until_killed",
     "salesblink_settings",
+    "salesflow_settings",
     "salesrocks_settings",
     "secret_forms",
 ]
@@ -53,6 +58,18 @@ def salesblink_settings(url: str, **extra: t.Any) -> dict:
         "api_key": DEFAULT_SALESBLINK_KEYS[0],
         "api_url": f"{url}/salesblink/api",
         "rate_limit_requests": None,
+        "retry_base_seconds": 0.01,
+        **extra,
+    }
+
+
+def salesflow_settings(url: str, **extra: t.Any) -> dict:
+    """tap-salesflow settings for the sandbox at `url`: every account with its token, both
+    API hosts on the sandbox, retries after 0.01 s; `extra` adds settings or replaces these."""
+    return {
+        "accounts": [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()],
+        "api_url": f"{url}/salesflow/api",
+        "statistics_api_url": f"{url}/salesflow/api",
         "retry_base_seconds": 0.01,
         **extra,
     }

@@ -16,11 +16,9 @@ import json
 import re
 
 import pytest
-from support import TapRun, run_tap, salesrocks_settings
+from support import TapRun, run_tap, salesblink_settings, salesflow_settings, salesrocks_settings
 
 from outreach_sandbox import (
-    DEFAULT_SALESBLINK_KEYS,
-    DEFAULT_SALESFLOW_ACCOUNTS,
     SandboxServer,
 )
 
@@ -35,23 +33,8 @@ LATENCY_S = 0.015
 SIGNPOST = re.compile(r'"replication_key_signpost": "[^"]*"')
 
 
-def salesblink(url: str) -> dict:
-    return {
-        "api_key": DEFAULT_SALESBLINK_KEYS[0],
-        "api_url": f"{url}/salesblink/api",
-        "rate_limit_requests": None,
-        "retry_base_seconds": 0.01,
-    }
-
-
-def salesflow(url: str) -> dict:
-    accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
-    return {
-        "accounts": accounts,
-        "api_url": f"{url}/salesflow/api",
-        "statistics_api_url": f"{url}/salesflow/api",
-        "retry_base_seconds": 0.01,
-    }
+salesblink = salesblink_settings
+salesflow = salesflow_settings
 
 
 def salesrocks(url: str) -> dict:

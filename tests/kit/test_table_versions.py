@@ -10,11 +10,16 @@ it did not read completely.
 from __future__ import annotations
 
 import pytest
-from support import TapRun, catalog_selecting, run_tap, salesrocks_settings
+from support import (
+    TapRun,
+    catalog_selecting,
+    run_tap,
+    salesblink_settings,
+    salesflow_settings,
+    salesrocks_settings,
+)
 
 from outreach_sandbox import (
-    DEFAULT_SALESBLINK_KEYS,
-    DEFAULT_SALESFLOW_ACCOUNTS,
     SandboxServer,
 )
 
@@ -30,20 +35,9 @@ COUNTS = {
 
 
 def configs(url: str) -> dict[str, dict]:
-    accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
     return {
-        "tap-salesblink": {
-            "api_key": DEFAULT_SALESBLINK_KEYS[0],
-            "api_url": f"{url}/salesblink/api",
-            "rate_limit_requests": None,
-            "retry_base_seconds": 0.01,
-        },
-        "tap-salesflow": {
-            "accounts": accounts,
-            "api_url": f"{url}/salesflow/api",
-            "statistics_api_url": f"{url}/salesflow/api",
-            "retry_base_seconds": 0.01,
-        },
+        "tap-salesblink": salesblink_settings(url),
+        "tap-salesflow": salesflow_settings(url),
         "tap-salesrocks": salesrocks_settings(url, campaign_ids=[101, 102]),
     }
 

@@ -9,11 +9,15 @@ without the setting cannot take `tenant` out of the keys, and a bad name fails c
 from __future__ import annotations
 
 import pytest
-from support import catalog_selecting, run_tap, salesrocks_settings
+from support import (
+    catalog_selecting,
+    run_tap,
+    salesblink_settings,
+    salesflow_settings,
+    salesrocks_settings,
+)
 
 from outreach_sandbox import (
-    DEFAULT_SALESBLINK_KEYS,
-    DEFAULT_SALESFLOW_ACCOUNTS,
     SandboxServer,
 )
 
@@ -36,22 +40,9 @@ COUNTS = {
 
 
 def configs(url: str) -> dict[str, dict]:
-    accounts = [{"account_id": a, "token": t} for a, t in DEFAULT_SALESFLOW_ACCOUNTS.items()]
     return {
-        "tap-salesblink": {
-            "api_key": DEFAULT_SALESBLINK_KEYS[0],
-            "api_url": f"{url}/salesblink/api",
-            "start_date": "2026-08-01",
-            "rate_limit_requests": None,
-            "retry_base_seconds": 0.01,
-        },
-        "tap-salesflow": {
-            "accounts": accounts,
-            "api_url": f"{url}/salesflow/api",
-            "statistics_api_url": f"{url}/salesflow/api",
-            "start_date": "2026-10-20",
-            "retry_base_seconds": 0.01,
-        },
+        "tap-salesblink": salesblink_settings(url, start_date="2026-08-01"),
+        "tap-salesflow": salesflow_settings(url, start_date="2026-10-20"),
         "tap-salesrocks": salesrocks_settings(url, campaign_ids=[101]),
     }
 

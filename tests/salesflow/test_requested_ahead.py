@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import BIN, run_tap
+from support import BIN, run_tap, salesflow_settings
 
 from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 
@@ -33,13 +33,7 @@ RUN_BOUND = re.compile(
 
 
 def config(url: str, concurrency: int) -> dict:
-    return {
-        "accounts": [{"account_id": a, "token": t} for a, t in TOKENS.items()],
-        "api_url": f"{url}/salesflow/api",
-        "statistics_api_url": f"{url}/salesflow/api",
-        "retry_base_seconds": 0.01,
-        "concurrency": concurrency,
-    }
+    return salesflow_settings(url, concurrency=concurrency)
 
 
 def catalog(stream: str) -> dict:

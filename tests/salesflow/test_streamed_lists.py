@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from support import BIN, assert_no_secrets, run_tap
+from support import BIN, assert_no_secrets, run_tap, salesflow_settings
 
 from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 from tap_salesflow.streams import IncomingMessagesStream, MembersStream
@@ -39,14 +39,7 @@ DECODED_PATH = (
 TIME_EXTRACTED = re.compile(r',"time_extracted":"[^"]*"|,"version":\d+')
 
 
-def config(url: str, **extra) -> dict:
-    return {
-        "accounts": [{"account_id": a, "token": t} for a, t in TOKENS.items()],
-        "api_url": f"{url}/salesflow/api",
-        "statistics_api_url": f"{url}/salesflow/api",
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+config = salesflow_settings
 
 
 def record_lines(

@@ -7,7 +7,7 @@ import json
 import pytest
 from project_streams import DEFAULT_STREAMS, primary_keys
 from standard_tests import standard_tap_tests
-from support import assert_no_secrets, run_tap, run_until_killed
+from support import assert_no_secrets, run_tap, run_until_killed, salesflow_settings
 
 from outreach_sandbox import DEFAULT_SALESFLOW_ACCOUNTS, SandboxServer
 from tap_salesflow.tap import TapSalesflow
@@ -18,14 +18,7 @@ KEY_FIELDS = primary_keys("salesflow")
 
 
 def config(url: str, **extra) -> dict:
-    return {
-        "accounts": [{"account_id": a, "token": t} for a, t in TOKENS.items()],
-        "api_url": f"{url}/salesflow/api",
-        "statistics_api_url": f"{url}/salesflow/api",
-        "start_date": "2026-08-01",
-        "retry_base_seconds": 0.01,
-        **extra,
-    }
+    return salesflow_settings(url, **{"start_date": "2026-08-01", **extra})
 
 
 def key(stream: str, record: dict) -> tuple[str, ...]:
