@@ -1,10 +1,11 @@
-"""Bytecode for the virtual environments `meltano install` makes under `.meltano/`.
+"""Bytecode and start-up for the virtual environments `meltano install` makes under `.meltano/`.
 
 Meltano runs `uv pip install` with an environment of its own (the project's, not the
 caller's), so `UV_COMPILE_BYTECODE` never reaches it and the plugins' packages stay as
 source. Where Python may not write bytecode (``PYTHONDONTWRITEBYTECODE``: containers, CI)
 every tap, loader and dbt process then compiles all it imports, each time it starts:
 target-postgres 3.7 instead of 1.4 s of CPU, outreach-target-duckdb 2.2 instead of 0.9 s.
+Their console scripts then import with the garbage collector paused (scripts/launchers.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from launchers import rewrite_venv
 
 #: What `meltano install` installs from: the project file, the local packages' metadata (the
 #: editable pip_urls) and Meltano itself. Code changes need no reinstall (editable installs).
@@ -26,7 +29,7 @@ INSTALL_INPUTS = (
     "tap-salesrocks/pyproject.toml",
 )
 #: Bumped when what follows `meltano install` changes (an older stamp is stale).
-INSTALL_STEPS = b"install, compile plugin bytecode"
+INSTALL_STEPS = b"install, compile plugin bytecode, gc-paused console scripts"
 
 #: The plugin kinds whose venvs `meltano install` makes (`.meltano/<kind>/<plugin>/venv`).
 PLUGIN_KINDS = ("extractors", "loaders", "mappers", "utilities", "transformers", "files")
@@ -84,7 +87,8 @@ def install_plugins(root: Path, meltano: Path, *, quiet: bool = False) -> bool:
     subprocess.run(
         [str(meltano), "install"], cwd=root, env=env, check=True, capture_output=quiet, text=True
     )
-    compile_plugin_venvs(root)
+    for venv in compile_plugin_venvs(root):
+        rewrite_venv(venv)
     stamp.write_text(fingerprint)
     return True
 
