@@ -15,6 +15,10 @@ MODES: dict[str, tuple[t.Any, tuple[t.Any, ...] | None]] = {
     # Sales.Rocks documents no maximum `size`: the server answers at most this many rows per
     # page without saying so (pages then hold this many, offsets follow the capped size).
     "salesrocks_max_size": (None, None),
+    # Where a capped page starts: offsets step by the capped size ("capped": page 2 of size
+    # 100 capped at 50 starts at row 50) or by the size asked ("asked": at row 100, so rows
+    # 50-99 come on no page), as a server computing the offset before the cap would.
+    "salesrocks_cap_offsets": ("capped", ("capped", "asked")),
     # SalesBlink answers at most this many rows per page whatever `limit` (`/lists`, leads,
     # `/sequences`) or `per_page` (activity feeds) asks (documented maximum 100), without
     # saying so; `skip` stays a record offset, feed pages step by the size served.

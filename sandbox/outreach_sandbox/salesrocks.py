@@ -198,8 +198,8 @@ class SalesRocks:
             if "shift_delete" in req.flags:
                 fault = req.flags["shift_delete"]
                 self.delete_lists(int(fault.get("count", 1)), int(fault.get("position", 0)))
-            page, size = self._paging(body)
-            items = [] if empty else page_slice(self.lists, (page - 1) * size, size, dup)
+            offset, size = self._paging(body)
+            items = [] if empty else page_slice(self.lists, offset, size, dup)
             return Reply(
                 200,
                 _envelope("Lists were successfully read.", items),
@@ -217,8 +217,8 @@ class SalesRocks:
                     self.shift(
                         kind, list_id, int(fault.get("count", 1)), int(fault.get("position", 0))
                     )
-            page, size = self._paging(body)
-            items = [] if empty else page_slice(self.rows[list_id], (page - 1) * size, size, dup)
+            offset, size = self._paging(body)
+            items = [] if empty else page_slice(self.rows[list_id], offset, size, dup)
             return Reply(
                 200,
                 _envelope("List data was successfully read.", items),
@@ -239,11 +239,15 @@ class SalesRocks:
         raise ApiError(404, "Not found")
 
     def _paging(self, body: dict) -> tuple[int, int]:
-        """`page` and `size`; in mode `salesrocks_max_size` a larger size is silently cut
-        to the cap (the page holds that many rows, offsets follow the capped size)."""
-        page, size = _paging(body)
+        """The offset and the number of rows a `page`/`size` body asks for; in mode
+        `salesrocks_max_size` a larger size is silently cut to the cap (the page holds that
+        many rows), and the offset steps by the capped size or, in mode
+        `salesrocks_cap_offsets` "asked", by the size asked (rows in between are skipped)."""
+        page, asked = _paging(body)
         cap = self.state.modes["salesrocks_max_size"]
-        return page, size if cap is None else min(size, cap)
+        size = asked if cap is None else min(asked, cap)
+        step = asked if self.state.modes["salesrocks_cap_offsets"] == "asked" else size
+        return (page - 1) * step, size
 
     def _statistics(self, campaign_id: int) -> dict:
         r = rng(self.state.seed, "sr-camp", campaign_id)

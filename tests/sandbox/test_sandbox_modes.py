@@ -49,6 +49,28 @@ def test_salesrocks_size_cap_pages_in_capped_steps():
         assert status == 200 and len(reply["data"]) == 1
 
 
+def test_salesrocks_size_cap_may_step_offsets_by_the_size_asked():
+    modes = {"salesrocks_max_size": 10, "salesrocks_cap_offsets": "asked"}
+    counts = {"salesrocks.lists": 1, "salesrocks.rows_per_list": 45}
+    with SandboxServer(seed=7, scale=1, counts=counts, modes=modes) as s:
+        token = sr_token(s.url)
+        uuid = s.control.expected("salesrocks", "lists")["keys"][0]
+        truth = [r["_id"]["$oid"] for r in s.state.vendors["salesrocks"].rows[uuid]]
+        pages = []
+        for page in (1, 2, 3):
+            body = {"list_id": uuid, "page": page, "size": 20}
+            pages.append(sr(s.url, "/editable-lists/getListData", body, token)[2]["data"])
+        assert [[r["_id"]["$oid"] for r in p] for p in pages] == [
+            truth[:10],
+            truth[20:30],
+            truth[40:],
+        ]
+        one = sr(
+            s.url, "/editable-lists/getListData", {"list_id": uuid, "page": 11, "size": 1}, token
+        )
+        assert [r["_id"]["$oid"] for r in one[2]["data"]] == [truth[10]]  # below the cap: exact
+
+
 def test_salesblink_sequences_need_send_all_for_archived_ones():
     with SandboxServer(seed=42, scale=1) as s:
         sequences = s.state.vendors["salesblink"].sequences
