@@ -90,8 +90,9 @@ class SalesRocksStream(OutreachStream):
 
 
 class PagedStream(PassReads, SalesRocksStream):
-    """Endpoints paged with `page`/`size` in the JSON body, read until an empty page (no
-    maximum `size` is documented: see :mod:`tap_salesrocks.paging`).
+    """Endpoints paged with `page`/`size` in the JSON body, read until an empty page or a
+    short one followed by no row (no maximum `size` is documented: see
+    :mod:`tap_salesrocks.paging`).
 
     Page/size paging shifts when rows are inserted or deleted during the read, anywhere
     before the page being read. A deletion there moves one unread row back onto a page
@@ -118,16 +119,7 @@ class PagedStream(PassReads, SalesRocksStream):
         return min(asked, self.page_cap.size or asked)
 
     def get_new_paginator(self) -> PassPaginator:
-        return PassPaginator(self.page_size, self._capped)
-
-    def _capped(self, rows: int, asked: int) -> None:
-        self.page_cap.learn(
-            rows,
-            asked,
-            self.logger,
-            self.name,
-            f"asking for {rows} from now on (the 'page_size' setting can say so)",
-        )
+        return PassPaginator(self.page_size, self.page_cap)
 
     def prepare_request_payload(self, context: dict | None, next_page_token: t.Any) -> dict:
         if isinstance(next_page_token, BoundaryProbe):  # one row, at its position
@@ -158,8 +150,25 @@ class PagedStream(PassReads, SalesRocksStream):
         return not self._page_end_holds(context, paginator)
 
     def last_page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool:
-        """Once the closing empty page is in: whether a full last page's last row moved."""
-        return paginator.last_full and not self._page_end_holds(context, paginator)
+        """Once the pass's pages ended: after a full last page (then an empty one), whether
+        its last row moved; after a short one, whether the list goes on past it (see
+        :mod:`tap_salesrocks.paging`), a cap learned if it shows one."""
+        if paginator.short is None:
+            return paginator.last_full and not self._page_end_holds(context, paginator)
+        after = ProbePaginator(BoundaryProbe(paginator.last_position + 1))
+        # Not a first page: an empty answer is the end, as the closing empty page would be.
+        if not list(self.request_records(context, after, PageGuard(first=False))):
+            return False  # nothing after the short page: the list ends there
+        rows, asked = paginator.short
+        if not paginator.larger_seen:
+            self.page_cap.learn(
+                rows,
+                asked,
+                self.logger,
+                self.name,
+                f"asking for {rows} from now on (the 'page_size' setting can say so)",
+            )
+        return True
 
     def row_id(self, row: t.Any) -> str | None:
         """A row's id as plain text (Mongo's `{"$oid": ...}` unwrapped); None without one."""

@@ -1,15 +1,17 @@
-"""Sales.Rocks `page`/`size` paging read until an empty page.
+"""Sales.Rocks `page`/`size` paging, checked where a page is short.
 
-The API documents no maximum `size` and no total. A server that quietly answers fewer rows
-than asked (a cap below `page_size`) makes every page look like the last one, so a short
-page cannot be taken for the end: only an empty page ends a read. That costs one request
-per read (the empty page) when the last page is short.
-
-Two pages in a row with the same number of rows, fewer than asked, show such a cap: the
-stream remembers it (:class:`~outreach_kit.pagecap.PageCap`), logs it, and asks for that
-size from then on, so that the kit's paging guard (an empty page right after a full one is
-asked again) counts a capped page as full. A list that merely grew during the read would
-not repeat a short count, and a cap learned wrongly costs requests, never rows.
+The API documents no maximum `size` and no total. A page with fewer rows than asked is the
+end of the list, or a server's silent cap below `page_size`. A cap may step its offsets by
+the capped size (page 2 then starts where page 1 stopped) or by the size asked (page 2 then
+starts past rows no page holds): so a short page ends the pass's pages, and the row right
+after it is asked alone (`size` 1, below any cap; see ``PagedStream.last_page_end_moved``).
+None there: the list ends, and that request stands in for the closing empty page a read
+would otherwise ask. A row there: the list goes on past the short page. If the stream had
+already been answered a larger page, the list grew during the read; otherwise the short
+page shows the server's cap, which the stream remembers (:class:`~outreach_kit.pagecap.
+PageCap`), logs and asks for from then on. Either way the list is read again, so no row is
+skipped; a cap learned wrongly (a list that grew right at its end) costs requests, never
+rows.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from outreach_kit.passes import page_end
 if t.TYPE_CHECKING:
     import requests
 
+    from outreach_kit.pagecap import PageCap
+
 
 #: Rows asked per page unless `page_size` says otherwise: the tap's largest. Each page after
 #: the first costs a one-row check of the previous page's end (see ``PassPaginator``), so
@@ -33,31 +37,16 @@ if t.TYPE_CHECKING:
 DEFAULT_PAGE_SIZE = 1000
 
 
-class UntilEmptyPaginator(PageNumberPaginator):
-    """`page` from 1; the read ends at an empty page (the SDK stops there), never at a
-    short one. Two short pages of the same length in a row teach ``cap`` the server's size."""
+class PassPaginator(PageNumberPaginator):
+    """The pages of one pass over a list, `page` from 1, until an empty page or a short one:
+    how many had rows, and the last row of the latest one (its id, None for a row without
+    one; whether the page was full), whose position the pass checks once the next page is
+    in (see ``PagedStream.read_in_passes``)."""
 
-    def __init__(self, size: int, on_cap: t.Callable[[int, int], None]) -> None:
+    def __init__(self, size: int, page_cap: PageCap) -> None:
         super().__init__(start_value=1)
         self.size = size
-        self._on_cap = on_cap
-        self._previous = 0  # rows of the previous page
-
-    def has_more(self, response: requests.Response) -> bool:
-        count, _ = page_end(response)
-        if 0 < count < self.size and count == self._previous:
-            self._on_cap(count, self.size)
-        self._previous = count
-        return True  # an empty page stops the read loop before it asks again
-
-
-class PassPaginator(UntilEmptyPaginator):
-    """The pages of one pass over a list: how many had rows, and the last row of the latest
-    one (its id, None for a row without one; whether the page was full), whose position
-    the pass checks once the next page is in (see ``PagedStream.read_in_passes``)."""
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
+        self.page_cap = page_cap
         #: Pages with rows read so far.
         self.pages = 0
         #: The id of the latest page's last row.
@@ -68,6 +57,10 @@ class PassPaginator(UntilEmptyPaginator):
         self.last_full = False
         #: Pages whose last row was checked.
         self.checked = 0
+        #: A short last page: (rows it held, rows asked); None when the pages ended empty.
+        self.short: tuple[int, int] | None = None
+        #: Whether the stream had been answered a page larger than the short one before it.
+        self.larger_seen = False
 
     def has_more(self, response: requests.Response) -> bool:
         rows, self.last_id = page_end(response)
@@ -75,7 +68,12 @@ class PassPaginator(UntilEmptyPaginator):
         self.last_position = (page - 1) * size + rows - 1
         self.last_full = rows >= size
         self.pages += 1
-        return super().has_more(response)
+        larger_before = self.page_cap.seen(rows)
+        if rows < size:  # an empty page never gets here: the read loop stops at it
+            self.short = (rows, size)
+            self.larger_seen = larger_before > rows
+            return False
+        return True
 
 
 @dataclass(frozen=True)

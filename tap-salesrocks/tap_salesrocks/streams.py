@@ -70,13 +70,15 @@ class ListDataStream(DeletedParents, PagedStream):
         return self.read_subject(context)
 
     def parent_exists(self, context: Context | None) -> bool:
-        """Whether getLists still lists the list, page by page until an empty page (a short
-        page may be a server's cap)."""
+        """Whether getLists still lists the list, page by page until an empty page. A short
+        page may be a server's cap, whose next page could start past lists on no page (see
+        :mod:`tap_salesrocks.paging`): getLists is then paged again from the start at the
+        size it answered, which the server gives in full."""
         list_id = (context or {}).get("list_id")
-        page = 0
+        page, size, resized = 0, self.page_size, False
         while True:
             page += 1
-            body = {"page": page, "size": self.page_size}
+            body = {"page": page, "size": size}
             response = self.ask_parent(context, "POST", ListsStream.path, body)
             if response is None:
                 return True  # getLists itself 404s: not a deleted list; fail as before
@@ -91,6 +93,10 @@ class ListDataStream(DeletedParents, PagedStream):
                 return True
             if not lists:
                 return False
+            if len(lists) < size:
+                if resized:
+                    return False  # short at a size the server answers in full: the end
+                page, size, resized = 0, len(lists), True
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         return self.unless_parent_gone(context, self._read_list(context))

@@ -249,6 +249,18 @@ CASES = [
         says="answers at most 50 rows per page",
     ),
     Case(
+        SALESROCKS,
+        "pages capped at 50 rows, the next one starting at row 100 (the size asked)",
+        {
+            "seed": 49,
+            "scale": 1,
+            "modes": {"salesrocks_max_size": 50, "salesrocks_cap_offsets": "asked"},
+        },
+        _list_rows_differ,
+        {"page_size": 100},
+        says="answers at most 50 rows per page",
+    ),
+    Case(
         SALESBLINK,
         "archived sequences listed only with sendAll",
         {"seed": 42, "scale": 0.3, "counts": {"salesblink.sequences": 8}},

@@ -1,4 +1,5 @@
-"""Sales.Rocks documents no maximum `size`: reads end at an empty page, never a short one."""
+"""Sales.Rocks documents no maximum `size`: a short page is the end only if no row follows it
+(asked alone); otherwise it shows a cap (or the list grew) and the list is read again."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ def checks(rows: int, size: int) -> int:
 
 
 def requests_for(rows: int, size: int) -> int:
-    """getListData requests for one list of `rows` read `size` at a time: every page, the
-    closing empty page, the empty page asked again after a full one (kit guard) and the
-    page-end checks."""
+    """getListData requests for one list of `rows` read `size` at a time: every page, then
+    the closing empty page after a full one (asked twice: kit guard) or the row after a
+    short one (asked alone), and the page-end checks."""
     pages = math.ceil(rows / size)
     return pages + 1 + (rows > 0 and rows % size == 0) + checks(rows, size)
 
@@ -63,8 +64,8 @@ def test_a_cap_on_get_lists_too_loses_no_list_and_no_row():
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_without_a_cap_one_extra_request_per_list_at_most(concurrency):
-    """Exact requests: against the short-page rule, only lists whose last page is short
-    (not empty) cost one more request, the closing empty page."""
+    """Exact requests: against taking a short page for the end, only lists whose last page
+    is short (not empty) cost one more request, the row after it."""
     with SandboxServer(seed=49, scale=1) as server:
         sizes = [len(rows) for rows in server.state.vendors["salesrocks"].rows.values()]
         assert sizes == [66, 162, 60, 50, 175]
@@ -87,4 +88,43 @@ def test_page_size_at_the_cap_reads_each_list_once():
         assert server.control.stats()["by_endpoint"][LIST_DATA] == sum(
             requests_for(n, 50) for n in sizes
         )
+        assert "rows per page" not in run.stderr
+
+
+#: Seed 5, two lists: the rows of each list, and what a 50-row cap leaves.
+CAP_CASES = [80, 130, 250]
+
+
+@pytest.mark.parametrize("offsets", ["capped", "asked"])
+@pytest.mark.parametrize("rows", CAP_CASES)
+def test_a_cap_loses_nothing_wherever_the_server_starts_its_next_page(offsets, rows):
+    """A server capping pages at 50 may start page 2 at row 50 (offsets by the capped size)
+    or at row 100 (by the size asked): then rows 50-99 are on no page of 100, and a list
+    of 80 or 130 rows showed no two equal short pages. The row after the first short
+    page shows the cap either way."""
+    counts = {"salesrocks.lists": 2, "salesrocks.rows_per_list": rows}
+    modes = {"salesrocks_max_size": 50, "salesrocks_cap_offsets": offsets}
+    with SandboxServer(seed=5, scale=1, counts=counts, modes=modes) as server:
+        run = run_tap("tap-salesrocks", config(server.url, page_size=100))
+        assert run.returncode == 0, run.stderr[-2000:]
+        landed = [r["id"] for r in run.records("list_data")]
+        assert set(landed) == truth(server, "list_data") and len(landed) == 2 * rows
+        assert "answers at most 50 rows per page (asked 100)" in run.stderr
+
+
+def test_rows_added_after_a_short_last_page_are_read_and_teach_no_cap():
+    """Rows appended to a list after its short last page was read, before the row after it
+    is asked: the list grew (a larger page was already answered), so it is read again at
+    the same size, and no cap is learned."""
+    counts = {"salesrocks.lists": 1, "salesrocks.rows_per_list": 130}
+    with SandboxServer(seed=5, scale=1, counts=counts) as server:
+        grow = {"vendor": "salesrocks", "path": "getListData", "kind": "shift_insert"}
+        # Requests: page 1 (100 rows), page 2 (30), the check of page 1's end, then the
+        # row after page 2: the rows go in at the end just before that one is answered.
+        server.control.add_faults([{**grow, "after": 3, "count": 5, "position": 130}])
+        run = run_tap("tap-salesrocks", config(server.url, page_size=100, concurrency=1))
+        assert run.returncode == 0, run.stderr[-2000:]
+        landed = [r["id"] for r in run.records("list_data")]
+        assert set(landed) == truth(server, "list_data") and len(landed) == 135
+        assert "changed while it was read (pass 1)" in run.stderr
         assert "rows per page" not in run.stderr

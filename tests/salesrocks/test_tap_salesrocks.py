@@ -269,3 +269,19 @@ def test_a_404_on_the_rows_of_a_list_still_listed_fails_clearly(fresh):
     last = run.stderr.strip().splitlines()[-1]
     assert "getListData with HTTP 404" in last, last
     assert "Traceback" not in run.stderr
+
+
+def test_a_404_on_a_list_that_only_a_resized_paging_finds_still_fails():
+    """getLists capped at 3 rows a page, each next page starting at the size asked (5):
+    lists 4 and 5 are on no page of 5. A 404 on the rows of list 4 must not be taken for
+    a deleted list: getLists is paged again at the size it answers, and finds it."""
+    counts = {"salesrocks.lists": 8, "salesrocks.rows_per_list": 2}
+    modes = {"salesrocks_max_size": 3, "salesrocks_cap_offsets": "asked"}
+    with SandboxServer(seed=43, scale=1, counts=counts, modes=modes) as server:
+        # Each list before it costs two requests: its one short page and the row after it.
+        fault = {"vendor": "salesrocks", "path": "getListData", "kind": "404", "after": 6}
+        server.control.add_faults([fault])
+        run = run_tap("tap-salesrocks", config(server.url, page_size=5, concurrency=1))
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "getListData with HTTP 404" in run.stderr.strip().splitlines()[-1]
+    assert "was deleted during the sync" not in run.stderr
