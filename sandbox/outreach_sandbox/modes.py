@@ -25,6 +25,9 @@ MODES: dict[str, tuple[t.Any, tuple[t.Any, ...] | None]] = {
     "salesblink_max_page": (None, None),
     # SalesBlink `/users` answers an empty list to keys whose role is not admin (spec).
     "salesblink_key_role": ("admin", ("admin", "user")),
+    # Salesflow analytics: no longest range is documented; a server may answer only the
+    # first n days of a longer one, without saying so (null: every day asked, up to 92).
+    "salesflow_max_window_days": (None, None),
     # Salesflow paths the doc does not give: "404" answers them as an unknown route.
     "salesflow_undocumented": ("ok", ("ok", "404")),
     # What `accounts/list-accounts` lists for a token: its own account, or "all" accounts

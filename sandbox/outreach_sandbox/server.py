@@ -62,6 +62,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: t.Any) -> None:
         """Quiet: the request log is available from the control API instead."""
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header by the sandbox's clock, as a vendor's server dates its answers
+        by the clock its data follows."""
+        if timestamp is None:
+            timestamp = self.server.state.clock.now().timestamp()
+        return super().date_time_string(timestamp)
+
     def do_GET(self) -> None:
         self._dispatch("GET")
 

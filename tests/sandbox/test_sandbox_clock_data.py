@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import pytest
@@ -288,3 +289,13 @@ def test_data_variety():
             assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", x["updated_at"])
         assert len(columns) > 1
         assert call(s.url, PUBLIC + "/lists")[0] == 401
+
+
+def test_the_date_header_follows_the_sandbox_clock():
+    """A vendor's server dates its answers by the clock its data follows."""
+    with SandboxServer(seed=7, scale=0.1) as s:
+        before = parsedate_to_datetime(sf(s.url, "/campaigns/list-campaigns")[1]["Date"])
+        assert abs((before - s.state.clock.now()).total_seconds()) < 5
+        s.control.advance(3 * 86_400)
+        after = parsedate_to_datetime(sf(s.url, "/campaigns/list-campaigns")[1]["Date"])
+        assert 3 * 86_400 - 5 < (after - before).total_seconds() < 3 * 86_400 + 5
