@@ -35,18 +35,25 @@ class PageCap:
             return before
 
     def learn(
-        self, size: int, asked: int, logger: logging.Logger, stream: str, then: str = ""
+        self,
+        size: int,
+        asked: int,
+        logger: logging.Logger,
+        stream: str,
+        then: str = "",
+        unit: str = "rows per page",
     ) -> None:
         """Record a cap of ``size`` rows (logged once; only a smaller one replaces it);
-        ``then`` says what the stream does about it."""
+        ``then`` says what the stream does about it, ``unit`` what is counted."""
         with self._lock:
             if self.size is not None and self.size <= size:
                 return
             self.size = size
         logger.info(
-            "%s: the server answers at most %d rows per page (asked %d); %s",
+            "%s: the server answers at most %d %s (asked %d); %s",
             stream,
             size,
+            unit,
             asked,
             then or f"a page of {size} rows counts as full from now on",
         )

@@ -16,9 +16,11 @@ exactly as before.
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from importlib import resources
 from urllib.parse import parse_qs, urlparse
 
@@ -26,6 +28,7 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from outreach_kit.client import OutreachStream
 from outreach_kit.errors import AuthenticationError, BrokenBodyError
+from outreach_kit.pagecap import PageCap
 from outreach_kit.reading import OnePage
 from outreach_kit.streaming import BodyBroken, LiveArray, open_json
 from outreach_kit.timestamps import parse_setting_datetime
@@ -165,6 +168,12 @@ class DateWindowStream(SalesflowStream):
     bookmark; the primary key includes the day, so re-read days replace their rows. The
     bookmark is per account: it is read once when the account's sync starts, so every
     campaign of the account starts from the same day and state does not grow per campaign.
+
+    No longest window is documented, and a server that silently answered only the first
+    days of a longer one would lose the rest with exit 0. So a window whose rows stop
+    before its last day has the days after its last row asked again: nothing there, those
+    days have no rows; rows there show the cap (days per answer), which is logged and used
+    as the window from then on. One request more per window whose last days have no row.
     """
 
     replication_key = "Date"
@@ -175,6 +184,9 @@ class DateWindowStream(SalesflowStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._start_by_account: dict[str, date] = {}
+        #: Days per answer, once a server showed it answers fewer than asked (rows per
+        #: day: one).
+        self.window_cap = PageCap()
 
     def finalize_account_bookmarks(self) -> None:
         """Promote each account's progress to its bookmark once all its campaigns are read.
@@ -220,16 +232,68 @@ class DateWindowStream(SalesflowStream):
     def prepare_partition(self, context: Context | None) -> None:
         self.first_day(context)  # on the main thread, before a worker reads the partition
 
+    @property
+    def window_days(self) -> int:
+        """Days asked per request: `analytics_window_days`, or fewer once a cap showed."""
+        asked = int(self.config.get("analytics_window_days", 30))
+        return min(asked, self.window_cap.size or asked)
+
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Every window from the account's first day to today, one request each; the
-        window travels to ``get_url_params`` as the request's page token."""
-        step = timedelta(days=int(self.config.get("analytics_window_days", 30)))
-        today = datetime.now(timezone.utc).date()
-        low = self.first_day(context)
-        while low <= today:
-            high = min(low + step - timedelta(days=1), today)
-            yield from self.request_records(context, OnePage(Window(low, high)))
-            low = high + timedelta(days=1)
+        """Every window from the account's first day to today, one request each (the window
+        travels to ``get_url_params`` as the request's page token). A window that answered
+        nothing, longer than a cap learned since, has its days past the cap read again: a
+        capped answer covered only its first days, which had no rows."""
+        days = [(self.first_day(context), datetime.now(timezone.utc).date())]
+        while days:
+            low, high = days.pop(0)
+            for window in (yield from self.read_days(context, low, high)):
+                cap = self.window_cap.size
+                if cap and (window.high - window.low).days + 1 > cap:
+                    days.append((window.low + timedelta(days=cap), window.high))
+
+    def read_days(
+        self, context: Context | None, low: date, high: date
+    ) -> t.Generator[dict, None, list[Window]]:
+        """The rows of the days from ``low`` to ``high``, window after window; returns the
+        windows that answered nothing."""
+        empty: list[Window] = []
+        while low <= high:
+            window = Window(low, min(low + timedelta(days=self.window_days - 1), high))
+            if not (yield from self.read_window(context, window)):
+                empty.append(window)
+            low = window.high + timedelta(days=1)
+        return empty
+
+    def read_window(self, context: Context | None, window: Window) -> t.Generator[dict, None, int]:
+        """The rows of ``window``; the days after its last row asked again when there are
+        any (see the class docstring). Returns how many rows came."""
+        last: date | None = None
+        rows = 0
+        page = WindowPage(window)
+        for row in self.request_records(context, page):
+            day = _row_day(row)
+            if day is not None and (last is None or day > last):
+                last = day
+            rows += 1
+            yield row
+        # Days up to the server's yesterday only: today's numbers may not be there yet.
+        checked_to = min(window.high, page.server_today - timedelta(days=1))
+        if last is None or last >= checked_to:
+            return rows  # nothing to go by, or every day checked was answered
+        rest = Window(last + timedelta(days=1), checked_to)
+        more = yield from self.read_window(context, rest)
+        if more:
+            served = (last - window.low).days + 1
+            self.window_cap.learn(
+                served,
+                (window.high - window.low).days + 1,
+                self.logger,
+                self.name,
+                f"asking for {served} days at a time from now on (the "
+                "'analytics_window_days' setting can say so)",
+                unit="days per answer",
+            )
+        return rows + more
 
     def get_url_params(self, context: Context | None, next_page_token: Window) -> dict:
         return {"from": next_page_token.low.isoformat(), "to": next_page_token.high.isoformat()}
@@ -241,6 +305,30 @@ class Window:
 
     low: date
     high: date
+
+
+class WindowPage(OnePage[Window]):
+    """One analytics request; keeps the server's day (its `Date` header, else this
+    machine's), up to which the answer is expected to be complete."""
+
+    def __init__(self, window: Window) -> None:
+        super().__init__(window)
+        self.server_today = datetime.now(timezone.utc).date()
+
+    def has_more(self, response: requests.Response) -> bool:
+        with contextlib.suppress(KeyError, TypeError, ValueError):  # no usable `Date`
+            self.server_today = parsedate_to_datetime(response.headers["Date"]).date()
+        return False
+
+
+def _row_day(row: t.Any) -> date | None:
+    """The day of an analytics row (`Date`, e.g. `2026-11-01T00:00:00`); None if it has
+    none that reads as a date (the row itself is judged by the kit's checks)."""
+    value = row.get("Date") if isinstance(row, dict) else None
+    try:
+        return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _query_value(url: str, name: str) -> str | None:

@@ -241,6 +241,13 @@ CASES = [
         says="changed while it was read (pass 1)",
     ),
     Case(
+        SALESFLOW,
+        "analytics answer only the first 10 days of the 92 asked",
+        {"seed": 44, "scale": 0.2, "modes": {"salesflow_max_window_days": 10}},
+        _nothing,
+        says="at most 10 days per answer",
+    ),
+    Case(
         SALESROCKS,
         "getListData / getLists answer at most 50 rows a page (page_size 100)",
         {"seed": 49, "scale": 1, "modes": {"salesrocks_max_size": 50}},
