@@ -38,7 +38,8 @@ _WORD = re.compile(
 def docs() -> list[Path]:
     found = [ROOT / "README.md", ROOT / "meltano.yml", *sorted((ROOT / "docs").glob("*.md"))]
     found += sorted(ROOT.glob("*/README.md")) + sorted(ROOT.glob("*/*/README.md"))
-    return [p for p in found if ".venv" not in p.parts]
+    # The project's own docs: not those of tools' folders (.venv*, .pytest_cache, .meltano).
+    return [p for p in found if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)]
 
 
 def cited(doc: Path) -> set[tuple[Path, str]]:
