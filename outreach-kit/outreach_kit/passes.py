@@ -37,8 +37,9 @@ def page_end(response: requests.Response) -> tuple[int, t.Any]:
     return getattr(response, PAGE_END, (0, None))  # type: ignore[no-any-return]
 
 
-#: One pass over a list with a new paginator: yields rows, returns whether the list moved.
-ReadPass = t.Callable[[_P], t.Generator[dict, None, bool]]
+#: One pass over a list with a new paginator: yields rows, returns whether the list moved
+#: (or, as text, why the list is read again, e.g. "grew while it was read").
+ReadPass = t.Callable[[_P], t.Generator[dict, None, "bool | str"]]
 
 
 class PassReads:
@@ -70,12 +71,14 @@ class PassReads:
         (at most ``max_passes``, then a clear error: a run never ends on a moving read)."""
         subject = self.read_subject(context)
         for attempt in range(1, self.max_passes + 1):
-            if not (yield from read_pass(self.pass_paginator(context))):
+            moved = yield from read_pass(self.pass_paginator(context))
+            if not moved:
                 return  # every page end held: the pass read the list as it stands
             self.logger.info(
-                "%s: %s changed while it was read (pass %d); reading it again",
+                "%s: %s %s (pass %d); reading it again",
                 self.name,
                 subject,
+                moved if isinstance(moved, str) else "changed while it was read",
                 attempt,
             )
         raise VendorAPIError(

@@ -129,7 +129,7 @@ class PagedStream(PassReads, SalesRocksStream):
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         emitted: set[t.Any] = set()
 
-        def read_pass(paginator: PassPaginator) -> t.Generator[dict, None, bool]:
+        def read_pass(paginator: PassPaginator) -> t.Generator[dict, None, bool | str]:
             for row in self.request_records(context, paginator, PageGuard()):
                 if self.page_end_moved(context, paginator):
                     return True
@@ -149,7 +149,7 @@ class PagedStream(PassReads, SalesRocksStream):
         paginator.checked = paginator.pages
         return not self._page_end_holds(context, paginator)
 
-    def last_page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool:
+    def last_page_end_moved(self, context: Context | None, paginator: PassPaginator) -> bool | str:
         """Once the pass's pages ended: after a full last page (then an empty one), whether
         its last row moved; after a short one, whether the list goes on past it (see
         :mod:`tap_salesrocks.paging`), a cap learned if it shows one."""
@@ -159,16 +159,17 @@ class PagedStream(PassReads, SalesRocksStream):
         # Not a first page: an empty answer is the end, as the closing empty page would be.
         if not list(self.request_records(context, after, PageGuard(first=False))):
             return False  # nothing after the short page: the list ends there
+        if paginator.larger_seen:
+            return "grew while it was read (a row came after its short last page)"
         rows, asked = paginator.short
-        if not paginator.larger_seen:
-            self.page_cap.learn(
-                rows,
-                asked,
-                self.logger,
-                self.name,
-                f"asking for {rows} from now on (the 'page_size' setting can say so)",
-            )
-        return True
+        self.page_cap.learn(
+            rows,
+            asked,
+            self.logger,
+            self.name,
+            f"asking for {rows} from now on (the 'page_size' setting can say so)",
+        )
+        return f"went on past a page the server cut short at {rows} rows"
 
     def row_id(self, row: t.Any) -> str | None:
         """A row's id as plain text (Mongo's `{"$oid": ...}` unwrapped); None without one."""

@@ -105,7 +105,7 @@ class ListDataStream(DeletedParents, PagedStream):
         emitted: set[str] = set()
         rejected: set[int] = set()  # rows already sent to rejected_records, by content
 
-        def read_pass(paginator: PassPaginator) -> t.Generator[dict, None, bool]:
+        def read_pass(paginator: PassPaginator) -> t.Generator[dict, None, bool | str]:
             read_in_pass: dict[str, int] = {}  # id -> digest of the row's content
             repeated = False
             for row in self.request_records(context, paginator, PageGuard()):
