@@ -27,6 +27,11 @@ class PageCap:
         self.largest = 0
         self._lock = threading.Lock()
 
+    def bound(self, asked: int) -> int:
+        """What to ask for (and what makes a full page): ``asked``, or the cap once one is
+        known and smaller."""
+        return min(asked, self.size or asked)
+
     def seen(self, rows: int) -> int:
         """Note a page of ``rows``; the largest page before it."""
         with self._lock:

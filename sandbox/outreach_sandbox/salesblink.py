@@ -307,9 +307,10 @@ class SalesBlink:
             return self._public(req, path[len(PUBLIC) :])
         return self._legacy(req, path)
 
-    def _limit(self, q: dict) -> int:
-        """`limit` (default and maximum 100), lowered to the `salesblink_max_page` mode."""
-        limit = int_param(q, "limit", 100, maximum=100, minimum=1) or 100
+    def _limit(self, q: dict, name: str = "limit") -> int:
+        """`limit` (or the feeds' `per_page`; default and maximum 100), lowered to the
+        `salesblink_max_page` mode."""
+        limit = int_param(q, name, 100, maximum=100, minimum=1) or 100
         cap = self.state.modes["salesblink_max_page"]
         return limit if cap is None else min(limit, cap)
 
@@ -459,9 +460,7 @@ class SalesBlink:
 
     def _feed(self, req: Request, feed: str, empty: bool, dup: bool) -> Reply:
         q = req.query
-        per_page = int_param(q, "per_page", 100, maximum=100, minimum=1) or 100
-        cap = self.state.modes["salesblink_max_page"]
-        per_page = per_page if cap is None else min(per_page, cap)
+        per_page = self._limit(q, "per_page")
         page = int_param(q, "page", 1, minimum=1)
         now = self.state.clock.now_ms()
         series = self.feeds[feed]

@@ -89,7 +89,7 @@ class PagedPublicStream(PassReads, PublicStream):
     @property
     def page_size(self) -> int:  # type: ignore[override]
         """Rows that make a full page: `limit`, or fewer once the server showed a cap."""
-        return min(MAX_PAGE_SIZE, self.page_cap.size or MAX_PAGE_SIZE)
+        return self.page_cap.bound(MAX_PAGE_SIZE)
 
     def get_new_paginator(self) -> OverlapPaginator:
         return self.pass_paginator(None)

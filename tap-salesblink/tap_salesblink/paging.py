@@ -79,7 +79,7 @@ class OverlapPaginator(BaseAPIPaginator[int]):
         if checked and rows > 1:  # more than the short page's last row: it was capped
             self._on_cap(checked, self.page_size)
         largest = self.cap.seen(rows)
-        if rows >= (self.cap.size or self.page_size):
+        if rows >= self.cap.bound(self.page_size):
             return True
         if rows > 1 and self._maybe_capped(rows, largest):
             self.checking = rows

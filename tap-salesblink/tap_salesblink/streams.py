@@ -172,7 +172,7 @@ class ActivityStream(PublicStream):
     @property
     def page_size(self) -> int:  # type: ignore[override]
         """Events asked per page: `per_page` 100, or fewer once the server showed a cap."""
-        return self.page_cap.size or MAX_PAGE_SIZE
+        return self.page_cap.bound(MAX_PAGE_SIZE)
 
     def prepare_partition(self, context: Context | None) -> None:
         start = self.get_starting_timestamp(context)

@@ -235,8 +235,7 @@ class DateWindowStream(SalesflowStream):
     @property
     def window_days(self) -> int:
         """Days asked per request: `analytics_window_days`, or fewer once a cap showed."""
-        asked = int(self.config.get("analytics_window_days", 30))
-        return min(asked, self.window_cap.size or asked)
+        return self.window_cap.bound(int(self.config.get("analytics_window_days", 30)))
 
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         """Every window from the account's first day to today, one request each (the window

@@ -115,8 +115,7 @@ class PagedStream(PassReads, SalesRocksStream):
     @property
     def page_size(self) -> int:  # type: ignore[override]
         """Rows asked per page: `page_size`, or less once the server was seen to cap it."""
-        asked = int(self.config.get("page_size") or DEFAULT_PAGE_SIZE)
-        return min(asked, self.page_cap.size or asked)
+        return self.page_cap.bound(int(self.config.get("page_size") or DEFAULT_PAGE_SIZE))
 
     def get_new_paginator(self) -> PassPaginator:
         return PassPaginator(self.page_size, self.page_cap)
