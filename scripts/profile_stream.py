@@ -13,14 +13,14 @@ the tap's time goes:
 
 Each run prints records per second of the raw loop and of the tap process (start-up
 included, as in `make bench`), their ratio and CPU microseconds per record (user + system
-of the tap process; the raw loop's process time). `--profile` runs the tap process once
-more under cProfile (`python -m cProfile` on the tap's console script: the profile is of
-the tap's own process, main thread only: `--set concurrency=1` keeps every read on it) and
-prints the functions with the most own time, in microseconds per record. `--set` overrides
-a tap setting in every run. `--before DIR` runs another revision's tap (its `outreach-kit`
-and tap directories, e.g. from `git archive`) right after this one's in every run:
-before/after on the same records and server, back to back. The sandbox runs in a process
-of its own (seed 7), rate limits off, no latency.
+of each process: the raw loop runs as a process too, as in `make bench`). `--profile` runs
+the tap process once more under cProfile (`python -m cProfile` on the tap's console script:
+the profile is of the tap's own process, main thread only: `--set concurrency=1` keeps
+every read on it) and prints the functions with the most own time, in microseconds per
+record. `--set` overrides a tap setting in every run. `--before DIR` runs another
+revision's tap (its `outreach-kit` and tap directories, e.g. from `git archive`) right
+after this one's in every run: before/after on the same records and server, back to back.
+The sandbox runs in a process of its own (seed 7), rate limits off, no latency.
 """
 
 from __future__ import annotations
@@ -38,10 +38,9 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import vendors as bench_vendors
+from bench.throughput import timed_raw
 from bench.vendors.facts import Bulk
 from pipeline import VENV_BIN, SandboxProcess
 
@@ -89,12 +88,10 @@ class Timing:
         return self.cpu_seconds / max(self.records, 1) * 1e6
 
 
-def run_raw(case: Bulk, url: str, tmp: Path) -> Timing:
-    with (tmp / "raw.jsonl").open("w") as sink, requests.Session() as session:
-        start, cpu = time.perf_counter(), time.process_time()
-        records, _ = case.raw(session, url, sink)
-        sink.flush()
-        return Timing(records, time.perf_counter() - start, time.process_time() - cpu)
+def run_raw(vendor: str, case: Bulk, url: str) -> Timing:
+    """The raw loop as `make bench` runs it: a process of its own (scripts/bench/rawloop.py)."""
+    records, _, seconds, cpu_seconds = timed_raw(vendor, case, url)
+    return Timing(records, seconds, cpu_seconds)
 
 
 def tap_args(tap: str, tmp: Path) -> list[str]:
@@ -211,11 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         catalog = selected(json.loads(discovered.stdout), args.stream)
         (tmp / "catalog.json").write_text(json.dumps(catalog))
         command = tap_args(tap, tmp)
-        run_raw(case, sandbox.url, tmp)  # warm the sandbox (it builds its data on first use)
+        run_raw(
+            args.vendor, case, sandbox.url
+        )  # warm the sandbox (it builds its data on first use)
         before = code_from(args.before, args.vendor) if args.before else None
         ratios: dict[str, list[float]] = {"tap": [], "before": []}
         for number in range(1, args.runs + 1):
-            raw = run_raw(case, sandbox.url, tmp)
+            raw = run_raw(args.vendor, case, sandbox.url)
             print(
                 f"run {number}: {args.stream}, {raw.records:,} records; raw loop "
                 f"{raw.rate:,.0f} rec/s ({raw.seconds:.2f} s, {raw.cpu_us:.1f} us CPU/rec)"

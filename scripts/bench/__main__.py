@@ -95,7 +95,8 @@ def pipeline_section(chosen, records: int) -> Section:
         "Each tap's bulk stream selected alone (`TAP_X__SELECT`), pacing off, a fresh "
         "Meltano system database; the tap alone is `meltano invoke` into a file, each "
         "pipeline `meltano run --full-refresh tap target`; the tap alone and the DuckDB "
-        "pipeline run three times each and their medians make the ratio (wall times include Meltano's "
+        f"pipeline run {warehouses.RUNS} times each, alternating, and their medians make the "
+        "ratio (wall times include Meltano's "
         "and every plugin's start-up and Meltano's catalog discovery). Where time goes: each "
         "process of the tree is sampled in /proc every 0.05 s and counted by the plugin venv it "
         "runs from; Meltano's CPU is the tree's (`os.wait4`) less the plugins'; wait is wall "
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         f"rate-limited, the loader on {args.loader_records:,} rows, pipelines on "
         f"{args.pipeline_records:,} rows."
     )
-    opening = f"{machine(started, load)} {sizes} {ABOUT.format(seed=SEED)}"
+    opening = f"{machine(started, load)} {sizes} {ABOUT.format(seed=SEED, pairs=throughput.PAIRS)}"
     title = "Benchmarks: " + ", ".join(tap(v) for v in chosen) + ", the loader, the pipelines"
     write(args.report, title, opening, sections)
     say(f"\nwrote {args.report} in {(time.perf_counter() - started) / 60:.1f} min")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typing as t
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -14,9 +16,10 @@ from .vendors import tap
 JOB = "outreach-to-warehouse"
 #: Target of issue 19: `meltano run tap target-duckdb` at >= 0.8x the tap alone.
 DUCKDB_TARGET = 0.8
-#: Runs of the tap alone and of the DuckDB pipeline, whose medians make the ratio: one run
-#: of each swung the ratio by 0.3 on this VM (a tap alone 9.9 s in one bench, 12-13 s in two).
-RUNS = 3
+#: Runs of the tap alone and of the DuckDB pipeline, alternating, whose medians make the
+#: ratio: one run of each swung the ratio by 0.3 on this VM (a tap alone 9.9 s in one bench,
+#: 12-13 s in two), and three each still by 0.15 between benches.
+RUNS = 5
 
 
 def median_run(runs: list[TreeRun]) -> TreeRun:
@@ -53,6 +56,17 @@ def duckdb_rows(path: Path, schema: str, table: str) -> int:
         return con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
 
 
+def landing(
+    project: Project, name: str, target: str, select: dict, landed: t.Callable[[], int], n: int
+) -> TreeRun:
+    """`meltano run --full-refresh` of the tap into `target`; refuses a run that lost rows."""
+    run = project.meltano("run", "--full-refresh", name, target, env=select)
+    rows = landed()
+    if rows != n:
+        raise RuntimeError(f"meltano run {name} {target} landed {rows} rows, expected {n}")
+    return run
+
+
 def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
     """The tap's bulk stream alone (`meltano invoke`), then into DuckDB and PostgreSQL."""
     name, stream = tap(vendor), vendor.MEMORY_STREAM
@@ -60,10 +74,13 @@ def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
     client.reset(seed=SEED, scale=1.0, counts=bulk.counts(records))
     select = select_env(name, stream)
     out = project.workdir / f"{name}.jsonl"
-    alones = []
-    for _ in range(RUNS):
+    schema = name.replace("-", "_")
+    duckdb_landed = partial(duckdb_rows, project.workdir / "warehouse.duckdb", schema, stream)
+    alones, duckdb_runs = [], []
+    for _ in range(RUNS):  # alternating: a drift of the machine's speed touches both alike
         alones.append(project.meltano("invoke", name, stdout=out, env=select))
         n = count_records(out)
+        duckdb_runs.append(landing(project, name, "target-duckdb", select, duckdb_landed, n))
     alone = median_run(alones)
     say(f"  {name} alone (meltano invoke): {n:,} records in {spread(alones)} s")
     rows = [
@@ -74,22 +91,11 @@ def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
             f"runs: {spread(alones)} s",
         )
     ]
-    schema = name.replace("-", "_")
-    for target, counted in (
-        (
-            "target-duckdb",
-            lambda: duckdb_rows(project.workdir / "warehouse.duckdb", schema, stream),
-        ),
-        ("target-postgres", lambda: pg_rows(project.postgres_port, schema, stream)),
+    pg_landed = partial(pg_rows, project.postgres_port, schema, stream)
+    for target, runs in (
+        ("target-duckdb", duckdb_runs),
+        ("target-postgres", [landing(project, name, "target-postgres", select, pg_landed, n)]),
     ):
-        runs = []
-        for _ in range(RUNS if target == "target-duckdb" else 1):
-            runs.append(project.meltano("run", "--full-refresh", name, target, env=select))
-            landed = counted()
-            if landed != n:
-                raise RuntimeError(
-                    f"meltano run {name} {target} landed {landed} rows, expected {n}"
-                )
         run = median_run(runs)
         ratio = alone.seconds / run.seconds
         say(f"  {name} {target}: {spread(runs)} s, {ratio:.2f}x; {breakdown(run, name, target)}")
