@@ -154,9 +154,8 @@ class PagedStream(PassReads, SalesRocksStream):
         :mod:`tap_salesrocks.paging`), a cap learned if it shows one."""
         if paginator.short is None:
             return paginator.last_full and not self._page_end_holds(context, paginator)
-        after = ProbePaginator(BoundaryProbe(paginator.last_position + 1))
         # Not a first page: an empty answer is the end, as the closing empty page would be.
-        if not list(self.request_records(context, after, PageGuard(first=False))):
+        if not self._rows_at(context, paginator.last_position + 1, first=False):
             return False  # nothing after the short page: the list ends there
         if paginator.larger_seen:
             return "grew while it was read (a row came after its short last page)"
@@ -180,8 +179,7 @@ class PagedStream(PassReads, SalesRocksStream):
         there or answered now, cannot be checked: the page end counts as held, and is
         counted in the run's warnings (the row itself was rejected)."""
         if paginator.last_id is not None:
-            probe = ProbePaginator(BoundaryProbe(paginator.last_position))
-            found = list(self.request_records(context, probe, PageGuard()))
+            found = self._rows_at(context, paginator.last_position)
             if len(found) != 1:
                 return False  # the list is shorter now: rows before the page end went
             now = self.row_id(found[0])
@@ -189,6 +187,13 @@ class PagedStream(PassReads, SalesRocksStream):
                 return now == paginator.last_id
         self._tap.tally.add(self.name, UNCHECKED_PAGE_END)
         return True
+
+    def _rows_at(self, context: Context | None, position: int, *, first: bool = True) -> list:
+        """The row at ``position`` (0-based) asked alone: `size` 1, below any server cap; an
+        empty list past the list's end. ``first``: whether an empty answer counts as a
+        read's first page, asked again once before it is believed (see PageGuard)."""
+        probe = ProbePaginator(BoundaryProbe(position))
+        return list(self.request_records(context, probe, PageGuard(first=first)))
 
 
 def object_id(value: t.Any) -> t.Any:
