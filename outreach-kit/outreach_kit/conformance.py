@@ -191,7 +191,9 @@ class Conformance:
         dropped: list[str] = []
         bad: list[tuple[str, t.Any]] = []
         self.conform(record, "", bad, dropped)
-        if bad and extra in self.declared:
+        if not bad:  # the common record: no list of paths to build
+            return dropped, bad  # type: ignore[return-value]
+        if extra in self.declared:
             kept = record.get(extra)
             kept = dict(kept) if isinstance(kept, dict) else {}
             kept.update(bad)
