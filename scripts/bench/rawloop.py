@@ -18,7 +18,9 @@ import requests
 if __name__ == "__main__":
     vendor_key, stream, url, out = sys.argv[1:5]
     wall, cpu = time.perf_counter(), time.process_time()
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from bench.vendors import VENDORS
 
     bulk = next(b for v in VENDORS if vendor_key == v.KEY for b in v.BULK if b.stream == stream)

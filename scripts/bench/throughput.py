@@ -17,7 +17,7 @@ from .vendors.facts import Bulk
 
 #: The raw loop's process (see its docstring).
 RAW_LOOP = Path(__file__).with_name("rawloop.py")
-#: Records per bulk stream: big enough that start-up (about 1 s) is a small part of it.
+#: Records per bulk stream: big enough that start-up (about 0.4 s) is a small part of it.
 RECORDS = 100_000
 #: Target of issue 19: the tap at >= 0.75x the raw loop's records per second.
 TARGET = 0.75
