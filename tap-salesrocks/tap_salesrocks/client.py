@@ -205,6 +205,10 @@ def object_id(value: t.Any) -> t.Any:
 
 def plain_id(value: t.Any) -> str | None:
     """`{"$oid": "..."}` (or a bare string) to the plain id string; None when missing."""
+    if type(value) is dict:  # the usual shape, once per row: no further calls
+        inner = value.get("$oid")
+        if type(inner) is str and inner:
+            return inner
     value = object_id(value)
     if isinstance(value, dict):  # an object without `$oid`: no id
         return None

@@ -109,12 +109,9 @@ class ListDataStream(DeletedParents, PagedStream):
             read_in_pass: dict[str, int] = {}  # id -> digest of the row's content
             repeated = False
             for row in self.request_records(context, paginator, PageGuard()):
-                # Once per page (the first row of each after the first), not a call per row.
-                if paginator.pages > paginator.checked and self.page_end_moved(context, paginator):
+                if self.page_end_moved(context, paginator):
                     return True
-                oid = row.get("_id")
-                if type(oid) is not dict or type(oid := oid.get("$oid")) is not str or not oid:
-                    oid = plain_id(row.get("_id"))  # not the usual {"$oid": "..."}
+                oid = plain_id(row.get("_id"))
                 digest = hash(_encode(row))  # of the row as sent, before it is changed
                 if oid is None or (oid in read_in_pass and read_in_pass[oid] != digest):
                     if digest not in rejected:
