@@ -28,6 +28,9 @@ MODES: dict[str, tuple[t.Any, tuple[t.Any, ...] | None]] = {
     # Salesflow analytics: no longest range is documented; a server may answer only the
     # first n days of a longer one, without saying so (null: every day asked, up to 92).
     "salesflow_max_window_days": (None, None),
+    # Which days such a server keeps: the "first" n from `from`, or the "newest" n up to
+    # `to` (a `from` clamped to `to` less the longest range).
+    "salesflow_window_keeps": ("first", ("first", "newest")),
     # Salesflow paths the doc does not give: "404" answers them as an unknown route.
     "salesflow_undocumented": ("ok", ("ok", "404")),
     # What `accounts/list-accounts` lists for a token: its own account, or "all" accounts

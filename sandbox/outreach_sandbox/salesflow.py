@@ -453,8 +453,11 @@ class Salesflow:
                 first + timedelta(days=d) for d in range(max(0, (min(end, today) - first).days + 1))
             ]
             cap = self.state.modes["salesflow_max_window_days"]
-            if cap is not None:  # only the first `cap` days of the range asked
-                days = [d for d in days if (d - start).days < cap]
+            if cap is not None:  # only the first (or the newest) `cap` days of the range asked
+                if self.state.modes["salesflow_window_keeps"] == "newest":
+                    days = [d for d in days if (end - d).days < cap]
+                else:
+                    days = [d for d in days if (d - start).days < cap]
             rows = [] if empty else [self.analytics(account, d, campaign_id) for d in days]
             stream = "campaign_analytics" if campaign_id is not None else "account_analytics"
             served = [

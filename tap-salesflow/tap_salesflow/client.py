@@ -170,10 +170,13 @@ class DateWindowStream(SalesflowStream):
     campaign of the account starts from the same day and state does not grow per campaign.
 
     No longest window is documented, and a server that silently answered only the first
-    days of a longer one would lose the rest with exit 0. So a window whose rows stop
-    before its last day has the days after its last row asked again: nothing there, those
-    days have no rows; rows there show the cap (days per answer), which is logged and used
-    as the window from then on. One request more per window whose last days have no row.
+    days of a longer one, or only the newest (a `from` clamped to `to` less its longest
+    range), would lose the rest with exit 0. So a window whose rows stop before its last
+    day has the days after its last row asked again, and one whose rows start after its
+    first day the days before its first row: nothing there, those days have no rows; rows
+    there show the cap (days per answer), which is logged and used as the window from then
+    on. One request more per window whose first or last days have no row (on a first sync,
+    typically the window where a campaign's history starts).
     """
 
     replication_key = "Date"
@@ -240,15 +243,15 @@ class DateWindowStream(SalesflowStream):
     def read_records(self, context: Context | None) -> t.Iterable[dict]:
         """Every window from the account's first day to today, one request each (the window
         travels to ``get_url_params`` as the request's page token). A window that answered
-        nothing, longer than a cap learned since, has its days past the cap read again: a
-        capped answer covered only its first days, which had no rows."""
+        nothing, longer than a cap learned since, is read again in windows of the cap: a
+        capped answer covered only its first or its newest days, which had no rows."""
         days = [(self.first_day(context), datetime.now(timezone.utc).date())]
         while days:
             low, high = days.pop(0)
             for window in (yield from self.read_days(context, low, high)):
                 cap = self.window_cap.size
                 if cap and (window.high - window.low).days + 1 > cap:
-                    days.append((window.low + timedelta(days=cap), window.high))
+                    days.append((window.low, window.high))
 
     def read_days(
         self, context: Context | None, low: date, high: date
@@ -264,35 +267,50 @@ class DateWindowStream(SalesflowStream):
         return empty
 
     def read_window(self, context: Context | None, window: Window) -> t.Generator[dict, None, int]:
-        """The rows of ``window``; the days after its last row asked again when there are
-        any (see the class docstring). Returns how many rows came."""
+        """The rows of ``window``; the days before its first row and after its last asked
+        again when there are any (see the class docstring). Returns how many rows came."""
+        first: date | None = None
         last: date | None = None
         rows = 0
         page = WindowPage(window)
         for row in self.request_records(context, page):
             day = _row_day(row)
-            if day is not None and (last is None or day > last):
-                last = day
+            if day is not None:
+                if first is None or day < first:
+                    first = day
+                if last is None or day > last:
+                    last = day
             rows += 1
             yield row
+        if first is None or last is None:
+            return rows  # nothing to go by
+        if first > window.low:  # a server may have kept the newest days only
+            before = Window(window.low, first - timedelta(days=1))
+            more = yield from self.read_window(context, before)
+            if more:
+                self._learn_cap((window.high - first).days + 1, window)
+            rows += more
         # Days up to the server's yesterday only: today's numbers may not be there yet.
         checked_to = min(window.high, page.server_today - timedelta(days=1))
-        if last is None or last >= checked_to:
-            return rows  # nothing to go by, or every day checked was answered
-        rest = Window(last + timedelta(days=1), checked_to)
-        more = yield from self.read_window(context, rest)
-        if more:
-            served = (last - window.low).days + 1
-            self.window_cap.learn(
-                served,
-                (window.high - window.low).days + 1,
-                self.logger,
-                self.name,
-                f"asking for {served} days at a time from now on (the "
-                "'analytics_window_days' setting can say so)",
-                unit="days per answer",
-            )
-        return rows + more
+        if last < checked_to:  # a server may have kept the first days only
+            after = Window(last + timedelta(days=1), checked_to)
+            more = yield from self.read_window(context, after)
+            if more:
+                self._learn_cap((last - window.low).days + 1, window)
+            rows += more
+        return rows
+
+    def _learn_cap(self, served: int, window: Window) -> None:
+        """A window answered ``served`` days where more had rows: the server's cap."""
+        self.window_cap.learn(
+            served,
+            (window.high - window.low).days + 1,
+            self.logger,
+            self.name,
+            f"asking for {served} days at a time from now on (the "
+            "'analytics_window_days' setting can say so)",
+            unit="days per answer",
+        )
 
     def get_url_params(self, context: Context | None, next_page_token: Window) -> dict:
         return {"from": next_page_token.low.isoformat(), "to": next_page_token.high.isoformat()}

@@ -248,6 +248,17 @@ CASES = [
         says="at most 10 days per answer",
     ),
     Case(
+        SALESFLOW,
+        "analytics answer only the newest 10 days of the 92 asked (`from` clamped to `to`)",
+        {
+            "seed": 44,
+            "scale": 0.2,
+            "modes": {"salesflow_max_window_days": 10, "salesflow_window_keeps": "newest"},
+        },
+        _nothing,
+        says="at most 10 days per answer",
+    ),
+    Case(
         SALESROCKS,
         "getListData / getLists answer at most 50 rows a page (page_size 100)",
         {"seed": 49, "scale": 1, "modes": {"salesrocks_max_size": 50}},

@@ -1,6 +1,7 @@
 """Salesflow analytics windows: no longest range is documented, and a server answering only
-the first days of a longer one must not lose the rest. The days after a window's last row
-are asked again; rows there show the cap, which then sizes the windows."""
+the first (or the newest) days of a longer one must not lose the rest. The days after a
+window's last row and before its first are asked again; rows there show the cap, which then
+sizes the windows."""
 
 from __future__ import annotations
 
@@ -32,13 +33,15 @@ def landed(run, stream: str) -> list[str]:
     )
 
 
+@pytest.mark.parametrize("keeps", ["first", "newest"])
 @pytest.mark.parametrize(
     "start_date",
     ["2026-07-15", "2026-06-01"],  # sandbox history begins 2026-08-03: whole windows empty
     ids=["history", "empty-windows-first"],
 )
-def test_a_server_answering_only_ten_days_loses_no_day(start_date):
-    with SandboxServer(seed=33, scale=0.3, modes={"salesflow_max_window_days": 10}) as server:
+def test_a_server_answering_only_ten_days_loses_no_day(start_date, keeps):
+    modes = {"salesflow_max_window_days": 10, "salesflow_window_keeps": keeps}
+    with SandboxServer(seed=33, scale=0.3, modes=modes) as server:
         run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date=start_date))
         assert run.returncode == 0, run.stderr[-2000:]
         for stream in ANALYTICS:
@@ -49,6 +52,8 @@ def test_a_server_answering_only_ten_days_loses_no_day(start_date):
 
 
 def test_without_a_cap_each_window_is_one_request():
+    """Plus one per partition: history begins 2026-08-03, inside the first window, whose
+    days before it are asked again (a server keeping the newest days would show there)."""
     with SandboxServer(seed=33, scale=0.3) as server:
         server.control.clear_requests()
         run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date="2026-07-15"))
@@ -56,6 +61,19 @@ def test_without_a_cap_each_window_is_one_request():
         made = server.control.stats()["by_endpoint"]
         campaigns = len(server.control.expected("salesflow", "campaigns")["keys"])
         today = datetime.now(timezone.utc).date()  # the last window ends today
-        windows = math.ceil(((today - date(2026, 7, 15)).days + 1) / 30)
+        windows = math.ceil(((today - date(2026, 7, 15)).days + 1) / 30) + 1
         assert [made[e] for e in ENDPOINTS] == [2 * windows, campaigns * windows]
         assert "days per answer" not in run.stderr
+
+
+def test_windows_that_start_with_history_cost_nothing_more():
+    """A start on the first day of history: every window answers from its first day."""
+    with SandboxServer(seed=33, scale=0.3) as server:
+        server.control.clear_requests()
+        run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date="2026-08-03"))
+        assert run.returncode == 0, run.stderr[-2000:]
+        made = server.control.stats()["by_endpoint"]
+        campaigns = len(server.control.expected("salesflow", "campaigns")["keys"])
+        today = datetime.now(timezone.utc).date()
+        windows = math.ceil(((today - date(2026, 8, 3)).days + 1) / 30)
+        assert [made[e] for e in ENDPOINTS] == [2 * windows, campaigns * windows]

@@ -164,3 +164,11 @@ def test_salesflow_analytics_may_answer_only_the_first_days_of_a_range():
         assert [r["Date"][:10] for r in rows] == [f"2026-09-{d:02d}" for d in range(1, 11)]
         status, _, rows = sf(s.url, "/analytics/by-accountid?from=2026-09-11&to=2026-09-12")
         assert [r["Date"][:10] for r in rows] == ["2026-09-11", "2026-09-12"]
+
+
+def test_salesflow_analytics_may_answer_only_the_newest_days_of_a_range():
+    modes = {"salesflow_max_window_days": 10, "salesflow_window_keeps": "newest"}
+    with SandboxServer(seed=7, scale=0.1, modes=modes) as s:
+        status, _, rows = sf(s.url, "/analytics/by-accountid?from=2026-09-01&to=2026-09-30")
+        assert status == 200
+        assert [r["Date"][:10] for r in rows] == [f"2026-09-{d:02d}" for d in range(21, 31)]
