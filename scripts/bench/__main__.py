@@ -42,7 +42,8 @@ def loader_section(records: int) -> Section:
         "with its output saved to a file; the loader (default settings: record metadata, upsert "
         f"on `account_id`, `Id`, {loader.loader_defaults()}) reads that file into a fresh DuckDB "
         f"file, {loader.ALONE_RUNS} times (the median run is reported, as identical runs vary "
-        "by 15-20% of CPU on this VM); `tap | loader` runs both processes with a pipe between, timed until both exit. "
+        "by 15-20% of CPU on this VM); `tap | loader` runs both processes with a pipe between, timed until both exit, "
+        f"{loader.PIPE_PAIRS} times, each after a tap-alone run, its ratio taken against that run (the median pair is reported). "
         "The 10x input is the saved output ten times over under other account ids, so every row "
         "is a new key. Every table is checked: as many rows and distinct keys as records sent."
     )
