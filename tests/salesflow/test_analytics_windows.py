@@ -51,29 +51,28 @@ def test_a_server_answering_only_ten_days_loses_no_day(start_date, keeps):
             assert f"{stream}: the server answers at most 10 days per answer" in run.stderr
 
 
+def analytics_requests(start: date) -> tuple[list[int], int, int]:
+    """A first sync from ``start`` with no cap: analytics requests per endpoint, campaigns,
+    and the 30-day windows up to today (the last one ends today)."""
+    with SandboxServer(seed=33, scale=0.3) as server:
+        server.control.clear_requests()
+        run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date=str(start)))
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "days per answer" not in run.stderr
+        made = server.control.stats()["by_endpoint"]
+        campaigns = len(server.control.expected("salesflow", "campaigns")["keys"])
+    windows = math.ceil(((datetime.now(timezone.utc).date() - start).days + 1) / 30)
+    return [made[e] for e in ENDPOINTS], campaigns, windows
+
+
 def test_without_a_cap_each_window_is_one_request():
     """Plus one per partition: history begins 2026-08-03, inside the first window, whose
     days before it are asked again (a server keeping the newest days would show there)."""
-    with SandboxServer(seed=33, scale=0.3) as server:
-        server.control.clear_requests()
-        run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date="2026-07-15"))
-        assert run.returncode == 0, run.stderr[-2000:]
-        made = server.control.stats()["by_endpoint"]
-        campaigns = len(server.control.expected("salesflow", "campaigns")["keys"])
-        today = datetime.now(timezone.utc).date()  # the last window ends today
-        windows = math.ceil(((today - date(2026, 7, 15)).days + 1) / 30) + 1
-        assert [made[e] for e in ENDPOINTS] == [2 * windows, campaigns * windows]
-        assert "days per answer" not in run.stderr
+    made, campaigns, windows = analytics_requests(date(2026, 7, 15))
+    assert made == [2 * (windows + 1), campaigns * (windows + 1)]
 
 
 def test_windows_that_start_with_history_cost_nothing_more():
     """A start on the first day of history: every window answers from its first day."""
-    with SandboxServer(seed=33, scale=0.3) as server:
-        server.control.clear_requests()
-        run = run_tap("tap-salesflow", salesflow_settings(server.url, start_date="2026-08-03"))
-        assert run.returncode == 0, run.stderr[-2000:]
-        made = server.control.stats()["by_endpoint"]
-        campaigns = len(server.control.expected("salesflow", "campaigns")["keys"])
-        today = datetime.now(timezone.utc).date()
-        windows = math.ceil(((today - date(2026, 8, 3)).days + 1) / 30)
-        assert [made[e] for e in ENDPOINTS] == [2 * windows, campaigns * windows]
+    made, campaigns, windows = analytics_requests(date(2026, 8, 3))
+    assert made == [2 * windows, campaigns * windows]
