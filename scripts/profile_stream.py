@@ -208,9 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         catalog = selected(json.loads(discovered.stdout), args.stream)
         (tmp / "catalog.json").write_text(json.dumps(catalog))
         command = tap_args(tap, tmp)
-        run_raw(
-            args.vendor, case, sandbox.url
-        )  # warm the sandbox (it builds its data on first use)
+        # Warm the sandbox: it builds its data on first use.
+        run_raw(args.vendor, case, sandbox.url)
         before = code_from(args.before, args.vendor) if args.before else None
         ratios: dict[str, list[float]] = {"tap": [], "before": []}
         for number in range(1, args.runs + 1):

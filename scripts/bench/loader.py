@@ -12,7 +12,7 @@ import duckdb
 from taprun import BIN, launch
 
 from . import SEED
-from .report import Row, middle, say, verdict
+from .report import Row, median_pair, middle, say, verdict
 from .runs import TapBench, select
 from .vendors import salesflow
 
@@ -134,8 +134,7 @@ def measure(bench: TapBench, workdir: Path, records: int = RECORDS) -> list[Row]
         check(db, expected, "tap | loader")
         say(f"  tap alone {before:.1f}s, tap | loader {piped:.1f}s: {before / piped:.2f}x")
         pairs.append((before / piped, before, piped))
-    ratio, before, piped = middle(pairs, key=lambda pair: pair[0])
-    each = ", ".join(f"{pair[0]:.2f}x" for pair in pairs)
+    (ratio, before, piped), each = median_pair(pairs)
 
     big_records = tenfold(saved, workdir / "tenfold.jsonl")
     large = load(workdir, db, workdir / "tenfold.jsonl")

@@ -24,6 +24,15 @@ def middle(items: t.Sequence[T], key: t.Callable[[T], float]) -> T:
     return sorted(items, key=key)[(len(items) - 1) // 2]
 
 
+P = t.TypeVar("P", bound=tuple)
+
+
+def median_pair(pairs: t.Sequence[P]) -> tuple[P, str]:
+    """Of pairs measured as (ratio, ...): the one with the median ratio (see `middle`), and
+    every ratio as text, in the order measured."""
+    return middle(pairs, key=lambda pair: pair[0]), ", ".join(f"{p[0]:.2f}x" for p in pairs)
+
+
 def verdict(ok: bool, detail: str = "") -> str:
     return ("**met**" if ok else "**not met**") + (f" ({detail})" if detail else "")
 

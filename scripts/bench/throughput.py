@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from . import SEED
-from .report import Row, middle, say, verdict
+from .report import Row, median_pair, say, verdict
 from .runs import Run, TapBench
 from .vendors.facts import Bulk
 
@@ -80,9 +80,8 @@ def throughput(bench: TapBench, bulk: Bulk, records: int = RECORDS, pairs: int =
             f"raw {raw_rate:,.0f} rec/s ({raw_s:.1f}s): {tap_rate / raw_rate:.2f}x"
         )
         measured.append((tap_rate / raw_rate, run, n, raw_requests, raw_s, raw_cpu))
-    ratio, run, n, raw_requests, raw_s, raw_cpu = middle(measured, key=lambda pair: pair[0])
+    (ratio, run, n, raw_requests, raw_s, raw_cpu), each = median_pair(measured)
     tap_rate, raw_rate = n / run.usage.seconds, n / raw_s
-    each = ", ".join(f"{pair[0]:.2f}x" for pair in measured)
     return Row(
         f"throughput, `{bulk.stream}`, {n:,} records",
         f"{tap_rate:,.0f} rec/s ({run.usage.seconds:.1f} s, CPU {run.usage.cpu_seconds:.1f} s, "

@@ -10,7 +10,7 @@ import duckdb
 
 from . import SEED
 from .pipelines import Project, TreeRun, count_records, job_plugins, select_env, startup
-from .report import Row, middle, say, verdict
+from .report import Row, median_pair, middle, say, verdict
 from .vendors import tap
 
 JOB = "outreach-to-warehouse"
@@ -20,11 +20,6 @@ DUCKDB_TARGET = 0.8
 #: median ratio reported: one run of each swung the ratio by 0.3 on this VM (a tap alone
 #: 9.9 s in one bench, 12-13 s in two), and medians of three runs apart still by 0.15.
 RUNS = 5
-
-
-def median_run(runs: list[TreeRun]) -> TreeRun:
-    """The run of median wall time (its CPU and breakdown are that run's)."""
-    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
 def spread(runs: list[TreeRun]) -> str:
@@ -83,7 +78,7 @@ def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
         alones.append(project.meltano("invoke", name, stdout=out, env=select))
         n = count_records(out)
         duckdb_runs.append(landing(project, name, "target-duckdb", select, duckdb_landed, n))
-    alone = median_run(alones)
+    alone = middle(alones, key=lambda run: run.seconds)  # its CPU and breakdown with it
     say(f"  {name} alone (meltano invoke): {n:,} records in {spread(alones)} s")
     rows = [
         Row(
@@ -97,8 +92,7 @@ def pipeline_rows(client, project: Project, vendor, records: int) -> list[Row]:
     # median ratio reported (as the taps' throughput is): alternating is what makes a pair's
     # ratio immune to the machine's drift, which medians taken apart would not use.
     pairs = [(a.seconds / p.seconds, a, p) for a, p in zip(alones, duckdb_runs, strict=True)]
-    ratio, paired_alone, run = middle(pairs, key=lambda pair: pair[0])
-    each = ", ".join(f"{pair[0]:.2f}x" for pair in pairs)
+    (ratio, paired_alone, run), each = median_pair(pairs)
     rows += pipeline_result(
         name,
         "target-duckdb",
