@@ -286,31 +286,33 @@ class DateWindowStream(SalesflowStream):
             return rows  # nothing to go by
         if first > window.low:  # a server may have kept the newest days only
             before = Window(window.low, first - timedelta(days=1))
-            more = yield from self.read_window(context, before)
-            if more:
-                self._learn_cap((window.high - first).days + 1, window)
-            rows += more
+            rows += yield from self._read_left_out(context, before, window, first, window.high)
         # Days up to the server's yesterday only: today's numbers may not be there yet.
         checked_to = min(window.high, page.server_today - timedelta(days=1))
         if last < checked_to:  # a server may have kept the first days only
             after = Window(last + timedelta(days=1), checked_to)
-            more = yield from self.read_window(context, after)
-            if more:
-                self._learn_cap((last - window.low).days + 1, window)
-            rows += more
+            rows += yield from self._read_left_out(context, after, window, window.low, last)
         return rows
 
-    def _learn_cap(self, served: int, window: Window) -> None:
-        """A window answered ``served`` days where more had rows: the server's cap."""
-        self.window_cap.learn(
-            served,
-            (window.high - window.low).days + 1,
-            self.logger,
-            self.name,
-            f"asking for {served} days at a time from now on (the "
-            "'analytics_window_days' setting can say so)",
-            unit="days per answer",
-        )
+    def _read_left_out(
+        self, context: Context | None, days: Window, window: Window, low: date, high: date
+    ) -> t.Generator[dict, None, int]:
+        """The rows of ``days``, which ``window``'s answer (rows from ``low`` to ``high``)
+        left out; rows there show that the server answers at most that many days, the cap
+        then learned. Returns how many rows came."""
+        more = yield from self.read_window(context, days)
+        if more:
+            served = (high - low).days + 1
+            self.window_cap.learn(
+                served,
+                (window.high - window.low).days + 1,
+                self.logger,
+                self.name,
+                f"asking for {served} days at a time from now on (the "
+                "'analytics_window_days' setting can say so)",
+                unit="days per answer",
+            )
+        return more
 
     def get_url_params(self, context: Context | None, next_page_token: Window) -> dict:
         return {"from": next_page_token.low.isoformat(), "to": next_page_token.high.isoformat()}
